@@ -1,0 +1,14 @@
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from casecast.core.navigation import navigation_for
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "site_name": settings.SITE_NAME,
+        "contact_email": settings.CONTACT_EMAIL,
+        "nav_items": navigation_for(request.user) if hasattr(request, "user") else [],
+    }

@@ -1,0 +1,58 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from casecast.core import health
+from casecast.core.selectors import home_url_for
+
+
+@login_not_required
+def start(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/start.html", {"page_title": "Decision forecasting studies"})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    url = home_url_for(request.user)
+    if url:
+        return redirect(url)
+    return render(request, "core/home.html", {"page_title": "Your account"})
+
+
+@login_not_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html", {"page_title": "Privacy notice"})
+
+
+@login_not_required
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html", {"page_title": "Accessibility statement"})
+
+
+@login_not_required
+def contact(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/contact.html", {"page_title": "Contact"})
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    report = {
+        "database": health.database_status(),
+        "broker": health.broker_status(),
+        "worker": health.worker_status(),
+    }
+    status = 200 if report["database"] == "ok" else 503
+    return JsonResponse({"status": "ok" if status == 200 else "error", **report}, status=status)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"page_title": "You do not have access"}, status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", {"page_title": "Page not found"}, status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", {"page_title": "Sorry, there is a problem"}, status=500)

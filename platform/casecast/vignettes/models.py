@@ -1,0 +1,176 @@
+"""Case vignettes, their stages and forecast questions.
+
+A `Vignette` is the identity of a case within a study. Its content lives in
+numbered `VignetteVersion`s; stages and questions belong to one version, and
+forecasts point to a question of the version the participant saw — forever.
+Outcomes are stored on each question (copied into new versions) so a bank file
+carries them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class Vignette(models.Model):
+    study = models.ForeignKey("studies.Study", on_delete=models.CASCADE, related_name="vignettes")
+    key = models.SlugField(max_length=60, help_text="Stable identifier within the study and bank.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["study", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "key"], name="vignette_key_unique_in_study")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def current_version(self) -> VignetteVersion:
+        return self.versions.order_by("-number").first()  # type: ignore[return-value]
+
+
+class VignetteVersion(models.Model):
+    class Source(models.TextChoices):
+        FICTIONAL = "fictional", "Fictional"
+        ANONYMISED = "anonymised", "Anonymised from a real case"
+
+    vignette = models.ForeignKey(Vignette, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, help_text="One or two sentences shown in the task list.")
+    tags = models.JSONField(default=list, blank=True)
+    difficulty = models.CharField(max_length=20, blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.FICTIONAL)
+    source_note = models.TextField(
+        blank=True, help_text="Which local authority and agreement, for anonymised cases."
+    )
+    family = models.JSONField(
+        default=list, blank=True,
+        help_text="Optional family-structure table: [{name, relationship, age, notes}].",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["vignette", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["vignette", "number"], name="vignette_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.number})"
+
+
+class Stage(models.Model):
+    """One part of the case, revealed in order (referral → home visit → strategy meeting)."""
+
+    version = models.ForeignKey(VignetteVersion, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Case text in Markdown (headings, lists, emphasis, tables).")
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="stage_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version}: stage {self.position}"
+
+
+DEFAULT_DECISIONS = [
+    "No further action",
+    "Early help",
+    "Child in need plan",
+    "Child protection plan",
+    "Care proceedings",
+]
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        BINARY = "binary", "Probability of an event"
+        MULTIPLE_CHOICE = "multiple_choice", "Probabilities over options"
+        ORDERED = "ordered", "Probabilities over ordered categories"
+        NUMERIC = "numeric", "A number (percentiles or interval)"
+        DECISION = "decision", "Decision and confidence"
+        RATIONALE = "rationale", "Free-text reasoning"
+
+    class NumericFormat(models.TextChoices):
+        QUANTILES = "quantiles", "5th, 50th and 95th percentiles"
+        INTERVAL = "interval", "Lower and upper bound with stated confidence"
+
+    version = models.ForeignKey(VignetteVersion, on_delete=models.CASCADE, related_name="questions")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=60)
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.CharField(max_length=400)
+    help_text = models.CharField(max_length=400, blank=True)
+    options = models.JSONField(
+        default=list, blank=True,
+        help_text="Option labels for multiple choice, ordered and decision questions.",
+    )
+    numeric_format = models.CharField(max_length=10, choices=NumericFormat.choices, blank=True)
+    interval_confidence = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Stated confidence of an interval answer, e.g. 90."
+    )
+    unit = models.CharField(max_length=40, blank=True)
+    required = models.BooleanField(default=True)
+    relates_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions",
+        help_text="For a decision: the forecast question it relates to.",
+    )
+    earlier = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="later",
+        help_text="The same forecast asked at an earlier stage (for analysing updates).",
+    )
+    base_rate = models.FloatField(
+        null=True, blank=True, help_text="Reference-class base rate, shown to arms that include it."
+    )
+    base_rate_note = models.CharField(max_length=300, blank=True)
+    # Outcome, once known (recorded through the resolution workflow).
+    outcome_binary = models.BooleanField(null=True, blank=True)
+    outcome_category = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome_numeric = models.FloatField(null=True, blank=True)
+    outcome_known_at = models.DateField(null=True, blank=True)
+    outcome_source = models.CharField(max_length=300, blank=True)
+    annulled = models.BooleanField(default=False, help_text="Excluded from scores.")
+
+    class Meta:
+        ordering = ["version", "stage__position", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="question_key_unique_in_version"),
+            models.CheckConstraint(
+                condition=Q(base_rate__isnull=True) | (Q(base_rate__gte=0) & Q(base_rate__lte=1)),
+                name="question_base_rate_probability",
+            ),
+            models.CheckConstraint(
+                condition=Q(interval_confidence__isnull=True)
+                | (Q(interval_confidence__gt=0) & Q(interval_confidence__lt=100)),
+                name="question_interval_confidence_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="binary") | Q(outcome_category__isnull=True, outcome_numeric__isnull=True),
+                name="question_binary_outcome_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_forecast(self) -> bool:
+        return self.kind in (
+            self.Kind.BINARY, self.Kind.MULTIPLE_CHOICE, self.Kind.ORDERED, self.Kind.NUMERIC
+        )
+
+    @property
+    def has_outcome(self) -> bool:
+        return (
+            self.outcome_binary is not None
+            or self.outcome_category is not None
+            or self.outcome_numeric is not None
+        )

@@ -1,0 +1,15 @@
+"""A trivial task used by /healthz checks and the worker integration test."""
+
+from tasks.celery_app import app
+
+
+@app.task
+def add(x: int, y: int) -> int:
+    return x + y
+
+
+@app.task
+def count_users() -> int:
+    from casecast.accounts.models import User
+
+    return User.objects.count()

@@ -1,0 +1,1 @@
+"""Fixtures for fixtures_studies (owned by that feature)."""

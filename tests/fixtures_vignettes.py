@@ -1,0 +1,1 @@
+"""Fixtures for fixtures_vignettes (owned by that feature)."""
