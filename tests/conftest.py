@@ -34,3 +34,49 @@ def outsider(django_user_model):
     return django_user_model.objects.create_user(
         email="outsider@example.org", password="correct horse battery staple"
     )
+
+
+def _missing_service(item: pytest.Item) -> str | None:
+    """Why a test cannot run in this environment, or None. Reported, never silent."""
+    from django.conf import settings
+
+    if item.get_closest_marker("worker") and settings.CELERY_TASK_ALWAYS_EAGER:
+        return "needs CELERY_BROKER_URL (Redis) and PostgreSQL"
+    if item.get_closest_marker("worker") and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return "needs PostgreSQL (DATABASE_URL)"
+    if item.get_closest_marker("browser") and not _chromium_available():
+        return "needs Debian chromium at /usr/bin/chromium (apt-get install chromium)"
+    return None
+
+
+def _chromium_available() -> bool:
+    import os
+
+    return os.access(os.environ.get("CASECAST_CHROMIUM", "/usr/bin/chromium"), os.X_OK)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out slow simulations unless asked for (`-m slow`), and tests whose services are absent.
+
+    Every test left out is counted in the terminal summary with its reason, so a
+    run that could not exercise the real services says so.
+    """
+    expression = config.getoption("-m") or ""
+    run_slow = "slow" in expression and "not slow" not in expression
+    keep, dropped = [], {}
+    for item in items:
+        reason = None if run_slow or not item.get_closest_marker("slow") else "slow (make test-slow)"
+        reason = reason or _missing_service(item)
+        if reason:
+            dropped.setdefault(reason, []).append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=[i for group in dropped.values() for i in group])
+        items[:] = keep
+        config._casecast_left_out = {reason: len(group) for reason, group in dropped.items()}  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    for reason, count in getattr(config, "_casecast_left_out", {}).items():
+        terminalreporter.write_line(f"left out {count} test(s): {reason}", yellow=True)

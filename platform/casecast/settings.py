@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "casecast.studies",
     "casecast.vignettes",
     "casecast.forecasts",
+    "casecast.resolution",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field; USERNAME_FIELD is "email"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

@@ -1,0 +1,62 @@
+# Casecast — developer commands. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install seed test test-fast test-slow lint typecheck check bench css clean help
+
+help:
+	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
+	@echo "make test     the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
+	@echo "make bench    benchmarks (scoring engine, journey, pipeline); figures in docs/performance.md"
+	@echo "make check    ruff format --check, ruff check, mypy, makemigrations --check"
+
+run: install seed
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Casecast needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+seed: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not worker and not slow" $(PYTEST_ARGS)
+
+test-slow: install
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy platform/casecast tasks
+
+check: lint typecheck
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install
+	@for script in bench/bench_*.py; do \
+		echo "== $$script"; $(BIN)/python $$script || exit 1; \
+	done
+
+css:
+	cd platform/frontend && npm ci && npm run build
+
+clean:
+	rm -rf $(VENV) casecast.egg-info .pytest_cache .mypy_cache .ruff_cache staticfiles test-artifacts casecast.sqlite3

@@ -1,0 +1,91 @@
+"""Create (or refresh) the demo: accounts, a four-arm study, its vignette bank,
+participants part-way through, outcomes and scores.
+
+Idempotent: running it twice leaves the same data as running it once. Each app
+contributes its own `demo.py`; this command only orders them and prints how to
+sign in.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from casecast.accounts.models import User
+
+DEMO_PASSWORD = "casecast-demo-2026"
+RESEARCHER_EMAIL = "researcher@example.org"
+SITE_ADMIN_EMAIL = "admin@example.org"
+
+
+def _optional(path: str) -> Callable[..., Any] | None:
+    """A demo step from an app that may not be installed in this build."""
+    module_name, _, function_name = path.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, function_name, None)
+
+
+def demo_user(*, email: str, name: str, site_admin: bool = False) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=email, password=DEMO_PASSWORD, name=name, is_site_admin=site_admin,
+            is_superuser=site_admin,
+        )
+    return user
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts, study, vignettes, participants and scores (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            researcher = demo_user(email=RESEARCHER_EMAIL, name="Demo Researcher")
+            demo_user(email=SITE_ADMIN_EMAIL, name="Demo Site Administrator", site_admin=True)
+            links = self._seed_study(researcher)
+        self._print_welcome(links)
+
+    def _seed_study(self, researcher: User) -> list[tuple[str, User]]:
+        seed_study = _optional("casecast.studies.demo.seed_demo_study")
+        if seed_study is None:
+            return []
+        study = seed_study(researcher=researcher)
+        for step in (
+            "casecast.vignettes.demo.seed_demo_bank",
+            "casecast.resolution.demo.seed_demo_scores",
+        ):
+            function = _optional(step)
+            if function is not None:
+                function(study=study)
+        seed_participants = _optional("casecast.studies.demo.seed_demo_participants")
+        participants = seed_participants(study=study) if seed_participants else []
+        seed_progress = _optional("casecast.forecasts.demo.seed_demo_progress")
+        if seed_progress is not None:
+            seed_progress(study=study)
+        seed_feedback = _optional("casecast.feedback.demo.seed_demo_feedback_participants")
+        if seed_feedback is not None:
+            participants += seed_feedback(study=study)
+        return participants
+
+    def _print_welcome(self, links: list[tuple[str, User]]) -> None:
+        from casecast.accounts.services import participant_link
+
+        out = self.stdout
+        out.write("")
+        out.write(self.style.SUCCESS("Casecast demo is ready."))
+        out.write(f"  Site:                 {settings.SITE_URL}/")
+        out.write(f"  Researcher sign-in:   {settings.SITE_URL}/accounts/sign-in/")
+        out.write(f"    email {RESEARCHER_EMAIL}   password {DEMO_PASSWORD}")
+        out.write(f"  Site administrator:   {SITE_ADMIN_EMAIL}   password {DEMO_PASSWORD}")
+        for label, user in links:
+            out.write(f"  Participant – {label}:")
+            out.write(f"    {participant_link(user=user)}")
+        out.write("")

@@ -1,0 +1,74 @@
+"""Settings come from the environment, with a safe embedded default."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]), "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "broker": settings.CELERY_BROKER_URL, "backend": settings.CELERY_RESULT_BACKEND,
+    "debug": settings.DEBUG,
+}))
+"""
+SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "DEBUG", "SECRET_KEY")
+
+
+def _run(code_or_args: list[str], **env_overrides: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="casecast.settings", **env_overrides)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT)])
+    return subprocess.run(
+        [sys.executable, *code_or_args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _settings(**env_overrides: str) -> dict:
+    result = _run(["-c", PROBE], **env_overrides)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_nothing_set_means_sqlite_in_the_repository_and_eager_tasks():
+    found = _settings()
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["name"] == str(ROOT / "casecast.sqlite3")
+    assert found["eager"] is True
+    assert found["broker"] == "memory://"
+
+
+def test_urls_select_postgresql_and_a_redis_broker_with_a_result_backend():
+    found = _settings(
+        DATABASE_URL="postgres://casecast:pw@db.internal:5433/casecast",
+        CELERY_BROKER_URL="redis://cache.internal:6379/0",
+    )
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["name"] == "casecast"
+    assert found["eager"] is False
+    assert found["broker"] == "redis://cache.internal:6379/0"
+    assert found["backend"] == "redis://cache.internal:6379/0"
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    result = _run(["-c", PROBE], DEBUG="False")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_deploy_checks_are_clean_with_production_variables():
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DEBUG="False",
+        SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-0123456789",
+        ALLOWED_HOSTS="casecast.example.org",
+        DATABASE_URL="sqlite:////tmp/casecast-deploy-check.sqlite3",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,31 @@
+"""A real task through Redis to a real worker process (run in CI; see docs/testing.md)."""
+
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_task_sent_through_the_broker_is_run_by_the_worker(celery_worker_process):
+    from tasks.diagnostics import add
+
+    result = add.delay(20, 22)
+    assert result.get(timeout=30) == 42
+
+
+def test_the_worker_reads_the_test_database(celery_worker_process, django_user_model):
+    from tasks.diagnostics import count_users
+
+    django_user_model.objects.create_user(email="one@example.org")
+    django_user_model.objects.create_user(email="two@example.org")
+    assert count_users.delay().get(timeout=30) == 2
+
+
+def test_healthz_sees_the_broker_and_the_worker(celery_worker_process, client):
+    deadline = time.monotonic() + 20
+    body = client.get("/healthz").json()
+    while not body["worker"].startswith("ok") and time.monotonic() < deadline:
+        body = client.get("/healthz").json()
+    assert body["broker"] == "ok"
+    assert body["worker"].startswith("ok: ")
