@@ -18,12 +18,12 @@ ALLOW_CHANGES = "DROP TRIGGER IF EXISTS audit_auditevent_append_only ON audit_au
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORBID_CHANGES)
+        schema_editor.execute(FORBID_CHANGES, params=None)
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(ALLOW_CHANGES)
+        schema_editor.execute(ALLOW_CHANGES, params=None)
 
 
 class Migration(migrations.Migration):
