@@ -15,6 +15,12 @@ pytest_plugins = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashers cost ~0.3 s per persona; tests do not need them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def site_admin(django_user_model):
     return django_user_model.objects.create_superuser(

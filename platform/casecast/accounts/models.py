@@ -9,7 +9,7 @@ administrator (`is_site_admin`) runs the installation and is not study staff.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -58,7 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [
@@ -83,8 +83,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_participant(self) -> bool:
-        return self.is_authenticated and self.participations.exists()  # type: ignore[attr-defined]
+        return self.is_authenticated and self.participations.exists()
 
     @property
     def is_study_staff(self) -> bool:
-        return self.is_authenticated and self.memberships.exists()  # type: ignore[attr-defined]
+        return self.is_authenticated and self.memberships.exists()

@@ -47,7 +47,8 @@ class VignetteVersion(models.Model):
         blank=True, help_text="Which local authority and agreement, for anonymised cases."
     )
     family = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="Optional family-structure table: [{name, relationship, age, notes}].",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -88,6 +89,15 @@ DEFAULT_DECISIONS = [
     "Care proceedings",
 ]
 
+# The stated 5-point scale for confidence in a decision (1 = lowest).
+DEFAULT_CONFIDENCE_SCALE = [
+    "Not at all confident",
+    "Slightly confident",
+    "Moderately confident",
+    "Very confident",
+    "Completely confident",
+]
+
 
 class Question(models.Model):
     class Kind(models.TextChoices):
@@ -110,7 +120,8 @@ class Question(models.Model):
     text = models.CharField(max_length=400)
     help_text = models.CharField(max_length=400, blank=True)
     options = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="Option labels for multiple choice, ordered and decision questions.",
     )
     numeric_format = models.CharField(max_length=10, choices=NumericFormat.choices, blank=True)
@@ -118,13 +129,26 @@ class Question(models.Model):
         null=True, blank=True, help_text="Stated confidence of an interval answer, e.g. 90."
     )
     unit = models.CharField(max_length=40, blank=True)
+    confidence_scale = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="For a decision: the five labels of its confidence scale, lowest first.",
+    )
     required = models.BooleanField(default=True)
     relates_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
         help_text="For a decision: the forecast question it relates to.",
     )
     earlier = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="later",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="later",
         help_text="The same forecast asked at an earlier stage (for analysing updates).",
     )
     base_rate = models.FloatField(
@@ -142,7 +166,9 @@ class Question(models.Model):
     class Meta:
         ordering = ["version", "stage__position", "position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "key"], name="question_key_unique_in_version"),
+            models.UniqueConstraint(
+                fields=["version", "key"], name="question_key_unique_in_version"
+            ),
             models.CheckConstraint(
                 condition=Q(base_rate__isnull=True) | (Q(base_rate__gte=0) & Q(base_rate__lte=1)),
                 name="question_base_rate_probability",
@@ -153,7 +179,8 @@ class Question(models.Model):
                 name="question_interval_confidence_range",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="binary") | Q(outcome_category__isnull=True, outcome_numeric__isnull=True),
+                condition=~Q(kind="binary")
+                | Q(outcome_category__isnull=True, outcome_numeric__isnull=True),
                 name="question_binary_outcome_only",
             ),
         ]
@@ -164,8 +191,31 @@ class Question(models.Model):
     @property
     def is_forecast(self) -> bool:
         return self.kind in (
-            self.Kind.BINARY, self.Kind.MULTIPLE_CHOICE, self.Kind.ORDERED, self.Kind.NUMERIC
+            self.Kind.BINARY,
+            self.Kind.MULTIPLE_CHOICE,
+            self.Kind.ORDERED,
+            self.Kind.NUMERIC,
         )
+
+    @property
+    def confidence_labels(self) -> list[str]:
+        return list(self.confidence_scale) or list(DEFAULT_CONFIDENCE_SCALE)
+
+    @property
+    def outcome_display(self) -> str:
+        """The outcome as a researcher reads it: Yes/No, an option's label or a number."""
+        if self.outcome_binary is not None:
+            return "Yes" if self.outcome_binary else "No"
+        if self.outcome_category is not None:
+            options = list(self.options)
+            if self.outcome_category < len(options):
+                return str(options[self.outcome_category])
+            return f"option {self.outcome_category}"
+        if self.outcome_numeric is not None:
+            number = self.outcome_numeric
+            text = str(int(number)) if float(number).is_integer() else str(number)
+            return f"{text} {self.unit}".strip()
+        return ""
 
     @property
     def has_outcome(self) -> bool:
