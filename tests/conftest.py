@@ -31,7 +31,9 @@ def site_admin(django_user_model):
 @pytest.fixture
 def researcher(django_user_model):
     return django_user_model.objects.create_user(
-        email="researcher@example.org", password="correct horse battery staple", name="Rosa Researcher"
+        email="researcher@example.org",
+        password="correct horse battery staple",
+        name="Rosa Researcher",
     )
 
 
@@ -48,7 +50,9 @@ def _missing_service(item: pytest.Item) -> str | None:
 
     if item.get_closest_marker("worker") and settings.CELERY_TASK_ALWAYS_EAGER:
         return "needs CELERY_BROKER_URL (Redis) and PostgreSQL"
-    if item.get_closest_marker("worker") and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if item.get_closest_marker("worker") and settings.DATABASES["default"]["ENGINE"].endswith(
+        "sqlite3"
+    ):
         return "needs PostgreSQL (DATABASE_URL)"
     if item.get_closest_marker("browser") and not _chromium_available():
         return "needs Debian chromium at /usr/bin/chromium (apt-get install chromium)"
@@ -71,7 +75,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     run_slow = "slow" in expression and "not slow" not in expression
     keep, dropped = [], {}
     for item in items:
-        reason = None if run_slow or not item.get_closest_marker("slow") else "slow (make test-slow)"
+        reason = (
+            None if run_slow or not item.get_closest_marker("slow") else "slow (make test-slow)"
+        )
         reason = reason or _missing_service(item)
         if reason:
             dropped.setdefault(reason, []).append(item)

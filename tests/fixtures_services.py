@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _test_database_url() -> str:
     db = connection.settings_dict
     if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.fail("The Celery worker tests need PostgreSQL: set DATABASE_URL (see docs/testing.md).")
+        pytest.fail(
+            "The Celery worker tests need PostgreSQL: set DATABASE_URL (see docs/testing.md)."
+        )
     user = db.get("USER") or ""
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     auth = f"{user}{password}@" if user else ""
@@ -44,29 +46,24 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
         "DJANGO_SETTINGS_MODULE": "casecast.settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
     }
-    log = open(ROOT / "test-artifacts" / "celery-worker.log", "wb") if _artifacts() else None
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=threads",
-         "--concurrency=4", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-         "--hostname=pytest@%h"],
-        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for_worker()
-        yield process
-    finally:
-        process.terminate()
+    log_path = ROOT / "test-artifacts" / "celery-worker.log"
+    log_path.parent.mkdir(exist_ok=True)
+    command = [
+        sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=threads",
+        "--concurrency=4", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+        "--hostname=pytest@%h",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        if log:
-            log.close()
-
-
-def _artifacts() -> bool:
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    return True
+            _wait_for_worker()
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def _wait_for_worker(timeout: float = 60.0) -> None:

@@ -16,7 +16,9 @@ def test_researcher_signs_in_with_email_and_password(client, researcher):
 
 @pytest.mark.django_db
 def test_wrong_password_shows_an_error_summary(client, researcher):
-    response = client.post(reverse("accounts:login"), {"username": researcher.email, "password": "nope"})
+    response = client.post(
+        reverse("accounts:login"), {"username": researcher.email, "password": "nope"}
+    )
     assert response.status_code == 200
     assert b"There is a problem" in response.content
     assert b"Enter a correct email address and password" in response.content

@@ -1,20 +1,26 @@
 import pytest
-from django.db import connection, transaction
-from django.db.utils import DatabaseError
-
 from casecast.audit.models import AppendOnlyError, AuditEvent
 from casecast.audit.services import audit_record
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
 
 
 @pytest.mark.django_db
 def test_recording_an_event_keeps_who_what_and_why(researcher):
     event = audit_record(
-        action="question.annul", actor=researcher, study_id=7, target=researcher,
-        reason="Ambiguous wording", data={"question": "q1"},
+        action="question.annul",
+        actor=researcher,
+        study_id=7,
+        target=researcher,
+        reason="Ambiguous wording",
+        data={"question": "q1"},
     )
     stored = AuditEvent.objects.get(pk=event.pk)
     assert (stored.actor, stored.action, stored.study_id, stored.reason) == (
-        researcher, "question.annul", 7, "Ambiguous wording"
+        researcher,
+        "question.annul",
+        7,
+        "Ambiguous wording",
     )
     assert stored.target_type == "accounts.user"
     assert stored.target_id == str(researcher.pk)
@@ -43,11 +49,18 @@ def test_an_anonymous_actor_is_recorded_as_the_system(client):
 @pytest.mark.django_db
 def test_postgresql_refuses_raw_sql_updates_and_deletes(researcher):
     if connection.vendor != "postgresql":
-        pytest.skip("the append-only trigger exists on PostgreSQL only (CI runs this on PostgreSQL)")
+        pytest.skip(
+            "the append-only trigger exists on PostgreSQL only (CI runs this on PostgreSQL)"
+        )
     event = audit_record(action="study.create", actor=researcher)
-    for sql in ("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s",
-                "DELETE FROM audit_auditevent WHERE id = %s"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+    for sql in (
+        "UPDATE audit_auditevent SET reason = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, reason="").exists()

@@ -13,8 +13,10 @@ def test_start_page_has_no_wcag_22_aa_violations(page):
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("path", ["/privacy/", "/accessibility/", "/contact/", "/accounts/sign-in/",
-                                  "/accounts/new-link/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/privacy/", "/accessibility/", "/contact/", "/accounts/sign-in/", "/accounts/new-link/"],
+)
 def test_public_pages_have_no_wcag_22_aa_violations(page, path):
     page.goto(path)
     assert_accessible(page)

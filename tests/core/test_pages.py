@@ -3,8 +3,14 @@
 import pytest
 from django.urls import reverse
 
-PUBLIC = ["core:start", "core:privacy", "core:accessibility", "core:contact", "accounts:request_link",
-          "accounts:login"]
+PUBLIC = [
+    "core:start",
+    "core:privacy",
+    "core:accessibility",
+    "core:contact",
+    "accounts:request_link",
+    "accounts:login",
+]
 
 
 @pytest.mark.django_db

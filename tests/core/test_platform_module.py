@@ -17,8 +17,15 @@ def test_standard_library_platform_module_is_not_shadowed():
 
 def test_celery_app_imports_from_the_repository_root():
     result = subprocess.run(
-        [sys.executable, "-c", "import platform; platform.system(); import tasks; print(tasks.app.main)"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import platform; platform.system(); import tasks; print(tasks.app.main)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "casecast"

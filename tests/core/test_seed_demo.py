@@ -7,9 +7,23 @@ from django.core.management import call_command
 
 def _snapshot() -> dict[str, list[tuple]]:
     """Every row of every Casecast table, minus timestamps that differ run to run."""
-    volatile = {"date_joined", "created_at", "last_login", "at", "enrolled_at", "updated_at",
-                "first_viewed_at", "allocated_at", "scored_at", "consented_at",
-                "baseline_completed_at", "started_at", "completed_at", "submitted_at", "sent_at"}
+    volatile = {
+        "date_joined",
+        "created_at",
+        "last_login",
+        "at",
+        "enrolled_at",
+        "updated_at",
+        "first_viewed_at",
+        "allocated_at",
+        "scored_at",
+        "consented_at",
+        "baseline_completed_at",
+        "started_at",
+        "completed_at",
+        "submitted_at",
+        "sent_at",
+    }
     snapshot = {}
     for model in apps.get_models():
         if not model.__module__.startswith("casecast."):

@@ -18,7 +18,13 @@ print(json.dumps({
     "debug": settings.DEBUG,
 }))
 """
-SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "DEBUG", "SECRET_KEY")
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "DEBUG",
+    "SECRET_KEY",
+)
 
 
 def _run(code_or_args: list[str], **env_overrides: str) -> subprocess.CompletedProcess[str]:
@@ -26,7 +32,12 @@ def _run(code_or_args: list[str], **env_overrides: str) -> subprocess.CompletedP
     env.update(DJANGO_SETTINGS_MODULE="casecast.settings", **env_overrides)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT)])
     return subprocess.run(
-        [sys.executable, *code_or_args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, *code_or_args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -26,7 +26,10 @@ def participant_link(request: HttpRequest) -> HttpResponse:
     user = get_user(request)
     if user is None:
         return render(
-            request, "accounts/link_invalid.html", {"page_title": "Your link has expired"}, status=403
+            request,
+            "accounts/link_invalid.html",
+            {"page_title": "Your link has expired"},
+            status=403,
         )
     login(request, user, backend="sesame.backends.ModelBackend")
     return redirect("core:home")
@@ -42,4 +45,6 @@ def request_link(request: HttpRequest) -> HttpResponse:
             "accounts/link_sent.html",
             {"page_title": "Check your email", "email": form.cleaned_data["email"]},
         )
-    return render(request, "accounts/request_link.html", {"form": form, "page_title": "Get a new link"})
+    return render(
+        request, "accounts/request_link.html", {"form": form, "page_title": "Get a new link"}
+    )

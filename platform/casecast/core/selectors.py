@@ -5,7 +5,10 @@ from django.urls import NoReverseMatch, reverse
 
 def home_url_for(user: Any) -> str | None:
     """Where a signed-in user's journey starts: their cases, or their studies."""
-    for predicate, url_name in (("is_participant", "forecasts:tasks"), ("is_study_staff", "studies:list")):
+    for predicate, url_name in (
+        ("is_participant", "forecasts:tasks"),
+        ("is_study_staff", "studies:list"),
+    ):
         if getattr(user, predicate, False):
             try:
                 return reverse(url_name)

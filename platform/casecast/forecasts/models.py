@@ -22,7 +22,11 @@ class PhaseVignette(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
     arm = models.ForeignKey(
-        "studies.Arm", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        "studies.Arm",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text="Only participants in this arm get it; empty means everyone.",
     )
     is_retest = models.BooleanField(
@@ -36,7 +40,8 @@ class PhaseVignette(models.Model):
                 fields=["phase", "vignette", "arm"], name="phase_vignette_once_per_arm"
             ),
             models.UniqueConstraint(
-                fields=["phase", "vignette"], condition=Q(arm__isnull=True),
+                fields=["phase", "vignette"],
+                condition=Q(arm__isnull=True),
                 name="phase_vignette_once_for_all",
             ),
         ]
@@ -83,6 +88,9 @@ class StageVisit(models.Model):
             models.UniqueConstraint(fields=["assignment", "stage"], name="stage_visit_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"visit to stage {self.stage_id} of assignment {self.assignment_id}"
+
 
 class Draft(models.Model):
     """Unsubmitted answers for one stage, saved on every change."""
@@ -96,6 +104,9 @@ class Draft(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "stage"], name="draft_once_per_stage"),
         ]
+
+    def __str__(self) -> str:
+        return f"draft of stage {self.stage_id} of assignment {self.assignment_id}"
 
 
 class Forecast(models.Model):
@@ -143,7 +154,9 @@ class Forecast(models.Model):
                 name="forecast_decision_confidence_1_5",
             ),
             models.CheckConstraint(
-                condition=Q(lower__isnull=True) | Q(upper__isnull=True) | Q(lower__lt=models.F("upper")),
+                condition=Q(lower__isnull=True)
+                | Q(upper__isnull=True)
+                | Q(lower__lt=models.F("upper")),
                 name="forecast_lower_below_upper",
             ),
             models.CheckConstraint(

@@ -37,7 +37,10 @@ def demo_user(*, email: str, name: str, site_admin: bool = False) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(
-            email=email, password=DEMO_PASSWORD, name=name, is_site_admin=site_admin,
+            email=email,
+            password=DEMO_PASSWORD,
+            name=name,
+            is_site_admin=site_admin,
             is_superuser=site_admin,
         )
     return user

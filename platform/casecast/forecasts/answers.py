@@ -1,0 +1,267 @@
+"""Parse and check a participant's answers, one question kind at a time.
+
+Pure: no database, no Django. A `QuestionSpec` says what a question expects
+and which form fields carry its answer; `parse_stage` turns the posted strings
+into typed `Answer`s or into `FieldError`s that name the field to fix, in page
+order, worded for the person who typed them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+BINARY = "binary"
+MULTIPLE_CHOICE = "multiple_choice"
+ORDERED = "ordered"
+NUMERIC = "numeric"
+DECISION = "decision"
+RATIONALE = "rationale"
+QUANTILES = "quantiles"
+INTERVAL = "interval"
+
+RATIONALE_MAX_CHARS = 2000
+CONFIDENCE_LEVELS = 5
+
+MESSAGE_NOT_CERTAIN = (
+    "Enter a whole number between 1 and 99. No case is completely certain, "
+    "so 0% and 100% are not allowed."
+)
+MESSAGE_WHOLE_NUMBER = "Enter the percentage as a whole number, like 30"
+
+# Numeric answer parts: (field suffix, how the field is named in messages).
+QUANTILE_PARTS = (("p5", "low estimate"), ("p50", "middle estimate"), ("p95", "high estimate"))
+INTERVAL_PARTS = (("lower", "lower bound"), ("upper", "upper bound"))
+
+_PERCENT = re.compile(r"^\s*(-?\d+)\s*%?\s*$")
+_NUMBER_JUNK = re.compile(r"[\s,£%]")
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """What one question expects. `prefix` names its form fields (e.g. "q12")."""
+
+    prefix: str
+    kind: str
+    options: tuple[str, ...] = ()
+    numeric_format: str = QUANTILES
+    interval_confidence: int | None = None
+    required: bool = True
+    max_chars: int = RATIONALE_MAX_CHARS
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A checked answer, shaped like a `Forecast` row."""
+
+    prefix: str
+    probability_pct: int | None = None
+    probabilities_pct: tuple[int, ...] | None = None
+    lower: float | None = None
+    median: float | None = None
+    upper: float | None = None
+    interval_confidence: int | None = None
+    decision: int | None = None
+    decision_confidence: int | None = None
+    rationale: str = ""
+
+
+@dataclass
+class ParsedStage:
+    answers: list[Answer] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+# --- field names -----------------------------------------------------------
+
+
+def option_field(spec: QuestionSpec, index: int) -> str:
+    return f"{spec.prefix}-{index}"
+
+
+def part_field(spec: QuestionSpec, part: str) -> str:
+    return f"{spec.prefix}-{part}"
+
+
+def numeric_parts(spec: QuestionSpec) -> tuple[tuple[str, str], ...]:
+    return INTERVAL_PARTS if spec.numeric_format == INTERVAL else QUANTILE_PARTS
+
+
+def field_names(spec: QuestionSpec) -> list[str]:
+    """Every form field that carries this question's answer, in page order."""
+    if spec.kind in (MULTIPLE_CHOICE, ORDERED):
+        return [option_field(spec, i) for i in range(len(spec.options))]
+    if spec.kind == NUMERIC:
+        return [part_field(spec, part) for part, _ in numeric_parts(spec)]
+    if spec.kind == DECISION:
+        return [part_field(spec, "decision"), part_field(spec, "confidence")]
+    return [spec.prefix]
+
+
+# --- single values ---------------------------------------------------------
+
+
+def parse_percentage(raw: str, *, missing: str) -> int | str:
+    """A whole percentage from 1 to 99, or the message explaining what is wrong."""
+    if not raw.strip():
+        return missing
+    match = _PERCENT.match(raw)
+    if match is None:
+        return MESSAGE_WHOLE_NUMBER
+    value = int(match.group(1))
+    if not 1 <= value <= 99:
+        return MESSAGE_NOT_CERTAIN
+    return value
+
+
+def parse_number(raw: str, *, name: str) -> float | str:
+    """A finite number ("1,200", "3.5", "12 %" are fine), or a message."""
+    cleaned = _NUMBER_JUNK.sub("", raw)
+    if not cleaned:
+        return f"Enter the {name}"
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return f"Enter the {name} as a number, like 12"
+    if not math.isfinite(value):
+        return f"Enter the {name} as a number, like 12"
+    return value
+
+
+def parse_choice(raw: str, *, count: int) -> int | None:
+    """An index into `count` options (0-based), or None."""
+    if not raw.strip().isdigit():
+        return None
+    value = int(raw)
+    return value if 0 <= value < count else None
+
+
+# --- one question per kind ---------------------------------------------------
+
+
+def _binary(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
+    value = parse_percentage(data.get(spec.prefix, ""), missing="Enter a percentage from 1 to 99")
+    if isinstance(value, str):
+        return [FieldError(spec.prefix, value)]
+    return Answer(spec.prefix, probability_pct=value)
+
+
+def _distribution(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
+    errors: list[FieldError] = []
+    values: list[int] = []
+    for index, option in enumerate(spec.options):
+        name = option_field(spec, index)
+        value = parse_percentage(data.get(name, ""), missing=f"Enter a percentage for {option}")
+        if isinstance(value, str):
+            errors.append(FieldError(name, value))
+        else:
+            values.append(value)
+    if errors:
+        return errors
+    total = sum(values)
+    if total != 100:
+        message = f"The percentages add up to {total}%. Change them so they add up to 100%."
+        return [FieldError(option_field(spec, 0), message)]
+    return Answer(spec.prefix, probabilities_pct=tuple(values))
+
+
+def _numeric(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
+    parts = numeric_parts(spec)
+    errors: list[FieldError] = []
+    values: list[float] = []
+    for part, name in parts:
+        value = parse_number(data.get(part_field(spec, part), ""), name=name)
+        if isinstance(value, str):
+            errors.append(FieldError(part_field(spec, part), value))
+        else:
+            values.append(value)
+    if errors:
+        return errors
+    for (_, lower_name), (part, name), low, high in zip(
+        parts, parts[1:], values, values[1:], strict=False
+    ):
+        if not low < high:
+            message = f"The {name} must be more than the {lower_name}"
+            errors.append(FieldError(part_field(spec, part), message))
+    if errors:
+        return errors
+    if spec.numeric_format == INTERVAL:
+        return Answer(
+            spec.prefix,
+            lower=values[0],
+            upper=values[1],
+            interval_confidence=spec.interval_confidence,
+        )
+    return Answer(spec.prefix, lower=values[0], median=values[1], upper=values[2])
+
+
+def _decision(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
+    decision = parse_choice(data.get(part_field(spec, "decision"), ""), count=len(spec.options))
+    confidence = parse_choice(
+        data.get(part_field(spec, "confidence"), ""), count=CONFIDENCE_LEVELS + 1
+    )
+    errors = []
+    if decision is None:
+        errors.append(
+            FieldError(part_field(spec, "decision"), "Select the decision you would take")
+        )
+    if confidence is None or confidence == 0:
+        message = "Select how confident you are in this decision"
+        errors.append(FieldError(part_field(spec, "confidence"), message))
+    if errors:
+        return errors
+    return Answer(spec.prefix, decision=decision, decision_confidence=confidence)
+
+
+def _rationale(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
+    text = data.get(spec.prefix, "").strip().replace("\r\n", "\n")
+    if not text:
+        return [FieldError(spec.prefix, "Explain your reasoning")]
+    if len(text) > spec.max_chars:
+        message = f"Your reasoning must be {spec.max_chars:,} characters or fewer"
+        return [FieldError(spec.prefix, message)]
+    return Answer(spec.prefix, rationale=text)
+
+
+_PARSERS = {
+    BINARY: _binary,
+    MULTIPLE_CHOICE: _distribution,
+    ORDERED: _distribution,
+    NUMERIC: _numeric,
+    DECISION: _decision,
+    RATIONALE: _rationale,
+}
+
+
+def is_blank(spec: QuestionSpec, data: Mapping[str, str]) -> bool:
+    return all(not data.get(name, "").strip() for name in field_names(spec))
+
+
+def parse_answer(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError] | None:
+    """The typed answer, the errors to show, or None for a skipped optional question."""
+    if not spec.required and is_blank(spec, data):
+        return None
+    return _PARSERS[spec.kind](spec, data)
+
+
+def parse_stage(specs: Sequence[QuestionSpec], data: Mapping[str, str]) -> ParsedStage:
+    parsed = ParsedStage()
+    for spec in specs:
+        result = parse_answer(spec, data)
+        if isinstance(result, list):
+            parsed.errors.extend(result)
+        elif result is not None:
+            parsed.answers.append(result)
+    return parsed

@@ -1,0 +1,283 @@
+"""What the templates need to draw a part's questions, its errors and its read-only answers.
+
+The answer rules live in `answers.py`; this module only arranges field names,
+typed-in values and error messages per question for the templates, and words
+a submitted forecast for the read-only view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from casecast.forecasts import answers as rules
+from casecast.forecasts.models import Forecast
+from casecast.forecasts.services import question_spec
+from casecast.vignettes.models import Question
+
+RATIONALE_MAX_CHARS = rules.RATIONALE_MAX_CHARS
+
+QUANTILE_LABELS = {
+    "p5": ("Low estimate", "You think there is only a 5 in 100 chance it will be lower than this."),
+    "p50": ("Middle estimate", "Your best guess: it is as likely to be higher as lower."),
+    "p95": (
+        "High estimate",
+        "You think there is only a 5 in 100 chance it will be higher than this.",
+    ),
+}
+INTERVAL_LABELS = {"lower": ("Lower bound", ""), "upper": ("Upper bound", "")}
+
+
+@dataclass
+class Choice:
+    value: str
+    label: str
+    checked: bool
+    id: str
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    value: str = ""
+    hint: str = ""
+    error: str = ""
+    choices: list[Choice] = field(default_factory=list)
+    describedby: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    @property
+    def first_id(self) -> str:
+        """Where an error-summary link should land (the first radio of a group)."""
+        return self.choices[0].id if self.choices else self.name
+
+
+@dataclass
+class QuestionBlock:
+    question: Question
+    number: int
+    fields: list[Field]
+    base_rate: str = ""
+    earlier_answer: str = ""
+    hint: str = ""
+
+    @property
+    def context_ids(self) -> str:
+        """Ids of the hint, earlier answer and base rate shown with the question."""
+        ids = [f"{self.prefix}-hint"]
+        if self.earlier_answer:
+            ids.append(f"{self.prefix}-earlier")
+        if self.base_rate:
+            ids.append(f"{self.prefix}-base-rate")
+        return " ".join(ids)
+
+    @property
+    def kind(self) -> str:
+        return self.question.kind
+
+    @property
+    def prefix(self) -> str:
+        return f"q{self.question.pk}"
+
+    @property
+    def has_error(self) -> bool:
+        return any(f.error for f in self.fields)
+
+    @property
+    def field(self) -> Field:
+        return self.fields[0]
+
+    @property
+    def options(self) -> list[Field]:
+        return self.fields
+
+
+# On-page help, by question kind (also listed in docs/participant-journey.md).
+HINTS = {
+    rules.BINARY: (
+        "Enter a whole number from 1 to 99. For example, 30 means it would happen "
+        "in about 3 out of 10 cases like this."
+    ),
+    rules.MULTIPLE_CHOICE: (
+        "Give each option a percentage. They must add up to 100%. Use whole numbers from 1 to 99."
+    ),
+    rules.ORDERED: (
+        "The options are in order. Give each one a percentage. They must add up to 100%. "
+        "Use whole numbers from 1 to 99."
+    ),
+    rules.QUANTILES: (
+        "Give three numbers: a low estimate, your best guess and a high estimate. "
+        "Each must be more than the one before."
+    ),
+    rules.INTERVAL: (
+        "Give a lower and an upper number. Choose them so that you are {confidence}% sure "
+        "the true number is between them."
+    ),
+    rules.DECISION: "Choose the decision you would take if this were your case.",
+    rules.RATIONALE: "A few sentences are enough.",
+}
+CONFIDENCE_HINT = "1 means not at all confident and 5 means very confident."
+
+
+def question_hint(question: Question) -> str:
+    kind = question.kind
+    if kind == rules.NUMERIC:
+        if question.numeric_format == rules.INTERVAL:
+            confidence = question.interval_confidence or 90
+            return HINTS[rules.INTERVAL].format(confidence=confidence)
+        return HINTS[rules.QUANTILES]
+    hint = HINTS.get(kind, "")
+    if kind == rules.DECISION and question.relates_to_id:
+        hint = f"This decision follows from question: {question.relates_to}. {hint}"
+    return hint
+
+
+def _describe(block: QuestionBlock) -> None:
+    """Fill in each field's aria-describedby: only ids that are on the page."""
+    single = block.kind in (rules.BINARY, rules.RATIONALE)
+    for position, item in enumerate(block.fields):
+        ids = []
+        if single or (block.kind == rules.DECISION and position == 0):
+            ids.append(block.context_ids)
+        if item.hint:
+            ids.append(f"{item.id}-hint")
+        if item.error:
+            ids.append(f"{item.id}-error")
+        item.describedby = " ".join(ids)
+
+
+@dataclass
+class SummaryError:
+    href: str
+    text: str
+
+
+def base_rate_text(question: Question) -> str:
+    if question.base_rate is None:
+        return ""
+    percent = round(question.base_rate * 100)
+    return f"In similar cases, about {percent}% had this outcome."
+
+
+def _choices(name: str, labels: Sequence[str], value: str, *, start: int = 0) -> list[Choice]:
+    return [
+        Choice(
+            value=str(index),
+            label=label,
+            checked=value == str(index),
+            id=name if index == start else f"{name}-{index}",
+        )
+        for index, label in enumerate(labels, start=start)
+    ]
+
+
+def _fields(
+    question: Question, values: Mapping[str, str], errors: Mapping[str, str]
+) -> list[Field]:
+    spec = question_spec(question)
+
+    def make(name: str, label: str, hint: str = "") -> Field:
+        return Field(name, label, values.get(name, ""), hint, errors.get(name, ""))
+
+    if spec.kind in (rules.MULTIPLE_CHOICE, rules.ORDERED):
+        return [make(rules.option_field(spec, i), option) for i, option in enumerate(spec.options)]
+    if spec.kind == rules.NUMERIC:
+        labels = INTERVAL_LABELS if spec.numeric_format == rules.INTERVAL else QUANTILE_LABELS
+        return [
+            make(rules.part_field(spec, part), *labels[part])
+            for part, _ in rules.numeric_parts(spec)
+        ]
+    if spec.kind == rules.DECISION:
+        decision = make(rules.part_field(spec, "decision"), question.text)
+        decision.choices = _choices(decision.name, spec.options, decision.value)
+        confidence = make(
+            rules.part_field(spec, "confidence"), "How confident are you in this decision?"
+        )
+        confidence.hint = CONFIDENCE_HINT
+        # An en dash, as GOV.UK content style writes ranges and pairs.
+        scale = [f"{i} – {label}" for i, label in enumerate(question.confidence_labels, 1)]
+        confidence.choices = _choices(confidence.name, scale, confidence.value, start=1)
+        return [decision, confidence]
+    return [make(spec.prefix, question.text)]
+
+
+def question_blocks(
+    *,
+    questions: Sequence[Question],
+    values: Mapping[str, str],
+    errors: Sequence[rules.FieldError],
+    show_base_rates: bool,
+    earlier: Mapping[int, Forecast],
+) -> list[QuestionBlock]:
+    messages = {e.field: e.message for e in errors}
+    blocks = []
+    for number, question in enumerate(questions, start=1):
+        previous = earlier.get(question.pk)
+        block = QuestionBlock(
+            question=question,
+            number=number,
+            fields=_fields(question, values, messages),
+            base_rate=base_rate_text(question) if show_base_rates else "",
+            earlier_answer=answer_text(previous.question, previous) if previous else "",
+            hint=" ".join(filter(None, [question.help_text, question_hint(question)])),
+        )
+        _describe(block)
+        blocks.append(block)
+    return blocks
+
+
+def error_summary(blocks: Sequence[QuestionBlock]) -> list[SummaryError]:
+    """One line per field to fix, naming the question (and option) it belongs to."""
+    items = []
+    for block in blocks:
+        for item in block.fields:
+            if not item.error:
+                continue
+            where = f"Question {block.number}"
+            if block.kind in (rules.MULTIPLE_CHOICE, rules.ORDERED, rules.NUMERIC):
+                where += f", {item.label}"
+            items.append(SummaryError(href=f"#{item.first_id}", text=f"{where}: {item.error}"))
+    return items
+
+
+# --- Read-only answers --------------------------------------------------------------
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    text = f"{value:g}"
+    return f"{text} {unit}".strip()
+
+
+def answer_text(question: Question, forecast: Forecast) -> str:
+    """A submitted answer in words, for the read-only view of a locked part."""
+    kind = question.kind
+    if kind == Question.Kind.BINARY:
+        return f"{forecast.probability_pct}%"
+    if kind in (Question.Kind.MULTIPLE_CHOICE, Question.Kind.ORDERED):
+        pairs = zip(question.options, forecast.probabilities_pct or [], strict=False)
+        return "; ".join(f"{option}: {pct}%" for option, pct in pairs)
+    if kind == Question.Kind.NUMERIC:
+        unit = question.unit
+        if forecast.median is not None:
+            return (
+                f"Low {_number(forecast.lower, unit)}, middle {_number(forecast.median, unit)}, "
+                f"high {_number(forecast.upper, unit)}"
+            )
+        return (
+            f"Between {_number(forecast.lower, unit)} and {_number(forecast.upper, unit)} "
+            f"({forecast.interval_confidence}% sure)"
+        )
+    if kind == Question.Kind.DECISION:
+        spec = question_spec(question)
+        decision = spec.options[forecast.decision] if forecast.decision is not None else ""
+        labels = question.confidence_labels
+        confidence = forecast.decision_confidence or 0
+        label = labels[confidence - 1].lower() if 1 <= confidence <= len(labels) else ""
+        return f"{decision} ({confidence} out of 5, {label})"
+    return forecast.rationale

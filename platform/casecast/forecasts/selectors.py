@@ -1,0 +1,283 @@
+"""Reads for the participant journey: task list, phase states, case progress.
+
+Nothing here writes. Nothing here returns another participant's answers:
+every function takes the participant (or their assignment) it is about.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from django.apps import apps
+from django.utils import timezone
+
+from casecast.forecasts.delivery import PlanItem, items_for_arm
+from casecast.forecasts.models import Assignment, Draft, Forecast, PhaseVignette, StageVisit
+from casecast.studies.models import Participant, Phase
+from casecast.vignettes.models import Question, Stage
+
+
+class PhaseState(StrEnum):
+    COMPLETED = "completed"
+    IN_PROGRESS = "in_progress"
+    READY = "ready"
+    WAITING_FOR_PREVIOUS = "waiting_for_previous"
+    NOT_OPEN_YET = "not_open_yet"
+    TRAINING_REQUIRED = "training_required"
+    NOTHING_TO_DO = "nothing_to_do"
+
+
+@dataclass
+class PhaseOverview:
+    phase: Phase
+    state: PhaseState
+    assignments: list[Assignment] = field(default_factory=list)
+    planned_count: int = 0
+
+    @property
+    def opens_at(self) -> datetime | None:
+        return self.phase.opens_at
+
+    @property
+    def next_assignment(self) -> Assignment | None:
+        return next((a for a in self.assignments if a.completed_at is None), None)
+
+
+@dataclass
+class TaskList:
+    participant: Participant
+    phases: list[PhaseOverview]
+
+    @property
+    def open_assignments(self) -> list[Assignment]:
+        return [
+            a for overview in self.phases for a in overview.assignments if a.completed_at is None
+        ]
+
+    @property
+    def to_do(self) -> int:
+        return len(self.open_assignments)
+
+    @property
+    def started(self) -> int:
+        return sum(1 for a in self.open_assignments if a.started_at is not None)
+
+    @property
+    def next_assignment(self) -> Assignment | None:
+        return next(iter(self.open_assignments), None)
+
+    @property
+    def visible_phases(self) -> list[PhaseOverview]:
+        return [p for p in self.phases if p.state != PhaseState.NOTHING_TO_DO]
+
+
+# --- Hooks for later issues --------------------------------------------------
+
+# The one place that knows where training lives. When the training app
+# arrives it provides `casecast.training.selectors.training_complete`.
+TRAINING_APP = "casecast.training"
+TRAINING_SELECTOR = "casecast.training.selectors"
+
+
+def training_complete(*, participant: Participant) -> bool:
+    """Has the participant finished their arm's training (True if it has none)?"""
+    arm = participant.arm
+    if arm is None or not arm.training_module:
+        return True
+    if not apps.is_installed(TRAINING_APP):
+        return False
+    module = importlib.import_module(TRAINING_SELECTOR)
+    return bool(module.training_complete(participant=participant))
+
+
+def feedback_after_case(*, assignment: Assignment) -> Any:
+    """Outcome feedback to show on "Case complete". A later issue fills this in; None means none.
+
+    Whatever it returns is passed to `forecasts/includes/feedback.html` as `feedback`.
+    """
+    return None
+
+
+# --- Phases and the task list ------------------------------------------------
+
+
+def plan_items(*, phase: Phase) -> list[PlanItem]:
+    return [
+        PlanItem(
+            vignette_id=item.vignette_id,
+            position=item.position,
+            arm_id=item.arm_id,
+            is_retest=item.is_retest,
+        )
+        for item in PhaseVignette.objects.filter(phase=phase)
+    ]
+
+
+def _needs_training(phase: Phase, phases: list[Phase]) -> bool:
+    """Phases from the first randomised one onwards come after training."""
+    return any(p.randomise_before and p.position <= phase.position for p in phases)
+
+
+def _unstarted_state(
+    phase: Phase, *, phases: list[Phase], participant: Participant, planned: int, now: datetime
+) -> PhaseState:
+    if phase.opens_at is not None and phase.opens_at > now:
+        return PhaseState.NOT_OPEN_YET
+    if _needs_training(phase, phases) and not training_complete(participant=participant):
+        return PhaseState.TRAINING_REQUIRED
+    arm_known = participant.arm_id is not None or not _needs_training(phase, phases)
+    if arm_known and planned == 0:
+        return PhaseState.NOTHING_TO_DO
+    return PhaseState.READY
+
+
+def phase_overviews(
+    *, participant: Participant, now: datetime | None = None
+) -> list[PhaseOverview]:
+    """Every phase of the participant's study, in order, with what they can do in it."""
+    now = now or timezone.now()
+    phases = list(Phase.objects.filter(study_id=participant.study_id).order_by("position"))
+    assignments: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in (
+        Assignment.objects.filter(participant=participant)
+        .select_related("vignette_version")
+        .order_by("position")
+    ):
+        assignments[assignment.phase_id].append(assignment)
+    items: dict[int, list[PlanItem]] = defaultdict(list)
+    for row in PhaseVignette.objects.filter(phase__in=phases):
+        items[row.phase_id].append(
+            PlanItem(row.vignette_id, row.position, row.arm_id, row.is_retest)
+        )
+    overviews = []
+    previous_done = True
+    for phase in phases:
+        mine = assignments.get(phase.pk, [])
+        planned = len(items_for_arm(items.get(phase.pk, []), arm_id=participant.arm_id))
+        if mine:
+            done = all(a.completed_at is not None for a in mine)
+            state = PhaseState.COMPLETED if done else PhaseState.IN_PROGRESS
+        elif not previous_done:
+            state = PhaseState.WAITING_FOR_PREVIOUS
+        else:
+            state = _unstarted_state(
+                phase, phases=phases, participant=participant, planned=planned, now=now
+            )
+        overviews.append(PhaseOverview(phase, state, mine, planned))
+        previous_done = state in (PhaseState.COMPLETED, PhaseState.NOTHING_TO_DO)
+    return overviews
+
+
+def phase_overview(*, participant: Participant, phase: Phase) -> PhaseOverview:
+    return next(o for o in phase_overviews(participant=participant) if o.phase.pk == phase.pk)
+
+
+def task_list(*, participant: Participant) -> TaskList:
+    return TaskList(participant=participant, phases=phase_overviews(participant=participant))
+
+
+# --- One case -----------------------------------------------------------------
+
+
+@dataclass
+class CaseProgress:
+    """Where a participant is in one case: "Case 2 of 4 · Part 1 of 3"."""
+
+    assignment: Assignment
+    case_number: int
+    case_count: int
+    stages: list[Stage]
+    submitted_stage_ids: set[int]
+
+    @property
+    def stage_count(self) -> int:
+        return len(self.stages)
+
+    @property
+    def current_stage(self) -> Stage | None:
+        """The first part not yet submitted; None when the case is complete."""
+        return next((s for s in self.stages if s.pk not in self.submitted_stage_ids), None)
+
+    def part_number(self, stage: Stage) -> int:
+        return self.stages.index(stage) + 1
+
+    def stage_at(self, part: int) -> Stage | None:
+        return self.stages[part - 1] if 1 <= part <= len(self.stages) else None
+
+    def is_submitted(self, stage: Stage) -> bool:
+        return stage.pk in self.submitted_stage_ids
+
+    def is_reachable(self, stage: Stage) -> bool:
+        """Submitted parts can be reread; the current one answered; later ones wait."""
+        current = self.current_stage
+        return current is None or self.part_number(stage) <= self.part_number(current)
+
+    def next_stage(self, stage: Stage) -> Stage | None:
+        return self.stage_at(self.part_number(stage) + 1)
+
+
+def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
+    """The assignment, only if it belongs to this signed-in user."""
+    return (
+        Assignment.objects.filter(pk=assignment_id, participant__user=user)
+        .select_related(
+            "participant", "participant__arm", "participant__study", "vignette_version", "phase"
+        )
+        .first()
+    )
+
+
+def case_progress(*, assignment: Assignment) -> CaseProgress:
+    stages = list(
+        Stage.objects.filter(version_id=assignment.vignette_version_id).order_by("position")
+    )
+    submitted = set(
+        StageVisit.objects.filter(assignment=assignment, submitted_at__isnull=False).values_list(
+            "stage_id", flat=True
+        )
+    )
+    case_count = Assignment.objects.filter(
+        participant_id=assignment.participant_id, phase_id=assignment.phase_id
+    ).count()
+    return CaseProgress(
+        assignment=assignment,
+        case_number=assignment.position + 1,
+        case_count=case_count,
+        stages=stages,
+        submitted_stage_ids=submitted,
+    )
+
+
+def stage_questions(*, stage: Stage) -> list[Question]:
+    return list(
+        Question.objects.filter(stage=stage).select_related("relates_to").order_by("position", "pk")
+    )
+
+
+def draft_for(*, assignment: Assignment, stage: Stage) -> Draft | None:
+    return Draft.objects.filter(assignment=assignment, stage=stage).first()
+
+
+def stage_forecasts(*, assignment: Assignment, stage: Stage) -> dict[int, Forecast]:
+    """The participant's own submitted answers for one part, by question id."""
+    rows = Forecast.objects.filter(assignment=assignment, question__stage=stage)
+    return {forecast.question_id: forecast for forecast in rows}
+
+
+def earlier_forecasts(*, assignment: Assignment, questions: list[Question]) -> dict[int, Forecast]:
+    """This participant's latest answer to each question's earlier version, by later question id."""
+    earlier_ids = {q.earlier_id: q.pk for q in questions if q.earlier_id}
+    if not earlier_ids:
+        return {}
+    rows = Forecast.objects.filter(
+        assignment=assignment, question_id__in=earlier_ids
+    ).select_related("question")
+    found: dict[int, Forecast] = {}
+    for forecast in rows.order_by("submitted_at", "pk"):
+        found[earlier_ids[forecast.question_id]] = forecast
+    return found

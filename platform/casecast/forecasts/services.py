@@ -1,0 +1,311 @@
+"""Writes for the participant journey: start a phase, record views, save drafts, submit.
+
+Guarantees:
+- a submitted part is locked: its forecasts are never changed or added to;
+- a submission carries an idempotency key, so a double click or a retried
+  request writes one set of forecasts (unique constraint + lookup in one
+  transaction);
+- the number of queries for a submission does not depend on how many
+  questions the part has (one bulk insert).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from casecast.forecasts import answers as answer_rules
+from casecast.forecasts import selectors
+from casecast.forecasts.delivery import phase_order
+from casecast.forecasts.models import Assignment, Draft, Forecast, StageVisit
+from casecast.studies.models import Participant, Phase
+from casecast.vignettes.models import DEFAULT_DECISIONS, Question, Stage, VignetteVersion
+
+IDEMPOTENCY_FIELD = "idempotency_key"
+
+
+class JourneyError(Exception):
+    """A step the participant cannot take now; the message is shown to them."""
+
+
+class PhaseNotAvailable(JourneyError):
+    pass
+
+
+class StageLocked(JourneyError):
+    """The part was already submitted; its answers cannot change."""
+
+
+class StageNotReady(JourneyError):
+    """An earlier part of the case has not been submitted yet."""
+
+
+@dataclass
+class StageResult:
+    """What happened to a submission. `errors` non-empty means nothing was saved."""
+
+    forecasts: list[Forecast] = field(default_factory=list)
+    errors: list[answer_rules.FieldError] = field(default_factory=list)
+    replayed: bool = False
+    case_complete: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- Starting a phase --------------------------------------------------------
+
+_UNAVAILABLE = {
+    selectors.PhaseState.WAITING_FOR_PREVIOUS: "Finish the cases before this one first.",
+    selectors.PhaseState.NOT_OPEN_YET: "These cases are not available yet.",
+    selectors.PhaseState.TRAINING_REQUIRED: "Complete your training first.",
+}
+
+
+def _randomise(participant: Participant) -> None:
+    from casecast.studies.services import participant_randomise
+
+    participant_randomise(participant=participant)
+    participant.refresh_from_db(fields=["arm", "status"])
+
+
+def _latin_square_sequence(participant: Participant) -> int:
+    """The participant's place among those counterbalanced together (their arm, or study)."""
+    peers = Participant.objects.filter(study_id=participant.study_id, pk__lt=participant.pk)
+    if participant.arm_id is not None:
+        peers = peers.filter(arm_id=participant.arm_id)
+    return peers.count()
+
+
+def _current_versions(vignette_ids: list[int]) -> dict[int, VignetteVersion]:
+    """Each vignette's newest version, in one query."""
+    versions: dict[int, VignetteVersion] = {}
+    for version in VignetteVersion.objects.filter(vignette_id__in=vignette_ids).order_by(
+        "vignette_id", "-number"
+    ):
+        versions.setdefault(version.vignette_id, version)
+    return versions
+
+
+def phase_start(*, participant: Participant, phase: Phase) -> list[Assignment]:
+    """Give the participant this phase's cases, in their order. Safe to call again.
+
+    Randomises first if the phase says so; each case is pinned to its
+    vignette's current version at this moment.
+    """
+    existing = list(Assignment.objects.filter(participant=participant, phase=phase))
+    if existing:
+        return sorted(existing, key=lambda a: a.position)
+    if phase.randomise_before and participant.arm_id is None:
+        state = selectors.phase_overview(participant=participant, phase=phase).state
+        if state in _UNAVAILABLE:
+            raise PhaseNotAvailable(_UNAVAILABLE[state])
+        _randomise(participant)
+    state = selectors.phase_overview(participant=participant, phase=phase).state
+    if state != selectors.PhaseState.READY:
+        raise PhaseNotAvailable(_UNAVAILABLE.get(state, "There are no cases to start here."))
+    return _assignments_create(participant=participant, phase=phase)
+
+
+def _assignments_create(*, participant: Participant, phase: Phase) -> list[Assignment]:
+    study = phase.study
+    order = phase_order(
+        selectors.plan_items(phase=phase),
+        ordering=phase.ordering,
+        arm_id=participant.arm_id,
+        seed=study.allocation_seed,
+        participant_id=participant.pk,
+        phase_id=phase.pk,
+        sequence=_latin_square_sequence(participant),
+    )
+    versions = _current_versions([item.vignette_id for item in order])
+    rows = [
+        Assignment(
+            participant=participant,
+            phase=phase,
+            vignette_version=versions[item.vignette_id],
+            position=position,
+            is_retest=item.is_retest,
+        )
+        for position, item in enumerate(i for i in order if i.vignette_id in versions)
+    ]
+    try:
+        with transaction.atomic():
+            Assignment.objects.bulk_create(rows)
+    except IntegrityError:
+        pass  # a parallel request started the phase first; use its assignments
+    return list(
+        Assignment.objects.filter(participant=participant, phase=phase).order_by("position")
+    )
+
+
+# --- Timing ---------------------------------------------------------------------
+
+
+def stage_view_record(*, assignment: Assignment, stage: Stage) -> StageVisit:
+    """Note when a part was first shown (and so when the case was started)."""
+    visit, created = StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
+    if created and assignment.started_at is None:
+        now = visit.first_viewed_at
+        Assignment.objects.filter(pk=assignment.pk, started_at__isnull=True).update(started_at=now)
+        assignment.started_at = now
+    return visit
+
+
+# --- Drafts ------------------------------------------------------------------------
+
+
+def draft_answers(
+    *, specs: list[answer_rules.QuestionSpec], data: Mapping[str, Any]
+) -> dict[str, str]:
+    """Only this part's fields (and the idempotency key), as plain strings."""
+    names = [name for spec in specs for name in answer_rules.field_names(spec)]
+    kept = {name: str(data.get(name, ""))[:10_000] for name in names if name in data}
+    key = str(data.get(IDEMPOTENCY_FIELD, ""))
+    if _is_uuid(key):
+        kept[IDEMPOTENCY_FIELD] = key
+    return kept
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def draft_save(*, assignment: Assignment, stage: Stage, answers: Mapping[str, Any]) -> Draft:
+    """Keep unsubmitted typing on the server. No validation: half an answer is fine."""
+    specs = question_specs(questions=selectors.stage_questions(stage=stage))
+    values = draft_answers(specs=specs, data=answers)
+    with transaction.atomic():
+        if _stage_submitted(assignment, stage):
+            raise StageLocked("You have already submitted this part.")
+        draft, _ = Draft.objects.update_or_create(
+            assignment=assignment, stage=stage, defaults={"answers": values}
+        )
+    return draft
+
+
+def _stage_submitted(assignment: Assignment, stage: Stage) -> bool:
+    return StageVisit.objects.filter(
+        assignment=assignment, stage=stage, submitted_at__isnull=False
+    ).exists()
+
+
+# --- Submitting -------------------------------------------------------------------
+
+
+def question_spec(question: Question) -> answer_rules.QuestionSpec:
+    options = list(question.options)
+    if question.kind == Question.Kind.DECISION and not options:
+        options = list(DEFAULT_DECISIONS)
+    return answer_rules.QuestionSpec(
+        prefix=f"q{question.pk}",
+        kind=question.kind,
+        options=tuple(options),
+        numeric_format=question.numeric_format or answer_rules.QUANTILES,
+        interval_confidence=question.interval_confidence,
+        required=question.required,
+    )
+
+
+def question_specs(*, questions: list[Question]) -> list[answer_rules.QuestionSpec]:
+    return [question_spec(q) for q in questions]
+
+
+def _forecast_row(
+    *, assignment: Assignment, question: Question, answer: answer_rules.Answer, key: uuid.UUID
+) -> Forecast:
+    return Forecast(
+        participant_id=assignment.participant_id,
+        question=question,
+        assignment=assignment,
+        idempotency_key=key,
+        is_update=question.earlier_id is not None,
+        probability_pct=answer.probability_pct,
+        probabilities_pct=list(answer.probabilities_pct) if answer.probabilities_pct else None,
+        lower=answer.lower,
+        median=answer.median,
+        upper=answer.upper,
+        interval_confidence=answer.interval_confidence,
+        decision=answer.decision,
+        decision_confidence=answer.decision_confidence,
+        rationale=answer.rationale,
+    )
+
+
+def _replay(assignment: Assignment, key: uuid.UUID) -> list[Forecast] | None:
+    """The forecasts an earlier request with this key already wrote, if any."""
+    rows = list(Forecast.objects.filter(assignment=assignment, idempotency_key=key))
+    return rows or None
+
+
+def stage_submit(
+    *, assignment: Assignment, stage: Stage, answers: Mapping[str, Any], idempotency_key: uuid.UUID
+) -> StageResult:
+    """Check every answer on the part; if all are fine, lock the part and write its forecasts.
+
+    Sending the same key again returns the first result (`replayed=True`)
+    instead of writing twice. A different key for a locked part raises
+    `StageLocked`.
+    """
+    progress = selectors.case_progress(assignment=assignment)
+    if stage not in progress.stages:
+        raise StageNotReady("This part does not belong to this case.")
+    replay = _replay(assignment, idempotency_key)
+    if replay is not None:
+        return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))
+    if progress.is_submitted(stage):
+        raise StageLocked("You have already submitted this part. Your answers are locked.")
+    if progress.current_stage != stage:
+        raise StageNotReady("Submit the earlier parts of this case first.")
+    questions = selectors.stage_questions(stage=stage)
+    parsed = answer_rules.parse_stage(question_specs(questions=questions), answers)
+    if not parsed.is_valid:
+        return StageResult(errors=parsed.errors)
+    by_prefix = {f"q{q.pk}": q for q in questions}
+    rows = [
+        _forecast_row(
+            assignment=assignment, question=by_prefix[a.prefix], answer=a, key=idempotency_key
+        )
+        for a in parsed.answers
+    ]
+    is_last = progress.next_stage(stage) is None
+    try:
+        return _write_stage(assignment=assignment, stage=stage, rows=rows, is_last=is_last)
+    except IntegrityError:
+        # The same key raced in from a parallel request and won: replay its result.
+        replay = _replay(assignment, idempotency_key)
+        if replay is None:
+            raise
+        return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))
+
+
+def _complete(assignment: Assignment) -> bool:
+    return Assignment.objects.filter(pk=assignment.pk, completed_at__isnull=False).exists()
+
+
+def _write_stage(
+    *, assignment: Assignment, stage: Stage, rows: list[Forecast], is_last: bool
+) -> StageResult:
+    with transaction.atomic():
+        StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
+        visit = StageVisit.objects.select_for_update().get(assignment=assignment, stage=stage)
+        if visit.submitted_at is not None:
+            raise StageLocked("You have already submitted this part. Your answers are locked.")
+        now = timezone.now()
+        forecasts = Forecast.objects.bulk_create(rows)
+        StageVisit.objects.filter(pk=visit.pk).update(submitted_at=now)
+        Draft.objects.filter(assignment=assignment, stage=stage).delete()
+        if is_last:
+            Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)
+            assignment.completed_at = now
+    return StageResult(forecasts=forecasts, case_complete=is_last)
