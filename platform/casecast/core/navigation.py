@@ -1,5 +1,6 @@
 """Links in the service navigation, by what the signed-in user may do."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,11 +13,28 @@ class NavItem:
     url: str
 
 
-# (label, url name, predicate on the user). Apps add their entries here so the
-# menu is declared in one place.
-_ENTRIES: list[tuple[str, str, str]] = [
-    ("Your studies", "studies:list", "is_study_staff"),
-    ("Your cases", "forecasts:tasks", "is_participant"),
+def _is_study_staff(user: Any) -> bool:
+    return bool(user.is_study_staff)
+
+
+def _is_participant(user: Any) -> bool:
+    return bool(user.is_participant)
+
+
+def _has_feedback(user: Any) -> bool:
+    """Only arms with a feedback policy see the link: the control arm must not learn of it."""
+    from casecast.feedback.selectors import feedback_overview
+    from casecast.studies.selectors import active_participations
+
+    participation = active_participations(user=user).first()
+    return participation is not None and feedback_overview(participant=participation) is not None
+
+
+# The whole menu, declared in one place: (label, url name, who sees it).
+_ENTRIES: list[tuple[str, str, Callable[[Any], bool]]] = [
+    ("Your studies", "studies:list", _is_study_staff),
+    ("Your cases", "forecasts:tasks", _is_participant),
+    ("Your feedback", "feedback:home", _has_feedback),
 ]
 
 
@@ -24,11 +42,11 @@ def navigation_for(user: Any) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     items = []
-    for label, url_name, predicate in _ENTRIES:
-        if not getattr(user, predicate, False):
-            continue
+    for label, url_name, visible_to in _ENTRIES:
         try:
-            items.append(NavItem(label=label, url=reverse(url_name)))
+            url = reverse(url_name)
         except NoReverseMatch:
             continue
+        if visible_to(user):
+            items.append(NavItem(label=label, url=url))
     return items

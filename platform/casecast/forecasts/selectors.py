@@ -96,11 +96,13 @@ def training_complete(*, participant: Participant) -> bool:
 
 
 def feedback_after_case(*, assignment: Assignment) -> Any:
-    """Outcome feedback to show on "Case complete". A later issue fills this in; None means none.
+    """Outcome feedback to show on "Case complete"; None when the arm or timing withholds it.
 
     Whatever it returns is passed to `forecasts/includes/feedback.html` as `feedback`.
     """
-    return None
+    from casecast.feedback.selectors import case_feedback
+
+    return case_feedback(participant=assignment.participant, assignment=assignment)
 
 
 # --- Phases and the task list ------------------------------------------------

@@ -1,0 +1,338 @@
+"""What a participant may see about their own forecasts, by arm policy and study timing.
+
+Two gates, both applied here and nowhere else:
+- the arm's `feedback_policies` ("outcome", "calibration", "peer"; none for
+  control) decide which kinds of feedback exist for the participant at all;
+- `casecast.resolution.selectors.outcome_visible` (the study's outcome
+  timing) decides, question by question, whether an outcome — and so any
+  score computed from it — may be shown yet.
+
+A withheld outcome reads exactly like an unknown one, so the page never
+reveals that an outcome exists before it may be shown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+
+from casecast import scoring
+from casecast.feedback import wording
+from casecast.feedback.calibration import MIN_FORECASTS, CalibrationChart, calibration_chart
+from casecast.forecasts.models import Assignment, Forecast
+from casecast.resolution.models import ForecastScore
+from casecast.resolution.selectors import outcome_visible
+from casecast.studies.models import Participant, Study
+from casecast.vignettes.models import Question
+
+OUTCOME = "outcome"
+CALIBRATION = "calibration"
+PEER = "peer"
+FORECAST_KINDS = (
+    Question.Kind.BINARY,
+    Question.Kind.MULTIPLE_CHOICE,
+    Question.Kind.ORDERED,
+    Question.Kind.NUMERIC,
+)
+# Fewer other participants than this and a standing would say too much about them.
+MIN_PEERS = 4
+
+
+def policies_for(*, participant: Participant) -> frozenset[str]:
+    arm = participant.arm
+    if arm is None or participant.withdrawn_at is not None:
+        return frozenset()
+    return frozenset(arm.feedback_policies or [])
+
+
+def _visible(participant: Participant, questions: list[Question]) -> set[int]:
+    return {q.pk for q in questions if outcome_visible(participant=participant, question=q)}
+
+
+# --- outcome feedback after a case ---------------------------------------------------
+
+
+class State:
+    SCORED = "scored"
+    SCORING = "scoring"
+    NOT_YET = "not_yet"
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class QuestionFeedback:
+    question_id: int
+    question: str
+    state: str
+    answer: str
+    outcome: str = ""
+    score_text: str = ""
+    message: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.question_id,
+            "state": self.state,
+            "answer": self.answer,
+            "outcome": self.outcome,
+            "score": self.score_text,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class CaseFeedback:
+    assignment: Assignment
+    title: str
+    questions: list[QuestionFeedback] = field(default_factory=list)
+
+    @property
+    def pending(self) -> bool:
+        return any(q.state == State.SCORING for q in self.questions)
+
+    @property
+    def any_shown(self) -> bool:
+        return any(q.state in (State.SCORED, State.SCORING) for q in self.questions)
+
+
+def _last_forecasts(assignment: Assignment) -> dict[int, Forecast]:
+    latest: dict[int, Forecast] = {}
+    for forecast in Forecast.objects.filter(assignment=assignment).order_by("submitted_at", "pk"):
+        latest[forecast.question_id] = forecast
+    return latest
+
+
+def _question_feedback(
+    question: Question, forecast: Forecast, *, visible: bool, never: bool
+) -> QuestionFeedback:
+    answer = wording.answer_text(question=question, forecast=forecast)
+
+    def feedback(state: str, **shown: str) -> QuestionFeedback:
+        return QuestionFeedback(question.pk, question.text, state, answer, **shown)
+
+    if never:
+        return feedback(State.NEVER, message=wording.NEVER_SHOWN)
+    if not visible:
+        return feedback(State.NOT_YET, message=wording.NOT_YET)
+    outcome = wording.outcome_text(question=question)
+    score = ForecastScore.objects.filter(forecast=forecast).first()
+    if score is None:
+        return feedback(State.SCORING, outcome=outcome, message=wording.SCORING)
+    return feedback(
+        State.SCORED,
+        outcome=outcome,
+        score_text=wording.score_text(question=question, forecast=forecast, score=score),
+    )
+
+
+def case_feedback(*, participant: Participant, assignment: Assignment) -> CaseFeedback | None:
+    """Outcome feedback for one of the participant's cases; None if their arm has none."""
+    if OUTCOME not in policies_for(participant=participant):
+        return None
+    if assignment.participant_id != participant.pk or assignment.completed_at is None:
+        return None
+    forecasts = _last_forecasts(assignment)
+    questions = [
+        q
+        for q in Question.objects.filter(
+            version_id=assignment.vignette_version_id, kind__in=FORECAST_KINDS
+        )
+        .select_related("version")
+        .order_by("stage__position", "position", "pk")
+        if q.pk in forecasts
+    ]
+    never = participant.study.outcome_release == Study.OutcomeRelease.NEVER
+    visible = set() if never else _visible(participant, questions)
+    return CaseFeedback(
+        assignment=assignment,
+        title=assignment.vignette_version.title,
+        questions=[
+            _question_feedback(q, forecasts[q.pk], visible=q.pk in visible, never=never)
+            for q in questions
+        ],
+    )
+
+
+def cases_with_feedback(*, participant: Participant) -> list[Assignment]:
+    if OUTCOME not in policies_for(participant=participant):
+        return []
+    return list(
+        Assignment.objects.filter(participant=participant, completed_at__isnull=False)
+        .select_related("vignette_version", "phase")
+        .order_by("phase__position", "position")
+    )
+
+
+# --- scores the participant may see --------------------------------------------------------
+
+
+def visible_scores(*, participant: Participant, binary_only: bool = True) -> list[ForecastScore]:
+    """The participant's counted scores whose outcomes the study's timing lets them see."""
+    scores = ForecastScore.objects.filter(
+        participant=participant, is_last=True, is_retest=False
+    ).select_related("question__version", "forecast")
+    if binary_only:
+        scores = scores.filter(kind=Question.Kind.BINARY, probability__isnull=False)
+    rows = list(scores.order_by("forecast__submitted_at", "pk"))
+    questions = {row.question_id: row.question for row in rows}
+    visible = _visible(participant, list(questions.values()))
+    return [row for row in rows if row.question_id in visible]
+
+
+def later_visible_score_count(*, participant: Participant) -> int:
+    """Visible scores the participant could not have seen when they answered.
+
+    Under "immediately", those scored more than an hour after the forecast
+    (the question was resolved later); under the other timings, all of them.
+    """
+    immediate = participant.study.outcome_release == Study.OutcomeRelease.IMMEDIATELY
+    rows = visible_scores(participant=participant, binary_only=False)
+    if not immediate:
+        return len(rows)
+    late = timedelta(hours=1)
+    return sum(1 for row in rows if row.scored_at - row.forecast.submitted_at > late)
+
+
+# --- calibration track record ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    n: int
+    brier: float | None
+    reliability: float | None
+    resolution: float | None
+    auc: float | None
+    mean_forecast: float | None
+    event_rate: float | None
+    chart: CalibrationChart
+
+    @property
+    def enough(self) -> bool:
+        return self.n >= MIN_FORECASTS
+
+    @property
+    def sentences(self) -> list[str]:
+        return wording.track_record_sentences(self) if self.enough else []
+
+
+def _finite(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return number if np.isfinite(number) else None
+
+
+def track_record(*, participant: Participant) -> TrackRecord | None:
+    """Calibration feedback over the participant's visible binary forecasts; None if not in arm."""
+    if CALIBRATION not in policies_for(participant=participant):
+        return None
+    rows = visible_scores(participant=participant)
+    p = [float(row.probability) for row in rows if row.probability is not None]
+    y = [1 if row.outcome_binary else 0 for row in rows if row.probability is not None]
+    chart = calibration_chart(
+        probabilities=p,
+        outcomes=y,
+        caption="Your forecasts and how often things happened",
+    )
+    if len(p) < MIN_FORECASTS:
+        return TrackRecord(len(p), None, None, None, None, None, None, chart)
+    p_arr, y_arr = np.array(p), np.array(y)
+    decomposition = scoring.murphy(p_arr, y_arr, bins=chart.bins)
+    return TrackRecord(
+        n=len(p),
+        brier=_finite(decomposition.brier),
+        reliability=_finite(decomposition.reliability),
+        resolution=_finite(decomposition.resolution),
+        auc=_finite(scoring.auc(p_arr, y_arr).auc),
+        mean_forecast=float(p_arr.mean()),
+        event_rate=float(y_arr.mean()),
+        chart=chart,
+    )
+
+
+# --- peer comparison ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    n_questions: int
+    n_peers: int
+    relative_brier: float | None
+    better_than_pct: int | None
+
+    @property
+    def enough(self) -> bool:
+        return self.n_questions > 0 and self.n_peers >= MIN_PEERS
+
+    @property
+    def sentences(self) -> list[str]:
+        return wording.standing_sentences(self) if self.enough else []
+
+
+def peer_standing(*, participant: Participant) -> Standing | None:
+    """Where the participant stands among the study's other participants; None if not in arm.
+
+    Only questions whose outcomes the participant may see count, and every
+    participant's score on a question is compared with the question's median
+    (relative Brier), so easy and hard cases weigh the same.
+    """
+    if PEER not in policies_for(participant=participant):
+        return None
+    mine = visible_scores(participant=participant)
+    question_ids = {row.question_id for row in mine}
+    rows = list(
+        ForecastScore.objects.filter(
+            study_id=participant.study_id,
+            question_id__in=question_ids,
+            is_last=True,
+            is_retest=False,
+            kind=Question.Kind.BINARY,
+            brier__isnull=False,
+            participant__withdrawn_at__isnull=True,
+        ).values_list("participant_id", "question_id", "brier")
+    )
+    peers = {pid for pid, _, _ in rows if pid != participant.pk}
+    if not question_ids or not rows:
+        return Standing(len(question_ids), len(peers), None, None)
+    who = np.array([r[0] for r in rows])
+    relative = scoring.relative_brier(
+        np.array([r[2] for r in rows]), np.array([r[1] for r in rows])
+    )
+    by_person: dict[int, list[float]] = defaultdict(list)
+    for pid, value in zip(who.tolist(), relative.tolist(), strict=True):
+        by_person[pid].append(value)
+    means = {pid: float(np.mean(values)) for pid, values in by_person.items()}
+    own = means.get(participant.pk)
+    others = [value for pid, value in means.items() if pid != participant.pk]
+    better = round(100 * sum(1 for v in others if v > (own or 0)) / len(others)) if others else None
+    return Standing(len(question_ids), len(others), own, better)
+
+
+# --- the hub -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackOverview:
+    policies: frozenset[str]
+    cases: list[Assignment]
+
+    @property
+    def shows_outcomes(self) -> bool:
+        return OUTCOME in self.policies
+
+    @property
+    def shows_calibration(self) -> bool:
+        return CALIBRATION in self.policies
+
+    @property
+    def shows_standing(self) -> bool:
+        return PEER in self.policies
+
+
+def feedback_overview(*, participant: Participant) -> FeedbackOverview | None:
+    policies = policies_for(participant=participant)
+    if not policies:
+        return None
+    return FeedbackOverview(policies, cases_with_feedback(participant=participant))

@@ -1,0 +1,141 @@
+"""Unsubscribe from reminders (no sign-in: a signed token), and researchers' email settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from casecast.notifications import services, wording
+from casecast.notifications.forms import EmailTemplateForm, ReminderPolicyForm
+from casecast.notifications.models import EmailKind, StudyEmailTemplate
+from casecast.studies.permissions import MANAGERS, study_staff_required
+
+SAMPLE_VALUES = {
+    "link": "https://casecast.example.org/accounts/link/?token=…",
+    "unsubscribe_link": "https://casecast.example.org/notifications/unsubscribe/…/",
+    "cases_to_do": "2 cases",
+    "phase_name": "After randomisation",
+}
+
+
+# The token is the credential: one-click unsubscribe (RFC 8058) posts without a CSRF cookie.
+@csrf_exempt
+@login_not_required
+@never_cache
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    participant = services.participant_for_unsubscribe_token(token=token)
+    if participant is None:
+        return render(
+            request,
+            "notifications/unsubscribe_invalid.html",
+            {"page_title": "This link does not work"},
+            status=404,
+        )
+    if request.method == "POST":
+        opt_out = request.POST.get("reminders") != "on"
+        services.reminders_opt_out_set(participant=participant, opt_out=opt_out)
+        return render(
+            request,
+            "notifications/unsubscribe_done.html",
+            {
+                "page_title": "Reminders turned off" if opt_out else "Reminders turned on",
+                "participant": participant,
+                "study": participant.study,
+                "token": token,
+            },
+        )
+    return render(
+        request,
+        "notifications/unsubscribe.html",
+        {
+            "page_title": "Stop reminder emails",
+            "participant": participant,
+            "study": participant.study,
+            "token": token,
+        },
+    )
+
+
+def _kind(kind: str) -> str:
+    if kind not in EmailKind.values:
+        raise Http404("No such email.")
+    return kind
+
+
+@study_staff_required()
+def staff_emails(request: HttpRequest, slug: str) -> HttpResponse:
+    study = request.study  # type: ignore[attr-defined]
+    can_edit = request.study_role in MANAGERS  # type: ignore[attr-defined]
+    policy = services.reminder_policy_for(study=study)
+    form = ReminderPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            services.reminder_policy_save(study=study, by=request.user, **form.cleaned_data)
+            messages.success(request, "Reminder settings saved.")
+            return redirect("notifications:staff_emails", slug=study.slug)
+    saved = {
+        t.kind: t for t in StudyEmailTemplate.objects.filter(study=study).order_by("kind", "number")
+    }
+    emails = [
+        (kind, label, saved.get(kind), services.study_email_template(study=study, kind=kind))
+        for kind, label in EmailKind.choices
+    ]
+    return render(
+        request,
+        "notifications/staff/emails.html",
+        {
+            "page_title": f"{'Error: ' if form.errors else ''}Emails and reminders",
+            "study": study,
+            "emails": emails,
+            "form": form,
+            "can_edit": can_edit,
+        },
+    )
+
+
+@study_staff_required(*MANAGERS)
+def staff_email_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    study = request.study  # type: ignore[attr-defined]
+    kind = _kind(kind)
+    current = services.study_email_template(study=study, kind=kind)
+    form = EmailTemplateForm(
+        request.POST or None, initial={"subject": current.subject, "body": current.body}
+    )
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.study_email_template_save(
+                study=study, kind=kind, by=request.user, **form.cleaned_data
+            )
+        except services.TemplateError as error:
+            problems = error.problems
+        else:
+            messages.success(request, f"Saved the {EmailKind(kind).label.lower()} email.")
+            return redirect("notifications:staff_emails", slug=study.slug)
+    subject, body = services.study_email_render(study=study, kind=kind, context=SAMPLE_VALUES)
+    return render(
+        request,
+        "notifications/staff/email_edit.html",
+        {
+            "page_title": f"{'Error: ' if problems or form.errors else ''}Edit the "
+            f"{EmailKind(kind).label.lower()} email",
+            "study": study,
+            "kind": kind,
+            "label": EmailKind(kind).label,
+            "form": form,
+            "problems": problems,
+            "placeholders": wording.placeholders_for(kind),
+            "required": sorted(wording.REQUIRED.get(kind, set())),
+            "preview_subject": subject,
+            "preview_body": body,
+            "versions": StudyEmailTemplate.objects.filter(study=study, kind=kind).order_by(
+                "-number"
+            ),
+        },
+    )

@@ -1,0 +1,98 @@
+"""The calibration track record: thresholds, bins, and a chart that agrees with its table."""
+
+import re
+
+import numpy as np
+import pytest
+from casecast import scoring
+from casecast.feedback.calibration import calibration_chart
+from casecast.feedback.selectors import track_record
+from casecast.resolution import charts
+from django.urls import reverse
+
+from tests.feedback_support import answer_phase
+
+
+def _chart(n, seed=1):
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0.02, 0.98, n)
+    y = (rng.uniform(size=n) < p).astype(int)
+    return calibration_chart(probabilities=p.tolist(), outcomes=y.tolist(), caption="Test"), p, y
+
+
+@pytest.mark.parametrize(
+    ("n", "enough", "bins"),
+    [(0, False, 5), (9, False, 5), (10, True, 5), (49, True, 5), (50, True, 10), (300, True, 10)],
+)
+def test_chart_needs_10_forecasts_and_uses_5_bins_below_50(n, enough, bins):
+    chart, _, _ = _chart(n)
+    assert chart.enough is enough
+    assert chart.bins == bins
+    assert len(chart.rows) == (bins if enough else 0)
+    assert (chart.svg != "") is enough
+
+
+@pytest.mark.parametrize("n", [10, 37, 50, 200])
+def test_table_rows_are_the_engines_calibration_table(n):
+    chart, p, y = _chart(n, seed=n)
+    table = scoring.calibration_table(p, y, bins=chart.bins)
+    assert [row.count for row in chart.rows] == table.count.tolist()
+    assert sum(row.count for row in chart.rows) == n
+    for row, forecast, observed in zip(
+        chart.rows, table.mean_forecast, table.observed_rate, strict=True
+    ):
+        if row.count:
+            assert row.mean_forecast == pytest.approx(forecast)
+            assert row.observed_rate == pytest.approx(observed)
+
+
+@pytest.mark.parametrize("n", [12, 80])
+def test_the_svg_draws_one_point_per_filled_row_where_the_table_says(n):
+    chart, _, _ = _chart(n, seed=3)
+    points = [
+        (float(x), float(y))
+        for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', chart.svg)
+    ]
+    rows = chart.filled_rows
+    assert len(points) == len(rows)
+    for (x, y), row in zip(points, rows, strict=True):
+        assert x == pytest.approx(charts.MARGIN + row.mean_forecast * charts.PLOT, abs=0.1)
+        assert y == pytest.approx(charts.MARGIN + (1 - row.observed_rate) * charts.PLOT, abs=0.1)
+
+
+@pytest.mark.django_db
+def test_page_says_not_enough_below_10_resolved_forecasts(client, in_arm):
+    participant = in_arm("calibration")
+    client.force_login(participant.user)
+    page = client.get(reverse("feedback:track_record")).content.decode()
+    assert "Not enough forecasts yet" in page
+    assert "So far: 0" in page
+    assert "<svg" not in page
+
+
+@pytest.mark.django_db
+def test_page_shows_brier_calibration_resolution_and_auc_in_plain_words(client, in_arm):
+    participant = in_arm("calibration")
+    answer_phase(participant, 1)
+    record = track_record(participant=participant)
+    assert record is not None and record.n == 12
+    client.force_login(participant.user)
+    page = client.get(reverse("feedback:track_record")).content.decode()
+    assert f"Your Brier score is {record.brier:.2f}" in page
+    assert "Calibration (reliability" in page
+    assert f"AUC {record.auc:.2f}" in page
+    assert "12 forecasts in 5 groups" in page
+    filled = re.findall(r'numeric">(\d+)</td>', page)
+    assert sum(int(count) for count in filled) == 12
+
+
+@pytest.mark.django_db
+def test_brier_on_the_page_is_the_mean_of_the_stored_scores(in_arm):
+    from casecast.resolution.models import ForecastScore
+
+    participant = in_arm("calibration")
+    answer_phase(participant, 1)
+    stored = list(
+        ForecastScore.objects.filter(participant=participant).values_list("brier", flat=True)
+    )
+    assert track_record(participant=participant).brier == pytest.approx(np.mean(stored))
