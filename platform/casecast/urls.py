@@ -5,6 +5,13 @@ urlpatterns = [
     path("", include("casecast.core.urls")),
     path("accounts/", include("casecast.accounts.urls")),
     path("site-admin/", admin.site.urls),
+    path("", include("casecast.studies.urls")),
+    path("cases/", include("casecast.forecasts.urls")),
+    path("studies/<slug:slug>/resolution/", include("casecast.resolution.urls")),
+    path("studies/<slug:slug>/vignettes/", include("casecast.vignettes.urls")),
+    path("", include("casecast.training.urls")),
+    path("", include("casecast.feedback.urls")),
+    path("", include("casecast.notifications.urls")),
 ]
 
 handler403 = "casecast.core.views.error_403"

@@ -8,10 +8,13 @@ version they were made under. The allocation log is append-only.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from casecast.audit.models import AppendOnlyError
 
 
 def _new_secret() -> str:
@@ -101,7 +104,7 @@ class StudyMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} – {self.get_role_display()} – {self.study}"
+        return f"{self.user}: {self.get_role_display()} in {self.study}"
 
 
 class DesignVersion(models.Model):
@@ -123,7 +126,9 @@ class DesignVersion(models.Model):
     strata = models.JSONField(
         default=list,
         blank=True,
-        help_text="Stratification/minimisation factors: 'council', 'region' or baseline question keys.",
+        help_text=(
+            "Stratification/minimisation factors: 'council', 'region' or baseline question keys."
+        ),
     )
     block_multiples = models.JSONField(default=list, blank=True)
     minimisation_probability = models.FloatField(default=0.8)
@@ -139,7 +144,9 @@ class DesignVersion(models.Model):
     class Meta:
         ordering = ["study", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["study", "number"], name="design_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["study", "number"], name="design_version_number_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(minimisation_probability__gt=0.5)
                 & Q(minimisation_probability__lte=1.0),
@@ -194,11 +201,19 @@ class Council(models.Model):
     name = models.CharField(max_length=120)
     region = models.CharField(max_length=80, blank=True)
     enrolment_code = models.CharField(
-        max_length=16, unique=True, null=True, blank=True, default=_new_code,
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        default=_new_code,
         help_text="Per-council code: enrolling with it sets the participant's council.",
     )
     arm = models.ForeignKey(
-        Arm, null=True, blank=True, on_delete=models.PROTECT, related_name="councils",
+        Arm,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="councils",
         help_text="Set once, under cluster randomisation, when the first participant enrols.",
     )
 
@@ -285,6 +300,31 @@ class BaselineQuestion(models.Model):
         return self.label
 
 
+class EnrolmentRoute(models.TextChoices):
+    INVITATION = "invitation", "Email invitation"
+    COUNCIL_CODE = "council_code", "Council code"
+    SINGLE_USE_CODE = "single_code", "Single-use code"
+    STUDY_CODE = "study_code", "Study code"
+
+
+class EligibilityQuestion(models.Model):
+    """A yes/no question asked before code enrolment; the wrong answer ends enrolment."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="eligibility_questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=300)
+    help_text = models.CharField(max_length=300, blank=True)
+    eligible_answer = models.BooleanField(
+        default=True, help_text="The answer that makes someone eligible."
+    )
+
+    class Meta:
+        ordering = ["study", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class Participant(models.Model):
     """A person's place in one study. Survives erasure, stripped of personal data."""
 
@@ -297,11 +337,24 @@ class Participant(models.Model):
 
     study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="participants")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="participations",
     )
-    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="participants")
+    council = models.ForeignKey(
+        Council,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="participants",
+        help_text="Set by the researcher (invitation CSV or council code); empty for a study code.",
+    )
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.ENROLLED)
+    enrolled_via = models.CharField(
+        max_length=14, choices=EnrolmentRoute.choices, default=EnrolmentRoute.INVITATION
+    )
     enrolled_at = models.DateTimeField(auto_now_add=True)
     consent_version = models.ForeignKey(
         ConsentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -312,6 +365,7 @@ class Participant(models.Model):
     arm = models.ForeignKey(
         Arm, null=True, blank=True, on_delete=models.PROTECT, related_name="participants"
     )
+    randomised_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     keep_data = models.BooleanField(
         null=True, blank=True, help_text="On withdrawal: may data given so far be analysed?"
@@ -323,7 +377,8 @@ class Participant(models.Model):
         ordering = ["study", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["study", "user"], condition=Q(user__isnull=False),
+                fields=["study", "user"],
+                condition=Q(user__isnull=False),
                 name="participant_once_per_study",
             ),
             models.CheckConstraint(
@@ -358,7 +413,11 @@ class Allocation(models.Model):
         Participant, null=True, blank=True, on_delete=models.PROTECT, related_name="allocation"
     )
     council = models.ForeignKey(
-        Council, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations",
+        Council,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocations",
         help_text="Set under cluster randomisation: the council allocated.",
     )
     arm = models.ForeignKey(Arm, on_delete=models.PROTECT, related_name="allocations")
@@ -369,9 +428,12 @@ class Allocation(models.Model):
     class Meta:
         ordering = ["study", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["study", "sequence"], name="allocation_sequence_unique"),
             models.UniqueConstraint(
-                fields=["study", "council"], condition=Q(council__isnull=False),
+                fields=["study", "sequence"], name="allocation_sequence_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["study", "council"],
+                condition=Q(council__isnull=False),
                 name="allocation_council_once",
             ),
             models.CheckConstraint(
@@ -383,13 +445,63 @@ class Allocation(models.Model):
     def __str__(self) -> str:
         return f"allocation {self.sequence} in study {self.study_id}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Allocations are written once and never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Allocations are written once and never deleted.")
+
 
 class RandomisationState(models.Model):
     """The scheme's running state, locked (SELECT FOR UPDATE) while allocating."""
 
-    study = models.OneToOneField(Study, on_delete=models.CASCADE, related_name="randomisation_state")
+    study = models.OneToOneField(
+        Study, on_delete=models.CASCADE, related_name="randomisation_state"
+    )
     state = models.JSONField(default=dict)
     next_sequence = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"randomisation state of study {self.study_id}"
+
+
+class Invitation(models.Model):
+    """An email invitation (from the CSV upload) or a single-use code for one council."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email invitation"
+        CODE = "code", "Single-use code"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="invitations")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="invitations")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    code = models.CharField(
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Single-use code; empty for email invitations.",
+    )
+    participant = models.OneToOneField(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["study", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="email", code__isnull=True) | Q(kind="code", code__isnull=False),
+                name="invitation_code_only_for_codes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({self.kind})"

@@ -1,0 +1,496 @@
+"""Forms for participant and study staff pages. They parse input; services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from casecast.studies.design import COUNCIL_FACTORS
+from casecast.studies.models import (
+    Arm,
+    BaselineQuestion,
+    DesignVersion,
+    EligibilityQuestion,
+    Phase,
+    Study,
+    StudyMembership,
+)
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _errors(required: str, **extra: str) -> dict[str, str]:
+    return {"required": required, **extra}
+
+
+# --- Participants -----------------------------------------------------------------
+
+
+class EnrolCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Enter your study code",
+        help_text="You will find it in the letter or email from the study team. For example, "
+        "K7PX3MQA.",
+        max_length=20,
+        error_messages=_errors("Enter your study code"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+
+class EligibilityForm(forms.Form):
+    def __init__(self, *args: Any, questions: list[EligibilityQuestion], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[f"q{question.pk}"] = forms.ChoiceField(
+                label=question.text,
+                help_text=question.help_text,
+                choices=YES_NO,
+                widget=forms.RadioSelect,
+                error_messages=_errors("Select yes or no"),
+            )
+
+    def answers(self) -> dict[int, bool]:
+        return {q.pk: self.cleaned_data[f"q{q.pk}"] == "yes" for q in self.questions}
+
+
+class EnrolDetailsForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        help_text="We use it to send your personal link and reminders. We do not share it.",
+        error_messages=_errors(
+            "Enter your email address",
+            invalid="Enter an email address in the correct format, like name@example.com",
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, allow_no_email: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if allow_no_email:
+            field = self.fields["email"]
+            field.required = False
+            field.label = "Email address (optional)"
+            field.help_text = (
+                "If you give your email address we can send you your personal link and "
+                "reminders. If you leave it blank, you must bookmark your personal link."
+            )
+
+
+class ConsentForm(forms.Form):
+    consent_version = forms.IntegerField(widget=forms.HiddenInput)
+    agree = forms.BooleanField(
+        label="I have read the information above and I agree to take part",
+        error_messages=_errors("Tick the box to confirm you agree to take part"),
+    )
+
+
+class BaselineForm(forms.Form):
+    def __init__(self, *args: Any, questions: list[BaselineQuestion], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for question in questions:
+            self.fields[question.key] = self._field(question)
+
+    @staticmethod
+    def _field(question: BaselineQuestion) -> forms.Field:
+        common: dict[str, Any] = {
+            "label": question.label if question.required else f"{question.label} (optional)",
+            "help_text": question.help_text,
+            "required": question.required,
+        }
+        if question.kind == BaselineQuestion.Kind.CHOICE:
+            return forms.ChoiceField(
+                choices=[(choice, choice) for choice in question.choices],
+                widget=forms.RadioSelect,
+                error_messages=_errors("Select an answer"),
+                **common,
+            )
+        if question.kind == BaselineQuestion.Kind.NUMBER:
+            return forms.IntegerField(
+                min_value=0,
+                max_value=100,
+                widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+                error_messages=_errors(
+                    "Enter a number",
+                    invalid="Enter a whole number, like 4",
+                    min_value="Enter a number of 0 or more",
+                    max_value="Enter a number of 100 or less",
+                ),
+                **common,
+            )
+        return forms.CharField(max_length=300, error_messages=_errors("Enter an answer"), **common)
+
+
+class WithdrawForm(forms.Form):
+    keep_data = forms.ChoiceField(
+        label="Can we keep the answers you have already given?",
+        help_text="Either way, you will not be contacted about the study again.",
+        choices=[
+            ("yes", "Yes, you can keep and analyse my answers so far"),
+            ("no", "No, delete my answers and my personal details"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select whether we can keep your answers"),
+    )
+
+
+# --- Study staff ------------------------------------------------------------------
+
+
+class StudyCreateForm(forms.Form):
+    title = forms.CharField(
+        label="Study title", max_length=200, error_messages=_errors("Enter a study title")
+    )
+
+
+class StudyDetailsForm(forms.ModelForm):
+    preregistration_url = forms.URLField(
+        label="Pre-registration link (optional)",
+        required=False,
+        assume_scheme="https",
+        help_text="For example, the study's page on the Open Science Framework.",
+        error_messages={"invalid": "Enter a full web address, like https://osf.io/abcd1"},
+    )
+
+    class Meta:
+        model = Study
+        fields = [
+            "title",
+            "public_description",
+            "preregistration_url",
+            "enrolment_code",
+            "allow_no_email",
+            "outcome_release",
+        ]
+        labels = {
+            "public_description": "Public description",
+            "preregistration_url": "Pre-registration link (optional)",
+            "enrolment_code": "Study code (optional)",
+            "allow_no_email": "Let people join with a code without giving an email address",
+            "outcome_release": "When participants see what happened in each case",
+        }
+        help_texts = {
+            "public_description": "Shown to people invited to the study.",
+            "enrolment_code": "Anyone with this code can join (they answer the eligibility "
+            "questions). Leave blank to use invitations and council codes only.",
+        }
+        widgets = {"outcome_release": forms.RadioSelect}
+
+    def validate_unique(self) -> None:
+        # The service checks codes against councils and invitations too.
+        pass
+
+
+class ArmForm(forms.Form):
+    key = forms.SlugField(
+        label="Key",
+        max_length=40,
+        help_text="Short identifier used in exports, like 'feedback'.",
+        error_messages=_errors("Enter a key", invalid="Use only letters, numbers, - and _"),
+    )
+    name = forms.CharField(label="Name", max_length=120, error_messages=_errors("Enter a name"))
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What participants in this arm receive, for the study team and reports.",
+    )
+    ratio = forms.IntegerField(
+        label="Allocation ratio",
+        min_value=1,
+        max_value=20,
+        initial=1,
+        help_text="Relative share of participants. With 2 here and 1 for every other arm, this "
+        "arm gets twice as many.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages=_errors(
+            "Enter the allocation ratio",
+            invalid="Enter a whole number, like 1",
+            min_value="Enter a ratio of 1 or more",
+            max_value="Enter a ratio of 20 or less",
+        ),
+    )
+    is_control = forms.BooleanField(label="This is the control arm", required=False)
+    feedback_policies = forms.MultipleChoiceField(
+        label="Feedback after each case",
+        required=False,
+        choices=[(v, label) for v, label in Arm.FeedbackPolicy.choices if v != "none"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    training_module = forms.ChoiceField(
+        label="Training module",
+        required=False,
+        initial="",
+        choices=[
+            ("", "None"),
+            ("calibration", "Calibration training"),
+            ("debiasing", "Debiasing training"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    shows_base_rates = forms.BooleanField(label="Show base rates with each case", required=False)
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed once the study has left draft: the change creates a new design version.",
+    )
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("reason")
+        return data
+
+
+class RandomisationForm(forms.Form):
+    scheme = forms.ChoiceField(
+        label="Randomisation scheme",
+        choices=DesignVersion.Scheme.choices,
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select a scheme"),
+    )
+    unit = forms.ChoiceField(
+        label="What is randomised",
+        choices=DesignVersion.Unit.choices,
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select what is randomised"),
+    )
+    strata = forms.MultipleChoiceField(
+        label="Stratification or minimisation factors",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Under cluster randomisation councils can be stratified by region only.",
+    )
+    block_multiples = forms.CharField(
+        label="Block size multiples",
+        initial="1, 2",
+        help_text="Blocks are the sum of the ratios times one of these, chosen at random. "
+        "For 1:1 and '1, 2' blocks are 2 or 4 long.",
+        error_messages=_errors("Enter at least one block size multiple"),
+    )
+    minimisation_probability = forms.FloatField(
+        label="Minimisation: probability of choosing the arm that minimises imbalance",
+        min_value=0.5,
+        max_value=1.0,
+        initial=0.8,
+        error_messages=_errors(
+            "Enter a probability",
+            invalid="Enter a number like 0.8",
+            min_value="Enter 0.5 or more",
+            max_value="Enter 1 or less",
+        ),
+    )
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed once the study has left draft.",
+    )
+
+    def __init__(self, *args: Any, study: Study, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        choices = [("council", "Council"), ("region", "Region")] + [
+            (q.key, q.label)
+            for q in study.baseline_questions.filter(kind=BaselineQuestion.Kind.CHOICE)
+            if q.key not in COUNCIL_FACTORS
+        ]
+        self.fields["strata"].choices = choices  # type: ignore[attr-defined]
+
+    def clean_block_multiples(self) -> list[int]:
+        raw = self.cleaned_data["block_multiples"]
+        try:
+            multiples = [int(part) for part in raw.replace(",", " ").split()]
+        except ValueError:
+            raise ValidationError("Enter whole numbers separated by commas, like 1, 2") from None
+        if not multiples or any(m < 1 or m > 10 for m in multiples):
+            raise ValidationError("Enter whole numbers from 1 to 10, like 1, 2")
+        return multiples
+
+
+class CouncilForm(forms.Form):
+    name = forms.CharField(
+        label="Council name", max_length=120, error_messages=_errors("Enter the council's name")
+    )
+    region = forms.CharField(
+        label="Region", max_length=80, required=False, help_text="For example, North East."
+    )
+
+
+class PhaseForm(forms.Form):
+    name = forms.CharField(
+        label="Phase name", max_length=120, error_messages=_errors("Enter a name")
+    )
+    randomise_before = forms.BooleanField(
+        label="Randomise participants before this phase starts", required=False
+    )
+    ordering = forms.ChoiceField(
+        label="Order of cases",
+        choices=Phase.Ordering.choices,
+        widget=forms.RadioSelect,
+        initial=Phase.Ordering.FIXED,
+    )
+    opens_at = forms.DateField(
+        label="Opens on (optional)",
+        required=False,
+        help_text="For a later wave. Use the format 2026-03-31. Leave blank to open at once.",
+        error_messages={"invalid": "Enter a date like 2026-03-31"},
+        widget=forms.DateInput(attrs={"type": "text"}),
+    )
+
+
+class BaselineQuestionForm(forms.Form):
+    key = forms.SlugField(
+        label="Key",
+        max_length=40,
+        help_text="Short identifier used in exports and strata.",
+        error_messages=_errors("Enter a key", invalid="Use only letters, numbers, - and _"),
+    )
+    label = forms.CharField(
+        label="Question", max_length=300, error_messages=_errors("Enter the question")
+    )
+    help_text = forms.CharField(label="Hint (optional)", max_length=300, required=False)
+    kind = forms.ChoiceField(
+        label="Type of answer",
+        choices=BaselineQuestion.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select the type of answer"),
+    )
+    choices = forms.CharField(
+        label="Answers to choose from",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line. Only for 'One of a list'.",
+    )
+    required = forms.BooleanField(label="An answer is required", required=False, initial=True)
+
+    def clean_choices(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
+
+
+class EligibilityQuestionForm(forms.Form):
+    text = forms.CharField(
+        label="Question", max_length=300, error_messages=_errors("Enter the question")
+    )
+    help_text = forms.CharField(label="Hint (optional)", max_length=300, required=False)
+    eligible_answer = forms.ChoiceField(
+        label="Which answer makes someone eligible?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        initial="yes",
+        error_messages=_errors("Select yes or no"),
+    )
+
+
+class ConsentTextForm(forms.Form):
+    text = forms.CharField(
+        label="Participant information and consent statements",
+        help_text="Markdown: # for headings, - for lists. Once anyone has agreed to a version, "
+        "saving makes a new version.",
+        widget=forms.Textarea(attrs={"rows": 20}),
+        error_messages=_errors("Enter the consent text"),
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="New status", widget=forms.RadioSelect, error_messages=_errors("Select a status")
+    )
+    reason = forms.CharField(
+        label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, allowed: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = allowed  # type: ignore[attr-defined]
+
+
+class MembershipForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        error_messages=_errors(
+            "Enter an email address",
+            invalid="Enter an email address in the correct format, like name@example.com",
+        ),
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=StudyMembership.Role.choices,
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select a role"),
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label="Role", choices=StudyMembership.Role.choices, widget=forms.RadioSelect
+    )
+
+
+class InvitationCsvForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a CSV file",
+        help_text="Two columns with a header row: email,council. The council is its name or "
+        "its code.",
+        error_messages=_errors("Choose a CSV file"),
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > 2_000_000:
+            raise ValidationError("The file must be smaller than 2 MB")
+        try:
+            return str(upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise ValidationError("The file must be a CSV saved as UTF-8") from None
+
+
+class CodesForm(forms.Form):
+    council = forms.TypedChoiceField(
+        label="Council", coerce=int, error_messages=_errors("Select a council")
+    )
+    count = forms.IntegerField(
+        label="How many codes",
+        min_value=1,
+        max_value=500,
+        initial=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages=_errors(
+            "Enter how many codes to make",
+            invalid="Enter a whole number",
+            min_value="Make at least 1 code",
+            max_value="Make at most 500 codes at a time",
+        ),
+    )
+
+    def __init__(self, *args: Any, study: Study, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["council"].choices = [  # type: ignore[attr-defined]
+            ("", "Choose a council")
+        ] + [(c.pk, c.name) for c in study.councils.all()]
+
+
+class DesignImportForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a design file",
+        help_text="A .yaml file exported from Casecast.",
+        error_messages=_errors("Choose a design file"),
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > 1_000_000:
+            raise ValidationError("The file must be smaller than 1 MB")
+        try:
+            return str(upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise ValidationError("The file must be saved as UTF-8") from None
+
+
+class AdvanceListForm(forms.Form):
+    per_stratum = forms.IntegerField(
+        label="Allocations per stratum", min_value=1, max_value=2000, initial=100
+    )

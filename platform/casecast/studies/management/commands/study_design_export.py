@@ -1,0 +1,21 @@
+"""Print a study's design file (YAML) to standard output."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from casecast.studies.design_yaml import design_export
+from casecast.studies.models import Study
+
+
+class Command(BaseCommand):
+    help = "Write the study's design as a Casecast design file (YAML) to standard output."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        study = Study.objects.filter(slug=options["slug"]).first()
+        if study is None:
+            raise CommandError(f"No study with slug {options['slug']!r}.")
+        self.stdout.write(design_export(study=study), ending="")

@@ -1,0 +1,117 @@
+"""View decorators: study staff by role, and participants who have consented.
+
+`study_staff_required(*roles)` loads the study from the URL kwarg `slug` and
+answers 403 unless the user is staff in it with one of `roles` (any role if
+none are given). It sets `request.study` and `request.study_role`.
+
+`participant_required` loads the signed-in user's participation — in the study
+named by the URL kwarg `slug`, or else their most recent active one — sets
+`request.study` and `request.participant`, and sends them to consent or the
+baseline questions until both are done. Anonymous visitors are sent to the
+page that emails a new link; withdrawn participants see a short notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from casecast.accounts.models import User
+from casecast.studies.models import Participant, Study, StudyMembership
+from casecast.studies.selectors import active_participations, participation_for, study_role
+
+View = Callable[..., HttpResponse]
+
+
+class StaffRequest(HttpRequest):
+    """A request that passed `study_staff_required` (typing only)."""
+
+    user: User
+    study: Study
+    study_role: StudyMembership.Role
+
+
+class ParticipantRequest(HttpRequest):
+    """A request that passed `participant_required` (typing only)."""
+
+    user: User
+    study: Study
+    participant: Participant
+
+
+Role = StudyMembership.Role
+
+# Roles that may change things; analysts only read.
+DESIGNERS = (Role.ADMIN,)
+MANAGERS = (Role.ADMIN, Role.RESEARCHER)
+
+
+def may_create_studies(user: Any) -> bool:
+    """Staff accounts (with a password) may create or import studies; participants may not."""
+    return bool(getattr(user, "is_authenticated", False) and user.has_usable_password())
+
+
+def study_staff_required(*roles: str) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            study = get_object_or_404(Study, slug=kwargs.get("slug"))
+            role = study_role(user=request.user, study=study)
+            if role is None or (roles and role not in roles):
+                raise PermissionDenied
+            request.study = study  # type: ignore[attr-defined]
+            request.study_role = role  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _participant_for_request(request: HttpRequest, slug: str | None) -> Participant | None:
+    if slug:
+        study = get_object_or_404(Study, slug=slug)
+        return participation_for(user=request.user, study=study)
+    return active_participations(user=request.user).first()
+
+
+def participant_gate(*, need_consent: bool, need_baseline: bool) -> Callable[[View], View]:
+    """`participant_required` with the consent and baseline checks chosen (for those pages)."""
+
+    def decorator(view: View) -> View:
+        @login_not_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect("accounts:request_link")
+            participant = _participant_for_request(request, kwargs.get("slug"))
+            if participant is None:
+                raise Http404("You are not taking part in this study.")
+            if participant.withdrawn_at is not None:
+                return render(
+                    request,
+                    "studies/participant/withdrawn.html",
+                    {"page_title": "You have left this study", "participant": participant},
+                )
+            slug = participant.study.slug
+            if need_consent and participant.consented_at is None:
+                return redirect("studies:consent", slug=slug)
+            if need_baseline and participant.baseline_completed_at is None:
+                return redirect("studies:baseline", slug=slug)
+            request.participant = participant  # type: ignore[attr-defined]
+            request.study = participant.study  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def participant_required(view: View) -> View:
+    return participant_gate(need_consent=True, need_baseline=True)(view)

@@ -1,0 +1,351 @@
+"""Reads for studies: who is in which study, arm sizes, CONSORT flow, exports.
+
+Concealment lives here: per-stratum counts and the advance allocation list
+are only produced by functions whose callers check who is asking and the
+study's status (`stratum_counts_visible`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from casecast.randomisation import allocation_list
+from casecast.studies import design as study_design
+from casecast.studies.models import (
+    Allocation,
+    Arm,
+    Council,
+    DesignVersion,
+    EnrolmentRoute,
+    Invitation,
+    Participant,
+    Phase,
+    Study,
+    StudyMembership,
+)
+
+Status = Study.Status
+
+
+def participation_for(*, user: Any, study: Study) -> Participant | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Participant.objects.filter(user=user, study=study).select_related("arm", "council").first()
+    )
+
+
+def active_participations(*, user: Any) -> QuerySet[Participant]:
+    """The user's participations they have not withdrawn from, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Participant.objects.none()
+    return (
+        Participant.objects.filter(user=user, withdrawn_at__isnull=True)
+        .exclude(study__status=Status.ARCHIVED)
+        .select_related("study", "arm", "council")
+        .order_by("-enrolled_at", "-pk")
+    )
+
+
+def study_role(*, user: Any, study: Study) -> StudyMembership.Role | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    role = (
+        StudyMembership.objects.filter(user=user, study=study)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return StudyMembership.Role(role) if role else None
+
+
+def studies_for_staff(*, user: Any) -> QuerySet[Study]:
+    return (
+        Study.objects.filter(memberships__user=user)
+        .annotate(participant_count=Count("participants", distinct=True))
+        .order_by("-created_at")
+    )
+
+
+def design_current(*, study: Study) -> DesignVersion:
+    version = study.design_versions.order_by("-number").first()
+    assert version is not None, "every study has a design version from creation"
+    return version
+
+
+def arms_ordered(*, study: Study) -> list[Arm]:
+    return sorted(study.arms.all(), key=lambda arm: (not arm.is_control, arm.position, arm.pk))
+
+
+def arm_sizes(*, study: Study) -> dict[str, int]:
+    """Randomised participants per arm key (every arm listed, control first)."""
+    counts = dict(
+        Participant.objects.filter(study=study, arm__isnull=False)
+        .values_list("arm__key")
+        .annotate(n=Count("pk"))
+    )
+    return {arm.key: counts.get(arm.key, 0) for arm in arms_ordered(study=study)}
+
+
+def council_arm_sizes(*, study: Study) -> dict[str, int]:
+    """Councils allocated per arm key (cluster randomisation)."""
+    counts = dict(
+        Council.objects.filter(study=study, arm__isnull=False)
+        .values_list("arm__key")
+        .annotate(n=Count("pk"))
+    )
+    return {arm.key: counts.get(arm.key, 0) for arm in arms_ordered(study=study)}
+
+
+def stratum_counts_visible(*, study: Study) -> bool:
+    """Per-stratum counts would let staff predict the end of a block: only after closing."""
+    return study.status in (Status.CLOSED, Status.ARCHIVED)
+
+
+def stratum_counts(*, study: Study) -> list[tuple[str, dict[str, int]]]:
+    """Allocations per stratum and arm. Callers must check `stratum_counts_visible`."""
+    arms = [arm.key for arm in arms_ordered(study=study)]
+    by_stratum: dict[str, Counter[str]] = {}
+    for stratum, arm_key in Allocation.objects.filter(study=study).values_list(
+        "stratum", "arm__key"
+    ):
+        by_stratum.setdefault(stratum, Counter())[arm_key] += 1
+    return [
+        (stratum, {arm: counts.get(arm, 0) for arm in arms})
+        for stratum, counts in sorted(by_stratum.items())
+    ]
+
+
+# --- CONSORT ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseCount:
+    position: int
+    name: str
+    completed: int
+
+
+@dataclass(frozen=True)
+class ArmFlow:
+    key: str
+    name: str
+    randomised: int
+    phases: list[PhaseCount]
+    withdrawn: int
+    withdrawn_erased: int
+    analysed: int
+    councils: int | None = None
+
+
+@dataclass(frozen=True)
+class ConsortFlow:
+    """Counts for a CONSORT-style flow diagram. `analysed` excludes erased withdrawals."""
+
+    invited: int
+    consented: int
+    completed_baseline: int
+    randomised: int
+    withdrawn: int
+    withdrawn_erased: int
+    withdrawn_before_randomisation: int
+    analysed: int
+    arms: list[ArmFlow]
+    is_cluster: bool = False
+    councils_total: int = 0
+    councils_with_participants: int = 0
+    councils_randomised: int = 0
+    routes: dict[str, int] = field(default_factory=dict)
+
+
+def _phase_completers(*, study: Study, phases: list[Phase]) -> dict[int, dict[int, int]]:
+    """{phase id: {arm id: participants whose assignments in that phase are all complete}}."""
+    from casecast.forecasts.models import Assignment
+
+    rows = (
+        Assignment.objects.filter(participant__study=study, participant__arm__isnull=False)
+        .values("phase_id", "participant_id", "participant__arm_id")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(completed_at__isnull=False)))
+    )
+    result: dict[int, dict[int, int]] = {phase.pk: Counter() for phase in phases}
+    for row in rows:
+        if row["total"] and row["total"] == row["done"]:
+            result.setdefault(row["phase_id"], Counter())[row["participant__arm_id"]] += 1
+    return result
+
+
+def _arm_flow(
+    arm: Arm,
+    *,
+    participants: list[Participant],
+    phases: list[Phase],
+    completers: dict[int, dict[int, int]],
+    councils: int | None,
+) -> ArmFlow:
+    mine = [p for p in participants if p.arm_id == arm.pk]
+    withdrawn = [p for p in mine if p.withdrawn_at is not None]
+    erased = [p for p in withdrawn if not p.keep_data]
+    return ArmFlow(
+        key=arm.key,
+        name=arm.name,
+        randomised=len(mine),
+        phases=[
+            PhaseCount(phase.position, phase.name, completers[phase.pk].get(arm.pk, 0))
+            for phase in phases
+        ],
+        withdrawn=len(withdrawn),
+        withdrawn_erased=len(erased),
+        analysed=len(mine) - len(erased),
+        councils=councils,
+    )
+
+
+def consort_flow(*, study: Study) -> ConsortFlow:
+    participants = list(Participant.objects.filter(study=study))
+    phases = list(study.phases.order_by("position"))
+    completers = _phase_completers(study=study, phases=phases)
+    is_cluster = design_current(study=study).unit == DesignVersion.Unit.COUNCIL
+    council_sizes = council_arm_sizes(study=study) if is_cluster else {}
+    arms = [
+        _arm_flow(
+            arm,
+            participants=participants,
+            phases=phases,
+            completers=completers,
+            councils=council_sizes.get(arm.key) if is_cluster else None,
+        )
+        for arm in arms_ordered(study=study)
+    ]
+    withdrawn = [p for p in participants if p.withdrawn_at is not None]
+    return ConsortFlow(
+        invited=len(participants),
+        consented=sum(1 for p in participants if p.consented_at is not None),
+        completed_baseline=sum(1 for p in participants if p.baseline_completed_at is not None),
+        randomised=sum(arm.randomised for arm in arms),
+        withdrawn=len(withdrawn),
+        withdrawn_erased=sum(1 for p in withdrawn if not p.keep_data),
+        withdrawn_before_randomisation=sum(1 for p in withdrawn if p.arm_id is None),
+        analysed=sum(arm.analysed for arm in arms),
+        arms=arms,
+        is_cluster=is_cluster,
+        councils_total=study.councils.count(),
+        councils_with_participants=study.councils.filter(participants__isnull=False)
+        .distinct()
+        .count(),
+        councils_randomised=study.councils.filter(arm__isnull=False).count(),
+        routes=dict(Counter(EnrolmentRoute(p.enrolled_via).label for p in participants)),
+    )
+
+
+# --- Staff lists and exports -------------------------------------------------------
+
+
+def participants_for_staff(*, study: Study) -> QuerySet[Participant]:
+    return Participant.objects.filter(study=study).select_related("council", "arm", "user")
+
+
+def invitation_codes(*, study: Study) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(study=study, kind=Invitation.Kind.CODE).select_related(
+        "council"
+    )
+
+
+@dataclass(frozen=True)
+class EnrolmentTarget:
+    study: Study
+    council: Council | None
+    route: str
+    invitation: Invitation | None = None
+
+
+def enrolment_target_for_code(*, code: str) -> EnrolmentTarget | None:
+    """What an enrolment code opens: a study (study code), a council, or one invitation."""
+    code = code.strip().upper().replace(" ", "").replace("-", "")
+    if not code:
+        return None
+    study = Study.objects.filter(enrolment_code=code).first()
+    if study is not None:
+        return EnrolmentTarget(study=study, council=None, route=EnrolmentRoute.STUDY_CODE)
+    council = Council.objects.filter(enrolment_code=code).select_related("study").first()
+    if council is not None:
+        return EnrolmentTarget(
+            study=council.study, council=council, route=EnrolmentRoute.COUNCIL_CODE
+        )
+    invitation = (
+        Invitation.objects.filter(code=code, used_at__isnull=True)
+        .select_related("study", "council")
+        .first()
+    )
+    if invitation is not None:
+        return EnrolmentTarget(
+            study=invitation.study,
+            council=invitation.council,
+            route=EnrolmentRoute.SINGLE_USE_CODE,
+            invitation=invitation,
+        )
+    return None
+
+
+ALLOCATION_EXPORT_COLUMNS = [
+    "pseudonym",
+    "council",
+    "region",
+    "arm",
+    "design_version",
+    "allocated_at",
+    "withdrawn",
+    "erased",
+]
+
+
+def allocation_export_rows(*, study: Study) -> list[dict[str, Any]]:
+    """Pseudonymised allocations, one row per randomised participant (closed studies only)."""
+    rows = []
+    allocations = {
+        allocation.participant_id or ("council", allocation.council_id): allocation
+        for allocation in Allocation.objects.filter(study=study).select_related("design_version")
+    }
+    for participant in participants_for_staff(study=study).filter(arm__isnull=False):
+        allocation = allocations.get(participant.pk) or allocations.get(
+            ("council", participant.council_id)
+        )
+        rows.append(
+            {
+                "pseudonym": study_design.pseudonym(study=study, participant_id=participant.pk),
+                "council": participant.council.name if participant.council else "",
+                "region": participant.council.region if participant.council else "",
+                "arm": participant.arm.key if participant.arm else "",
+                "design_version": allocation.design_version.number if allocation else "",
+                "allocated_at": participant.randomised_at.isoformat()
+                if participant.randomised_at
+                else "",
+                "withdrawn": "yes" if participant.withdrawn_at else "no",
+                "erased": "yes" if participant.erased_at else "no",
+            }
+        )
+    return rows
+
+
+def advance_allocation_rows(*, study: Study, per_stratum: int) -> list[dict[str, Any]]:
+    """The allocation list in advance (site administrators only): the current design version."""
+    version = design_current(study=study)
+    engine = study_design.engine_design(version=version)
+    if version.unit == DesignVersion.Unit.COUNCIL:
+        strata = [
+            dict(levels)
+            for levels in {
+                tuple(study_design.council_levels(council=c, version=version).items())
+                for c in study.councils.all()
+            }
+        ]
+    else:
+        strata = study_design.all_strata(study=study, version=version)
+    return allocation_list(
+        design=engine,
+        seed=study_design.version_seed(study=study, version=version),
+        strata=strata,
+        per_stratum=per_stratum,
+    )

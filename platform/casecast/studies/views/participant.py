@@ -1,0 +1,250 @@
+"""Participant pages: enrol with a code, consent, baseline questions, withdraw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from casecast.accounts.services import participant_link
+from casecast.studies import selectors, services
+from casecast.studies.forms import (
+    BaselineForm,
+    ConsentForm,
+    EligibilityForm,
+    EnrolCodeForm,
+    EnrolDetailsForm,
+    WithdrawForm,
+)
+from casecast.studies.models import Council, Invitation, Study
+from casecast.studies.permissions import ParticipantRequest, participant_gate
+
+SESSION_KEY = "studies_enrolment"
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The POST data for a form, bound even when empty (so missing answers are errors)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- Enrolment with a code (anonymous) ------------------------------------------------
+
+
+@login_not_required
+@never_cache
+def enrol_code(request: HttpRequest) -> HttpResponse:
+    form = EnrolCodeForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        target = selectors.enrolment_target_for_code(code=form.cleaned_data["code"])
+        if target is None:
+            form.add_error("code", "We cannot find that code. Check it and try again")
+        elif target.study.status != Study.Status.RECRUITING:
+            form.add_error("code", "This study is not taking new participants at the moment")
+        else:
+            request.session[SESSION_KEY] = {
+                "study": target.study.pk,
+                "council": target.council.pk if target.council else None,
+                "route": target.route,
+                "invitation": target.invitation.pk if target.invitation else None,
+                "answers": None,
+            }
+            if target.study.eligibility_questions.exists():
+                return redirect("studies:enrol_eligibility")
+            return redirect("studies:enrol_details")
+    return render(
+        request,
+        "studies/participant/enrol_code.html",
+        {"form": form, "page_title": "Enter your study code"},
+    )
+
+
+def _enrolment(request: HttpRequest) -> tuple[dict[str, Any], Study] | None:
+    data = request.session.get(SESSION_KEY)
+    if not data:
+        return None
+    study = Study.objects.filter(pk=data["study"]).first()
+    return (data, study) if study else None
+
+
+@login_not_required
+@never_cache
+def enrol_eligibility(request: HttpRequest) -> HttpResponse:
+    pending = _enrolment(request)
+    if pending is None:
+        return redirect("studies:enrol_code")
+    data, study = pending
+    form = EligibilityForm(_posted(request), questions=list(study.eligibility_questions.all()))
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        if not services.participant_eligible(study=study, answers=answers):
+            del request.session[SESSION_KEY]
+            return render(
+                request,
+                "studies/participant/not_eligible.html",
+                {"study": study, "page_title": "You cannot take part in this study"},
+            )
+        data["answers"] = {str(key): value for key, value in answers.items()}
+        request.session[SESSION_KEY] = data
+        return redirect("studies:enrol_details")
+    return render(
+        request,
+        "studies/participant/enrol_eligibility.html",
+        {"form": form, "study": study, "page_title": "Check you can take part"},
+    )
+
+
+@login_not_required
+@never_cache
+def enrol_details(request: HttpRequest) -> HttpResponse:
+    pending = _enrolment(request)
+    if pending is None:
+        return redirect("studies:enrol_code")
+    data, study = pending
+    if study.eligibility_questions.exists() and data.get("answers") is None:
+        return redirect("studies:enrol_eligibility")
+    form = EnrolDetailsForm(_posted(request), allow_no_email=study.allow_no_email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.participant_enrol(
+                study=study,
+                council=Council.objects.filter(pk=data["council"]).first(),
+                email=form.cleaned_data["email"] or None,
+                route=data["route"],
+                invitation=Invitation.objects.filter(pk=data["invitation"]).first(),
+                eligibility_answers={int(k): v for k, v in (data.get("answers") or {}).items()},
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _enrolled(request, result=result, study=study)
+    return render(
+        request,
+        "studies/participant/enrol_details.html",
+        {"form": form, "study": study, "page_title": f"Join {study.title}"},
+    )
+
+
+def _enrolled(
+    request: HttpRequest, *, result: services.EnrolmentResult, study: Study
+) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    user = result.participant.user
+    assert user is not None
+    if result.existing_user:
+        # Someone typing an address is not proof they own it: the link goes by email.
+        return render(
+            request,
+            "studies/participant/check_email.html",
+            {"study": study, "page_title": "Check your email"},
+        )
+    login(request, user, backend="sesame.backends.ModelBackend")
+    if user.email:
+        messages.success(
+            request,
+            "You have joined the study. We have emailed you your personal "
+            "link so you can come back later.",
+        )
+        return redirect("studies:consent", slug=study.slug)
+    return render(
+        request,
+        "studies/participant/bookmark_link.html",
+        {
+            "study": study,
+            "link": participant_link(user=user),
+            "page_title": "Save your personal link",
+        },
+    )
+
+
+# --- Consent, baseline, withdrawal ---------------------------------------------------
+
+
+@participant_gate(need_consent=False, need_baseline=False)
+@never_cache
+def consent(request: ParticipantRequest, slug: str) -> HttpResponse:
+    participant = request.participant
+    study = participant.study
+    if participant.consented_at is not None:
+        return redirect("studies:baseline", slug=slug)
+    version = study.consent_versions.order_by("-number").first()
+    form = ConsentForm(
+        _posted(request), initial={"consent_version": version.pk if version else None}
+    )
+    if request.method == "POST" and form.is_valid() and version is not None:
+        chosen = study.consent_versions.filter(pk=form.cleaned_data["consent_version"]).first()
+        try:
+            services.participant_consent(participant=participant, consent_version=chosen or version)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return redirect("studies:baseline", slug=slug)
+    return render(
+        request,
+        "studies/participant/consent.html",
+        {
+            "form": form,
+            "study": study,
+            "version": version,
+            "page_title": f"Taking part in {study.title}",
+        },
+    )
+
+
+@participant_gate(need_consent=True, need_baseline=False)
+@never_cache
+def baseline(request: ParticipantRequest, slug: str) -> HttpResponse:
+    participant = request.participant
+    study = participant.study
+    if participant.baseline_completed_at is not None:
+        return redirect("core:home")
+    form = BaselineForm(_posted(request), questions=list(study.baseline_questions.all()))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_baseline_submit(participant=participant, answers=form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Thank you. Your answers have been saved.")
+            return redirect("core:home")
+    return render(
+        request,
+        "studies/participant/baseline.html",
+        {"form": form, "study": study, "page_title": "About you"},
+    )
+
+
+@participant_gate(need_consent=False, need_baseline=False)
+@never_cache
+def withdraw(request: ParticipantRequest, slug: str) -> HttpResponse:
+    participant = request.participant
+    study = participant.study
+    form = WithdrawForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        keep = form.cleaned_data["keep_data"] == "yes"
+        services.participant_withdraw(participant=participant, keep_data=keep, by=request.user)
+        if not keep or not selectors.active_participations(user=request.user).exists():
+            logout(request)
+        return render(
+            request,
+            "studies/participant/withdrawn_done.html",
+            {"study": study, "kept": keep, "page_title": "You have left the study"},
+        )
+    return render(
+        request,
+        "studies/participant/withdraw.html",
+        {"form": form, "study": study, "page_title": "Leave the study"},
+    )

@@ -1,0 +1,17 @@
+"""Invitation and enrolment emails. Each takes ids, loads fresh state and sends at most once."""
+
+from tasks.celery_app import app
+
+
+@app.task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def send_invitation(invitation_id: int) -> bool:
+    from casecast.studies.services import invitation_email_send
+
+    return invitation_email_send(invitation_id=invitation_id)
+
+
+@app.task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def send_enrolment_link(participant_id: int) -> bool:
+    from casecast.studies.services import enrolment_link_email_send
+
+    return enrolment_link_email_send(participant_id=participant_id)

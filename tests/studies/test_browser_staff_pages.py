@@ -1,0 +1,49 @@
+"""Study staff pages pass axe-core (WCAG 2.2 AA) in a real browser."""
+
+import pytest
+from django.urls import reverse
+
+from tests.browser_support import assert_accessible
+from tests.fixtures_studies import build_study, create_participant
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PAGES = [
+    "detail",
+    "arms",
+    "arm_add",
+    "randomisation",
+    "councils",
+    "phases",
+    "questions",
+    "baseline_add",
+    "consent_text",
+    "staff",
+    "participants",
+    "invitations",
+    "consort",
+    "design_versions",
+    "status",
+    "edit",
+]
+
+
+def test_every_staff_page_is_accessible(page, researcher):
+    study = build_study(by=researcher)
+    create_participant(study=study, email="one@example.org")
+    page.goto(reverse("accounts:login"))
+    page.get_by_label("Email address").fill(researcher.email)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    page.goto(reverse("studies:list"))
+    assert_accessible(page)
+    for name in PAGES:
+        page.goto(reverse(f"studies:{name}", args=[study.slug]))
+        assert page.locator("h1").count() == 1, name
+        assert page.locator(".govuk-caption-l").inner_text() == study.title, name
+        assert_accessible(page)
+    page.goto(reverse("studies:arm_add", args=[study.slug]))
+    page.get_by_role("button", name="Save arm").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
