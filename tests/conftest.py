@@ -21,6 +21,21 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _eager_tasks(request):
+    """Run tasks in-process even when CELERY_BROKER_URL is set: only `worker` tests
+    go through Redis to the real worker (started by `celery_worker_process`)."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from tasks.celery_app import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
 @pytest.fixture
 def site_admin(django_user_model):
     return django_user_model.objects.create_superuser(

@@ -34,7 +34,7 @@ def _go_through_consent_and_baseline(page: Page) -> None:
     expect(page.get_by_role("heading", name="Taking part in the study")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("I have read the information above and I agree to take part").check()
-    page.get_by_role("button", name="I agree – continue").click()  # noqa: RUF001
+    page.get_by_role("button", name="I agree – continue").click()
     assert_accessible(page)
     for fieldset in page.locator("main form fieldset").all():
         fieldset.locator("input[type=radio]").first.check()
@@ -125,7 +125,7 @@ def test_full_journey_with_javascript(page: Page, journey_study, make_participan
     assert_accessible(page)
     page.locator(f"#{_q('rereferral-3m-later')}").fill("50")
     page.get_by_label("Child in need plan").check()
-    page.get_by_label("4 – Very confident").check()  # noqa: RUF001
+    page.get_by_label("4 – Very confident").check()
     page.get_by_label(re.compile("Why did you give these answers")).fill("Attendance and the home.")
     page.get_by_role("button", name="Submit and finish this case").click()
 
@@ -256,7 +256,7 @@ def test_whole_flow_without_javascript(browser, live_server, journey_study, part
         page.get_by_role("button", name="Submit and continue").click()
         page.locator(f"#{_q('rereferral-3m-later')}").fill("40")
         page.get_by_label("Early help").check()
-        page.get_by_label("3 – Moderately confident").check()  # noqa: RUF001
+        page.get_by_label("3 – Moderately confident").check()
         page.get_by_role("button", name="Submit and finish this case").click()
         expect(page.get_by_role("heading", name="Case complete")).to_be_visible()
         assert Forecast.objects.filter(participant=participant_ready).count() == 7

@@ -23,6 +23,7 @@ from casecast.forecasts import answers as answer_rules
 from casecast.forecasts import selectors
 from casecast.forecasts.delivery import phase_order
 from casecast.forecasts.models import Assignment, Draft, Forecast, StageVisit
+from casecast.resolution.services import forecasts_submitted
 from casecast.studies.models import Participant, Phase
 from casecast.vignettes.models import DEFAULT_DECISIONS, Question, Stage, VignetteVersion
 
@@ -308,4 +309,6 @@ def _write_stage(
         if is_last:
             Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)
             assignment.completed_at = now
+        # Scored at once (after commit) when an outcome is already known.
+        forecasts_submitted(forecast_ids=[forecast.pk for forecast in forecasts])
     return StageResult(forecasts=forecasts, case_complete=is_last)

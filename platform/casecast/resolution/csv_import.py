@@ -1,0 +1,181 @@
+"""Import question outcomes from a CSV file: all rows or none.
+
+Columns (header row required, any order, extra columns ignored):
+vignette, question, outcome, known_at, source, and optionally reason (required
+on rows that change an outcome already recorded). Rows are numbered as a
+spreadsheet shows them: the header is row 1, the first outcome row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from casecast.resolution.outcomes import Outcome, OutcomeError, date_parse, outcome_parse
+from casecast.resolution.services import _enqueue_questions, outcome_apply
+from casecast.studies.models import Study
+from casecast.vignettes.models import Question
+
+REQUIRED_COLUMNS = ("vignette", "question", "outcome", "known_at", "source")
+OPTIONAL_COLUMNS = ("reason",)
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class CsvRowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class OutcomeCsvError(Exception):
+    def __init__(self, errors: list[CsvRowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    question: Question
+    outcome: Outcome
+    known_at: date
+    source: str
+    reason: str
+    correction: bool
+
+
+@dataclass
+class ImportResult:
+    resolved: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    question_ids: list[int] = field(default_factory=list)
+
+
+def _questions_by_key(study: Study) -> dict[tuple[str, str], Question]:
+    """The latest version's question for each (vignette key, question key)."""
+    found: dict[tuple[str, str], Question] = {}
+    questions = (
+        Question.objects.filter(version__vignette__study=study)
+        .select_related("version__vignette")
+        .order_by("version__number")
+    )
+    for question in questions:
+        found[(question.version.vignette.key, question.key)] = question
+    return found
+
+
+def _read(csv_text: str) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    reader.fieldnames = header
+    rows = [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    return header, rows
+
+
+def _check_row(
+    number: int, row: dict[str, str], questions: dict[tuple[str, str], Question]
+) -> tuple[_Row | None, list[CsvRowError]]:
+    errors: list[CsvRowError] = []
+    question = questions.get((row["vignette"], row["question"]))
+    if question is None:
+        column = "vignette" if not any(k[0] == row["vignette"] for k in questions) else "question"
+        value = row[column]
+        return None, [CsvRowError(number, column, f"'{value}' is not a {column} in this study")]
+    outcome = known_at = None
+    try:
+        outcome = outcome_parse(question=question, text=row["outcome"])
+    except OutcomeError as error:
+        errors.append(CsvRowError(number, "outcome", str(error)))
+    try:
+        known_at = date_parse(row["known_at"])
+    except OutcomeError as error:
+        errors.append(CsvRowError(number, "known_at", str(error)))
+    if not row["source"]:
+        errors.append(CsvRowError(number, "source", "enter where the outcome comes from"))
+    if question.annulled:
+        errors.append(CsvRowError(number, "question", "this question is annulled"))
+    current = Outcome.of(question)
+    correction = current is not None and outcome is not None and current != outcome
+    if correction and not row.get("reason"):
+        errors.append(CsvRowError(number, "reason", "give a reason to change a recorded outcome"))
+    if errors or outcome is None or known_at is None:
+        return None, errors
+    return _Row(
+        number,
+        question,
+        outcome,
+        known_at,
+        row["source"],
+        row.get("reason", ""),
+        current is not None,
+    ), []
+
+
+def outcomes_check_csv(*, study: Study, csv_text: str) -> list[_Row]:
+    """Validate every row; raise OutcomeCsvError listing all problems."""
+    header, rows = _read(csv_text)
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise OutcomeCsvError([CsvRowError(1, name, "this column is missing") for name in missing])
+    if not rows:
+        raise OutcomeCsvError([CsvRowError(2, "vignette", "the file has no outcome rows")])
+    if len(rows) > MAX_ROWS:
+        raise OutcomeCsvError([CsvRowError(MAX_ROWS + 2, "vignette", f"at most {MAX_ROWS} rows")])
+    questions = _questions_by_key(study)
+    checked: list[_Row] = []
+    errors: list[CsvRowError] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(rows, start=2):
+        slot = (row.get("vignette", ""), row.get("question", ""))
+        if slot in seen:
+            errors.append(CsvRowError(number, "question", f"repeats row {seen[slot]}"))
+            continue
+        seen[slot] = number
+        good, problems = _check_row(number, row, questions)
+        errors.extend(problems)
+        if good is not None:
+            checked.append(good)
+    if errors:
+        raise OutcomeCsvError(errors)
+    return checked
+
+
+@transaction.atomic
+def outcomes_import_csv(
+    *, study: Study, csv_text: str, by: Any, enqueue: bool = True
+) -> ImportResult:
+    """Record or correct every outcome in the file, or nothing; score once, after commit.
+
+    `enqueue=False` leaves scoring to the caller (the simulation scores in-process).
+    """
+    result = ImportResult()
+    for row in outcomes_check_csv(study=study, csv_text=csv_text):
+        ids = outcome_apply(
+            question=row.question,
+            outcome=row.outcome,
+            known_at=row.known_at,
+            source=row.source,
+            by=by,
+            reason=row.reason or "Imported from CSV",
+            correction=row.correction,
+        )
+        if not ids:
+            result.unchanged += 1
+        elif row.correction:
+            result.corrected += 1
+        else:
+            result.resolved += 1
+        result.question_ids.extend(ids)
+    if enqueue:
+        _enqueue_questions(result.question_ids)
+    return result

@@ -1,0 +1,430 @@
+"""A throwaway study run end to end with synthetic forecasters (`manage.py simulate_study`).
+
+Enrolment, consent, baseline, randomisation, outcome recording (a CSV import)
+and scoring all go through the real services. Only the forecasts are written in
+bulk: the journey's per-stage service is for people at a keyboard.
+
+Skill model (documented in docs/resolution.md). Each question has a true risk r
+with logit(r) ~ N(-0.7, 1.2) and an outcome y ~ Bernoulli(r). Forecaster i has
+skill s_i ~ N(0, sigma), discrimination k_i = exp(s_i) and bias b_i ~ N(0.4, 0.4)
+(social workers over-estimate). Their forecast is
+
+    p = expit(k_i * logit(r) + b_i + e),   e ~ N(0, 0.8) per forecast,
+
+and in an intervention arm (after randomisation) it is pulled toward the truth,
+p' = (1 - w) p + w r, then rounded to a whole percent in 1..99. The weight w is
+chosen by bisection so the expected Brier score, E[(p' - r)^2 + r(1 - r)] over
+the population of questions and forecasters, is (1 - effect) times the control's.
+The planted difference in mean Brier (arm minus control) is therefore
+-effect * E[Brier of control].
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.utils import timezone
+from scipy.special import expit, logit
+
+from casecast.forecasts.models import Assignment, Forecast, PhaseVignette
+from casecast.resolution import services as resolution_services
+from casecast.resolution.csv_import import outcomes_import_csv
+from casecast.resolution.models import ArmSummary
+from casecast.studies import services as study_services
+from casecast.studies.models import EnrolmentRoute, Participant, Phase, Study
+from casecast.vignettes.models import Question, Stage, Vignette, VignetteVersion
+
+FloatArray = npt.NDArray[np.float64]
+
+RISK_MEAN, RISK_SD = -0.7, 1.2
+BIAS_MEAN, BIAS_SD = 0.4, 0.4
+NOISE_SD = 0.8
+REFERENCE_DRAWS = 200_000
+REFERENCE_SEED = 20240601
+BASELINE_ANSWERS = {
+    "role": "Social worker",
+    "years_qualified": "2 to 5 years",
+    "team_type": "Child in need or child protection",
+}
+COUNCIL_NAMES = [
+    "Northshire",
+    "Westbridge",
+    "Eastmoor",
+    "Southdale",
+    "Kingsford",
+    "Ashworth",
+    "Brookvale",
+    "Cresthill",
+    "Dunmere",
+    "Elmstead",
+    "Fairhaven",
+    "Glenwick",
+]
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    participants: int = 600
+    arms: int = 4
+    scheme: str = "blocks"  # simple | blocks | minimisation | cluster
+    clusters: int = 8
+    effect: float = 0.1
+    seed: int = 1
+    sigma: float = 0.5
+    vignettes_before: int = 2
+    vignettes_after: int = 4
+    questions: int = 6
+    title: str = ""
+
+
+@dataclass
+class SimulationReport:
+    study_id: int
+    study_slug: str
+    options: dict[str, Any]
+    mixing_weight: float
+    control_expected_brier: float
+    planted_difference: float
+    arm_sizes: dict[str, int]
+    arm_sizes_by_council: dict[str, dict[str, int]]
+    arms: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- the skill model ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Population:
+    """Draws of (true risk, control forecast) pairs describing the population."""
+
+    risk: FloatArray
+    forecast: FloatArray
+
+
+def forecasters_draw(
+    rng: np.random.Generator, n: int, sigma: float
+) -> tuple[FloatArray, FloatArray]:
+    """Discrimination k = exp(s), s ~ N(0, sigma), and logit bias b of n forecasters."""
+    return np.exp(rng.normal(0.0, sigma, n)), rng.normal(BIAS_MEAN, BIAS_SD, n)
+
+
+def risks_draw(rng: np.random.Generator, n: int) -> FloatArray:
+    return np.asarray(expit(rng.normal(RISK_MEAN, RISK_SD, n)), dtype=np.float64)
+
+
+def control_forecast(
+    rng: np.random.Generator, risk: FloatArray, k: FloatArray, bias: FloatArray
+) -> FloatArray:
+    return np.asarray(expit(k * logit(risk) + bias + rng.normal(0.0, NOISE_SD, risk.shape)))
+
+
+def to_percent(p: FloatArray) -> npt.NDArray[np.int64]:
+    return np.clip(np.rint(p * 100), 1, 99).astype(np.int64)
+
+
+def mixed(p: FloatArray, risk: FloatArray, w: float) -> npt.NDArray[np.int64]:
+    """The intervention's forecast in whole percent: a w-mix toward the true risk."""
+    return to_percent((1.0 - w) * p + w * risk)
+
+
+def expected_brier(percent: npt.NDArray[np.int64], risk: FloatArray) -> float:
+    """E over y ~ Bernoulli(r) of (p - y)^2 = (p - r)^2 + r(1 - r), averaged."""
+    p = percent / 100.0
+    return float(np.mean((p - risk) ** 2 + risk * (1.0 - risk)))
+
+
+def reference_population(sigma: float) -> Population:
+    rng = np.random.default_rng(REFERENCE_SEED)
+    risk = risks_draw(rng, REFERENCE_DRAWS)
+    k, bias = forecasters_draw(rng, REFERENCE_DRAWS, sigma)
+    return Population(risk, control_forecast(rng, risk, k, bias))
+
+
+def mixing_weight(*, effect: float, population: Population, tol: float = 1e-6) -> float:
+    """The w whose expected Brier is (1 - effect) x the control's, by bisection on [0, 1]."""
+    control = expected_brier(to_percent(population.forecast), population.risk)
+    target = (1.0 - effect) * control
+    best = expected_brier(mixed(population.forecast, population.risk, 1.0), population.risk)
+    if effect < 0 or target < best:
+        raise ValueError(f"effect must be between 0 and {1 - best / control:.3f} for this model")
+    lo, hi = 0.0, 1.0
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        if (
+            expected_brier(mixed(population.forecast, population.risk, mid), population.risk)
+            > target
+        ):
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+# --- the study ------------------------------------------------------------------------
+
+
+@contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[step] = round(time.perf_counter() - start, 3)
+
+
+def _design(options: SimulationOptions) -> dict[str, Any]:
+    if options.scheme == "cluster":
+        return {"scheme": "blocks", "unit": "council", "strata": []}
+    if options.scheme not in ("simple", "blocks", "minimisation"):
+        raise ValueError(f"unknown scheme {options.scheme!r}")
+    strata = [] if options.scheme == "simple" else ["council"]
+    return {"scheme": options.scheme, "unit": "participant", "strata": strata}
+
+
+def study_build(options: SimulationOptions, by: Any = None) -> Study:
+    """A recruiting study with the options' arms, councils and two phases."""
+    title = options.title or f"Simulation (seed {options.seed}, {timezone.now():%Y-%m-%d %H:%M})"
+    study = study_services.study_create(title=title, by=by)
+    for position in range(options.arms):
+        key = "control" if position == 0 else f"arm-{position}"
+        study_services.arm_save(
+            study=study,
+            by=by,
+            key=key,
+            name="Control" if position == 0 else f"Arm {position}",
+            ratio=1,
+            is_control=position == 0,
+        )
+    study_services.randomisation_save(
+        study=study,
+        by=by,
+        block_multiples=[1, 2],
+        minimisation_probability=0.8,
+        **_design(options),
+    )
+    n_councils = max(options.clusters, 1)
+    for i in range(n_councils):
+        name = COUNCIL_NAMES[i % len(COUNCIL_NAMES)] + ("" if i < len(COUNCIL_NAMES) else f" {i}")
+        study_services.council_save(study=study, by=by, name=f"{name} Council", region="")
+    study_services.phase_save(study=study, by=by, name="Baseline cases", randomise_before=False)
+    study_services.phase_save(study=study, by=by, name="After randomisation", randomise_before=True)
+    study_services.consent_save(study=study, text="Simulated participants.", by=by)
+    # Synthetic people have no email (no enrolment links sent). study_update would
+    # also work, but full_clean refuses a study created by the system (by=None).
+    Study.objects.filter(pk=study.pk).update(allow_no_email=True)
+    study_services.study_status_change(study=study, to=Study.Status.RECRUITING, by=by)
+    study.refresh_from_db()
+    return study
+
+
+def participants_enrol(study: Study, n: int, rng: np.random.Generator) -> list[Participant]:
+    """Enrol, consent, baseline and randomise through the studies services."""
+    councils = list(study.councils.order_by("pk"))
+    consent = study.consent_versions.last()
+    picks = rng.integers(0, len(councils), n)
+    people = []
+    for pick in picks:
+        result = study_services.participant_enrol(
+            study=study, council=councils[int(pick)], email=None, route=EnrolmentRoute.COUNCIL_CODE
+        )
+        participant = study_services.participant_consent(
+            participant=result.participant,
+            consent_version=consent,  # type: ignore[arg-type]
+        )
+        participant = study_services.participant_baseline_submit(
+            participant=participant, answers=BASELINE_ANSWERS
+        )
+        study_services.participant_randomise(participant=participant)
+        people.append(participant)
+    return list(Participant.objects.filter(study=study).order_by("pk"))
+
+
+@dataclass(frozen=True)
+class Bank:
+    phases: list[Phase]
+    versions: list[list[VignetteVersion]]  # per phase
+    questions: dict[int, list[Question]]  # version id -> its questions
+    risk: dict[int, float]  # question id -> true risk
+
+
+def bank_build(study: Study, options: SimulationOptions, rng: np.random.Generator) -> Bank:
+    phases = list(study.phases.order_by("position"))
+    counts = [options.vignettes_before, options.vignettes_after]
+    versions: list[list[VignetteVersion]] = []
+    questions: dict[int, list[Question]] = {}
+    risk: dict[int, float] = {}
+    number = 0
+    for phase, count in zip(phases, counts, strict=True):
+        in_phase = []
+        for position in range(count):
+            number += 1
+            vignette = Vignette.objects.create(study=study, key=f"case-{number}")
+            version = VignetteVersion.objects.create(
+                vignette=vignette, number=1, title=f"Case {number}"
+            )
+            stage = Stage.objects.create(version=version, position=1, title="Referral", body="-")
+            made = Question.objects.bulk_create(
+                [
+                    Question(
+                        version=version,
+                        stage=stage,
+                        key=f"q{j + 1}",
+                        position=j,
+                        kind=Question.Kind.BINARY,
+                        text=f"Event {j + 1} within 6 months?",
+                    )
+                    for j in range(options.questions)
+                ]
+            )
+            made = list(Question.objects.filter(version=version).order_by("position"))
+            questions[version.pk] = made
+            for question, r in zip(made, risks_draw(rng, len(made)), strict=True):
+                risk[question.pk] = float(r)
+            PhaseVignette.objects.create(phase=phase, vignette=vignette, position=position)
+            in_phase.append(version)
+        versions.append(in_phase)
+    return Bank(phases, versions, questions, risk)
+
+
+def forecasts_write(
+    people: list[Participant], bank: Bank, rng: np.random.Generator, sigma: float, w: float
+) -> int:
+    """Bulk-write one assignment per vignette and one forecast per question."""
+    k, bias = forecasters_draw(rng, len(people), sigma)
+    assignments = [
+        Assignment(
+            participant=person,
+            phase=phase,
+            vignette_version=version,
+            position=position,
+            started_at=timezone.now(),
+            completed_at=timezone.now(),
+        )
+        for person in people
+        for phase, versions in zip(bank.phases, bank.versions, strict=True)
+        for position, version in enumerate(versions)
+    ]
+    Assignment.objects.bulk_create(assignments, batch_size=2000)
+    saved = Assignment.objects.filter(participant__in=people).values_list(
+        "pk", "participant_id", "phase_id", "vignette_version_id"
+    )
+    index = {person.pk: i for i, person in enumerate(people)}
+    arm_of = {person.pk: person.arm for person in people}
+    randomised_phase = bank.phases[-1].pk
+    forecasts: list[Forecast] = []
+    for assignment_id, participant_id, phase_id, version_id in saved:
+        i = index[participant_id]
+        questions = bank.questions[version_id]
+        risk = np.array([bank.risk[q.pk] for q in questions])
+        p = control_forecast(rng, risk, np.full(risk.shape, k[i]), np.full(risk.shape, bias[i]))
+        treated = phase_id == randomised_phase and not arm_of[participant_id].is_control  # type: ignore[union-attr]
+        percent = mixed(p, risk, w if treated else 0.0)
+        forecasts.extend(
+            Forecast(
+                participant_id=participant_id,
+                question=q,
+                assignment_id=assignment_id,
+                probability_pct=int(pct),
+            )
+            for q, pct in zip(questions, percent, strict=True)
+        )
+    Forecast.objects.bulk_create(forecasts, batch_size=5000)
+    return len(forecasts)
+
+
+def outcomes_csv(bank: Bank, rng: np.random.Generator) -> str:
+    """Outcomes drawn from the true risks, as a researcher's import file."""
+    lines = ["vignette,question,outcome,known_at,source"]
+    for versions in bank.versions:
+        for version in versions:
+            for question in bank.questions[version.pk]:
+                happened = rng.random() < bank.risk[question.pk]
+                lines.append(
+                    f"{version.vignette.key},{question.key},{'yes' if happened else 'no'},"
+                    f"2024-01-31,Simulated case record"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def outcomes_resolve(study: Study, bank: Bank, rng: np.random.Generator, by: Any) -> None:
+    csv_text = outcomes_csv(bank, rng)
+    result = outcomes_import_csv(study=study, csv_text=csv_text, by=by, enqueue=False)
+    # Scored in-process by the same service the task calls, so the report never waits
+    # on a worker (and the timing measures the scoring itself).
+    resolution_services.questions_score(question_ids=result.question_ids)
+
+
+def _arm_sizes(study: Study) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    rows = Participant.objects.filter(study=study).values_list("arm__key", "council__name")
+    overall = Counter(arm for arm, _ in rows)
+    by_council: dict[str, dict[str, int]] = {}
+    for arm, council in rows:
+        by_council.setdefault(council, {}).setdefault(arm, 0)
+        by_council[council][arm] += 1
+    arm_keys = list(study.arms.order_by("position").values_list("key", flat=True))
+    return {key: overall.get(key, 0) for key in arm_keys}, by_council
+
+
+def _arm_results(study: Study, planted: float) -> list[dict[str, Any]]:
+    results = []
+    for summary in ArmSummary.objects.filter(study=study).select_related("arm"):
+        row: dict[str, Any] = {
+            "arm": summary.arm.key,
+            "is_control": summary.arm.is_control,
+            "n": summary.n_participants,
+            "mean_brier": summary.mean_brier,
+        }
+        if not summary.arm.is_control and summary.difference is not None:
+            se = summary.se or 0.0
+            row.update(
+                difference=summary.difference,
+                se=se,
+                ci_low=summary.ci_low,
+                ci_high=summary.ci_high,
+                planted_difference=planted,
+                within_3se=abs(summary.difference - planted) <= 3 * se,
+            )
+        results.append(row)
+    return results
+
+
+def simulate_study(*, options: SimulationOptions, by: Any = None) -> SimulationReport:
+    """Run a whole study with synthetic participants and report the arm comparisons."""
+    rng = np.random.default_rng(options.seed)
+    timings: dict[str, float] = {}
+    with _timed(timings, "calibrate_effect"):
+        population = reference_population(options.sigma)
+        w = mixing_weight(effect=options.effect, population=population)
+        control = expected_brier(to_percent(population.forecast), population.risk)
+    with _timed(timings, "set_up_study"):
+        study = study_build(options, by)
+        bank = bank_build(study, options, rng)
+    with _timed(timings, "enrol_and_randomise"):
+        people = participants_enrol(study, options.participants, rng)
+    with _timed(timings, "forecast"):
+        forecasts_write(people, bank, rng, options.sigma, w)
+    with _timed(timings, "resolve_and_score"):
+        outcomes_resolve(study, bank, rng, by)
+    sizes, by_council = _arm_sizes(study)
+    planted = -options.effect * control
+    return SimulationReport(
+        study_id=study.pk,
+        study_slug=study.slug,
+        options=asdict(options),
+        mixing_weight=w,
+        control_expected_brier=control,
+        planted_difference=planted,
+        arm_sizes=sizes,
+        arm_sizes_by_council=by_council,
+        arms=_arm_results(study, planted),
+        timings=timings,
+    )

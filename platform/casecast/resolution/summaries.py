@@ -1,0 +1,367 @@
+"""Per-participant and per-arm summaries, recomputed from scores by the engine.
+
+`refresh_locked` must run inside a transaction holding the study lock (see
+`scoring_pipeline`): it reads every counted score of the study in one query,
+computes all participants and arms at once with grouped engine calls, and
+replaces the summary rows in bulk. A crash mid-way rolls the whole refresh back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.db import connection
+from django.utils import timezone
+
+from casecast import scoring
+from casecast.resolution.models import ArmSummary, ForecastScore, ParticipantSummary
+from casecast.studies.models import Arm, DesignVersion, Participant
+
+N_BOOT = 2000
+BOOT_SEED = 0  # fixed, so a refresh twice gives the same interval
+BINS = 10
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_PARTICIPANT_FIELDS = [
+    "study",
+    "arm",
+    "n_scored",
+    "n_binary",
+    "mean_brier",
+    "primary_brier",
+    "baseline_brier",
+    "relative_brier",
+    "mean_brier_multi",
+    "mean_log",
+    "mean_rps",
+    "mean_interval_score",
+    "mean_crps",
+    "reliability",
+    "resolution",
+    "auc",
+    "mean_forecast",
+    "event_rate",
+    "refreshed_at",
+]
+_ARM_FIELDS = [
+    "study",
+    "n_participants",
+    "n_forecasts",
+    "mean_brier",
+    "difference",
+    "se",
+    "ci_low",
+    "ci_high",
+    "n_clusters",
+    "reliability",
+    "resolution",
+    "auc",
+    "refreshed_at",
+]
+
+
+@dataclass
+class CountedScores:
+    """Counted scores of analysable participants: one array per column, `who` = 0..n-1."""
+
+    who: IntArray
+    people: IntArray  # participant id of each code
+    question: IntArray
+    kind: npt.NDArray[np.str_]
+    brier: FloatArray
+    log_score: FloatArray
+    rps: FloatArray
+    interval_score: FloatArray
+    crps: FloatArray
+    p: FloatArray
+    y: FloatArray
+    after: npt.NDArray[np.bool_]
+
+    @property
+    def n(self) -> int:
+        return int(self.people.shape[0])
+
+
+def _floats(values: Any) -> FloatArray:
+    # numpy turns None into NaN for a float dtype, in C.
+    return np.array(values, dtype=np.float64)
+
+
+_COUNTED_COLUMNS = (
+    "participant_id",
+    "question_id",
+    "kind",
+    "brier",
+    "log_score",
+    "rps",
+    "interval_score",
+    "crps",
+    "probability",
+    "outcome_binary",
+    "after_randomisation",
+)
+
+
+def _fetch_raw(queryset: Any) -> list[tuple[Any, ...]]:
+    """The queryset's rows straight from the driver: ~3x faster than Django's row
+    iteration for the 100,000+ rows a study summary reads (no per-row converters needed:
+    ints, floats, text and booleans, which SQLite returns as 0/1)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def analysable_participants(study_id: int) -> dict[int, tuple[int | None, int | None]]:
+    """participant id -> (arm id, council id), leaving out withdrawals that took data back."""
+    rows = Participant.objects.filter(study_id=study_id).values_list(
+        "pk", "arm_id", "council_id", "withdrawn_at", "keep_data", "erased_at"
+    )
+    return {
+        pk: (arm, council)
+        for pk, arm, council, withdrawn, keep, erased in rows
+        if not (erased is not None or (withdrawn is not None and keep is False))
+    }
+
+
+def read_counted(study_id: int, people: dict[int, Any]) -> CountedScores:
+    counted = ForecastScore.objects.filter(
+        study_id=study_id, is_last=True, is_retest=False
+    ).values_list(*_COUNTED_COLUMNS)
+    rows = _fetch_raw(counted)
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * 11
+    keep = np.isin(np.array(cols[0], dtype=np.int64), np.fromiter(people, dtype=np.int64))
+    cols = [np.asarray(col, dtype=object)[keep] if len(col) else col for col in cols]
+    participant = np.array(cols[0], dtype=np.int64)
+    ids, who = np.unique(participant, return_inverse=True)
+    return CountedScores(
+        who=who.astype(np.int64),
+        people=ids.astype(np.int64),
+        question=np.array(cols[1], dtype=np.int64),
+        kind=np.array(cols[2], dtype=np.str_),
+        brier=_floats(cols[3]),
+        log_score=_floats(cols[4]),
+        rps=_floats(cols[5]),
+        interval_score=_floats(cols[6]),
+        crps=_floats(cols[7]),
+        p=_floats(cols[8]),
+        y=_floats(cols[9]),
+        after=np.array(cols[10], dtype=np.bool_),
+    )
+
+
+def group_mean(values: FloatArray, who: IntArray, n: int, mask: Any = None) -> FloatArray:
+    """Mean of the finite values per group; NaN for a group with none."""
+    keep = np.isfinite(values) if mask is None else (np.isfinite(values) & mask)
+    count = np.bincount(who[keep], minlength=n).astype(np.float64)
+    total = np.bincount(who[keep], weights=values[keep], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def participant_metrics(s: CountedScores) -> dict[str, FloatArray]:
+    """Every ParticipantSummary number, as arrays indexed by participant code."""
+    n = s.n
+    binary = (s.kind == "binary") & np.isfinite(s.brier) & np.isfinite(s.p)
+    multi = (s.kind == "multiple_choice") | (s.kind == "ordered")
+    metrics: dict[str, FloatArray] = {
+        "n_scored": np.bincount(s.who, minlength=n).astype(np.float64),
+        "n_binary": np.bincount(s.who[binary], minlength=n).astype(np.float64),
+        "mean_brier": group_mean(s.brier, s.who, n, binary),
+        "primary_brier": group_mean(s.brier, s.who, n, binary & s.after),
+        "baseline_brier": group_mean(s.brier, s.who, n, binary & ~s.after),
+        "mean_brier_multi": group_mean(s.brier, s.who, n, multi),
+        "mean_log": group_mean(s.log_score, s.who, n),
+        "mean_rps": group_mean(s.rps, s.who, n),
+        "mean_interval_score": group_mean(s.interval_score, s.who, n),
+        "mean_crps": group_mean(s.crps, s.who, n),
+        "mean_forecast": group_mean(s.p, s.who, n, binary),
+        "event_rate": group_mean(s.y, s.who, n, binary),
+    }
+    metrics.update(_binary_metrics(s, binary, n))
+    return metrics
+
+
+def _binary_metrics(s: CountedScores, binary: Any, n: int) -> dict[str, FloatArray]:
+    nan = np.full(n, np.nan)
+    if not binary.any():
+        return {"relative_brier": nan, "reliability": nan, "resolution": nan, "auc": nan}
+    p, y, who = s.p[binary], s.y[binary].astype(np.int8), s.who[binary]
+    relative = scoring.relative_brier(s.brier[binary], s.question[binary])
+    decomposition = scoring.murphy(p, y, bins=BINS, groups=who, n_groups=n)
+    area = scoring.auc(p, y, groups=who, n_groups=n)
+    return {
+        "relative_brier": group_mean(np.asarray(relative, dtype=np.float64), who, n),
+        "reliability": np.asarray(decomposition.reliability, dtype=np.float64),
+        "resolution": np.asarray(decomposition.resolution, dtype=np.float64),
+        "auc": np.asarray(area.auc, dtype=np.float64),
+    }
+
+
+def _value(x: Any) -> float | None:
+    value = float(x)
+    return value if np.isfinite(value) else None
+
+
+def refresh_locked(*, study_id: int) -> None:
+    """Recompute and replace all summaries of a study (caller holds the study lock)."""
+    now = timezone.now()
+    people = analysable_participants(study_id)
+    counted = read_counted(study_id, people)
+    metrics = participant_metrics(counted)
+    rows = [
+        ParticipantSummary(
+            study_id=study_id,
+            participant_id=int(pid),
+            arm_id=people[int(pid)][0],
+            refreshed_at=now,
+            n_scored=int(metrics["n_scored"][code]),
+            n_binary=int(metrics["n_binary"][code]),
+            **{
+                name: _value(values[code])
+                for name, values in metrics.items()
+                if name not in ("n_scored", "n_binary")
+            },
+        )
+        for code, pid in enumerate(counted.people)
+    ]
+    ParticipantSummary.objects.filter(study_id=study_id).exclude(
+        participant_id__in=[int(pid) for pid in counted.people]
+    ).delete()
+    ParticipantSummary.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["participant"],
+        update_fields=_PARTICIPANT_FIELDS,
+    )
+    _refresh_arms(study_id, counted, metrics, people, now)
+
+
+# --- arms -------------------------------------------------------------------------
+
+
+def _arm_order(study_id: int) -> list[int]:
+    """Arm ids with the control first (engine code 0), then by position."""
+    arms = list(Arm.objects.filter(study_id=study_id).values_list("pk", "is_control", "position"))
+    arms.sort(key=lambda arm: (not arm[1], arm[2], arm[0]))
+    return [pk for pk, _, _ in arms]
+
+
+def _is_clustered(study_id: int) -> bool:
+    unit = (
+        DesignVersion.objects.filter(study_id=study_id)
+        .order_by("-number")
+        .values_list("unit", flat=True)
+        .first()
+    )
+    return unit == DesignVersion.Unit.COUNCIL
+
+
+def _refresh_arms(
+    study_id: int,
+    s: CountedScores,
+    metrics: dict[str, FloatArray],
+    people: dict[int, tuple[int | None, int | None]],
+    now: Any,
+) -> None:
+    arm_ids = _arm_order(study_id)
+    code_of_arm: dict[int | None, int] = {arm_id: code for code, arm_id in enumerate(arm_ids)}
+    person_arm = np.array(
+        [code_of_arm.get(people[int(pid)][0], -1) for pid in s.people], dtype=np.int64
+    )
+    person_council = np.array([people[int(pid)][1] or -1 for pid in s.people], dtype=np.int64)
+    primary = metrics["primary_brier"]
+    in_trial = (person_arm >= 0) & np.isfinite(primary)
+    stats = _arm_stats(s, primary, person_arm, in_trial, len(arm_ids))
+    comparison = _compare(study_id, primary, person_arm, person_council, in_trial)
+    rows = []
+    for code, arm_id in enumerate(arm_ids):
+        fields = {name: values[code] for name, values in stats.items()}
+        fields.update(_comparison_fields(comparison, code))
+        rows.append(
+            ArmSummary(
+                study_id=study_id,
+                arm_id=arm_id,
+                refreshed_at=now,
+                n_participants=int(fields.pop("n_participants")),
+                n_forecasts=int(fields.pop("n_forecasts")),
+                n_clusters=fields.pop("n_clusters", None),
+                **{name: _value(value) for name, value in fields.items()},
+            )
+        )
+    ArmSummary.objects.filter(study_id=study_id).exclude(arm_id__in=arm_ids).delete()
+    ArmSummary.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["arm"], update_fields=_ARM_FIELDS
+    )
+
+
+def _arm_stats(
+    s: CountedScores, primary: FloatArray, person_arm: IntArray, in_trial: Any, n_arms: int
+) -> dict[str, Any]:
+    nan = np.full(n_arms, np.nan)
+    people_arm = person_arm[in_trial]
+    stats: dict[str, Any] = {
+        "n_participants": np.bincount(people_arm, minlength=n_arms),
+        "n_forecasts": np.zeros(n_arms, dtype=np.int64),
+        "mean_brier": group_mean(primary[in_trial], people_arm, n_arms),
+        "reliability": nan,
+        "resolution": nan,
+        "auc": nan,
+    }
+    row_arm = person_arm[s.who]
+    rows = (s.kind == "binary") & s.after & np.isfinite(s.brier) & in_trial[s.who]
+    if rows.any():
+        p, y, arm = s.p[rows], s.y[rows].astype(np.int8), row_arm[rows]
+        stats["n_forecasts"] = np.bincount(arm, minlength=n_arms)
+        decomposition = scoring.murphy(p, y, bins=BINS, groups=arm, n_groups=n_arms)
+        stats["reliability"] = np.asarray(decomposition.reliability, dtype=np.float64)
+        stats["resolution"] = np.asarray(decomposition.resolution, dtype=np.float64)
+        stats["auc"] = np.asarray(scoring.auc(p, y, groups=arm, n_groups=n_arms).auc)
+    return stats
+
+
+def _compare(
+    study_id: int, primary: FloatArray, arm: IntArray, council: IntArray, in_trial: Any
+) -> scoring.ArmComparison | None:
+    """Participant-level comparison: each participant's primary Brier is one unit."""
+    if not in_trial.any() or not (arm[in_trial] == 0).any() or len(set(arm[in_trial])) < 2:
+        return None
+    cluster = council[in_trial] if _is_clustered(study_id) else None
+    try:
+        return scoring.compare_arms(
+            primary[in_trial],
+            np.flatnonzero(in_trial),
+            arm[in_trial],
+            control=0,
+            cluster=cluster,
+            n_boot=N_BOOT,
+            seed=BOOT_SEED,
+        )
+    except ValueError:
+        # Too few units to bootstrap, or a cluster spanning arms: no comparison yet.
+        return None
+
+
+def _comparison_fields(comparison: scoring.ArmComparison | None, code: int) -> dict[str, Any]:
+    empty = {"difference": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    if comparison is None:
+        return empty
+    hits = np.flatnonzero(np.asarray(comparison.arm) == code)
+    if not hits.size:
+        return empty
+    i = int(hits[0])
+    fields: dict[str, Any] = {
+        "difference": comparison.difference[i],
+        "se": comparison.se[i],
+        "ci_low": comparison.ci_low[i],
+        "ci_high": comparison.ci_high[i],
+    }
+    if comparison.n_clusters is not None:
+        fields["n_clusters"] = int(comparison.n_clusters[i])
+    return fields

@@ -1,0 +1,269 @@
+"""Researcher pages: record outcomes, import them, rescore, see results, export scores.
+
+Views parse input, check the role and call one service or selector. Analysts
+see everything read-only; admins and researchers may change outcomes.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casecast.resolution import selectors, services
+from casecast.resolution.charts import calibration_svg
+from casecast.resolution.csv_import import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    OutcomeCsvError,
+    outcomes_import_csv,
+)
+from casecast.resolution.forms import OutcomeCsvForm, OutcomeForm, ReasonForm
+from casecast.studies.models import Study
+from casecast.studies.permissions import MANAGERS, study_staff_required
+from casecast.vignettes.models import Question
+
+CHANGE = tuple(str(role) for role in MANAGERS)
+
+
+def _study(request: HttpRequest) -> Study:
+    return request.study  # type: ignore[attr-defined]
+
+
+def _can_change(request: HttpRequest) -> bool:
+    return getattr(request, "study_role", None) in CHANGE
+
+
+def _question(request: HttpRequest, question_id: int) -> Question:
+    question = selectors.question_for_study(study=_study(request), question_id=question_id)
+    if question is None or not question.is_forecast:
+        raise Http404("No such question in this study.")
+    return question
+
+
+def _list_url(study: Study) -> str:
+    return reverse("resolution:list", kwargs={"slug": study.slug})
+
+
+@require_GET
+@study_staff_required()
+def resolution_list(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(request)
+    return render(
+        request,
+        "resolution/list.html",
+        {
+            "page_title": "Outcomes and scores",
+            "study": study,
+            "rows": selectors.resolution_rows(study=study),
+            "can_change": _can_change(request),
+            "job": selectors.rescore_job_status(job=selectors.rescore_job_latest(study=study)),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@study_staff_required(*CHANGE)
+def outcome_record(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    study, question = _study(request), _question(request, question_id)
+    correction = question.has_outcome
+    form = OutcomeForm(request.POST or None, question=question, correction=correction)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if correction:
+                services.question_correct(
+                    question=question,
+                    outcome=data["outcome"],
+                    known_at=data["known_at"],
+                    source=data["source"],
+                    by=request.user,
+                    reason=data["reason"],
+                )
+            else:
+                services.question_resolve(
+                    question=question,
+                    outcome=data["outcome"],
+                    known_at=data["known_at"],
+                    source=data["source"],
+                    by=request.user,
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Outcome saved. Forecasts on this question are being scored.")
+            return redirect(_list_url(study))
+    title = "Correct the outcome" if correction else "Record the outcome"
+    return render(
+        request,
+        "resolution/outcome_form.html",
+        {
+            "page_title": title,
+            "study": study,
+            "question": question,
+            "form": form,
+            "correction": correction,
+            "back_url": _list_url(study),
+            "history": selectors.question_history(question=question)[:20],
+        },
+    )
+
+
+def _annulment(request: HttpRequest, question_id: int, *, annul: bool) -> HttpResponse:
+    study, question = _study(request), _question(request, question_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        change = services.question_annul if annul else services.question_reinstate
+        change(question=question, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, "Question annulled." if annul else "Question reinstated.")
+        return redirect(_list_url(study))
+    return render(
+        request,
+        "resolution/annul_form.html",
+        {
+            "page_title": "Annul a question" if annul else "Reinstate a question",
+            "study": study,
+            "question": question,
+            "form": form,
+            "annul": annul,
+            "back_url": _list_url(study),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@study_staff_required(*CHANGE)
+def question_annul(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    return _annulment(request, question_id, annul=True)
+
+
+@require_http_methods(["GET", "POST"])
+@study_staff_required(*CHANGE)
+def question_reinstate(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    return _annulment(request, question_id, annul=False)
+
+
+@require_http_methods(["GET", "POST"])
+@study_staff_required(*CHANGE)
+def outcomes_import(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(request)
+    form = OutcomeCsvForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = outcomes_import_csv(
+                study=study, csv_text=form.cleaned_data["file"], by=request.user
+            )
+        except OutcomeCsvError as error:
+            errors = [str(e) for e in error.errors]
+        else:
+            messages.success(
+                request,
+                f"Imported: {result.resolved} recorded, {result.corrected} corrected, "
+                f"{result.unchanged} unchanged. Scoring has started.",
+            )
+            return redirect(_list_url(study))
+    return render(
+        request,
+        "resolution/import.html",
+        {
+            "page_title": "Import outcomes from a CSV file",
+            "study": study,
+            "form": form,
+            "csv_errors": errors,
+            "required": REQUIRED_COLUMNS,
+            "optional": OPTIONAL_COLUMNS,
+            "back_url": _list_url(study),
+        },
+    )
+
+
+@require_POST
+@study_staff_required(*CHANGE)
+def rescore_start(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(request)
+    services.study_rescore_start(study=study, by=request.user)
+    return redirect(reverse("resolution:rescore", kwargs={"slug": study.slug}))
+
+
+@require_GET
+@never_cache
+@study_staff_required()
+def rescore_progress(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(request)
+    status = selectors.rescore_job_status(job=selectors.rescore_job_latest(study=study))
+    return render(
+        request,
+        "resolution/rescore.html",
+        {
+            "page_title": "Rescore all forecasts",
+            "study": study,
+            "job": status,
+            "can_change": _can_change(request),
+            "back_url": _list_url(study),
+        },
+    )
+
+
+@require_GET
+@never_cache
+@study_staff_required()
+def rescore_status(request: HttpRequest, slug: str) -> JsonResponse:
+    job = selectors.rescore_job_latest(study=_study(request))
+    return JsonResponse(selectors.rescore_job_status(job=job))
+
+
+@require_GET
+@study_staff_required()
+def results(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(request)
+    table = selectors.calibration_rows(study=study)
+    return render(
+        request,
+        "resolution/results.html",
+        {
+            "page_title": "Results by arm",
+            "study": study,
+            "arms": selectors.arm_results(study=study),
+            "calibration": table,
+            "calibration_svg": calibration_svg(table, title="Calibration of all participants"),
+            "back_url": _list_url(study),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@study_staff_required()
+def export_scores(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(request)
+    rows = selectors.score_export_rows(study=study)
+    return _csv_response(rows, f"{study.slug}-scores.csv")  # type: ignore[return-value]
+
+
+@require_GET
+@study_staff_required()
+def export_dictionary(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(request)
+    rows = selectors.data_dictionary_rows()
+    return _csv_response(rows, f"{study.slug}-scores-dictionary.csv")  # type: ignore[return-value]

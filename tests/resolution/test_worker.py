@@ -1,0 +1,60 @@
+"""Through Redis to a real Celery worker on the test PostgreSQL database."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+from casecast.resolution import services
+from casecast.resolution.models import ForecastScore, ParticipantSummary
+from casecast.resolution.outcomes import Outcome
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(condition, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_resolving_a_question_is_scored_by_the_worker(
+    celery_worker_process, casebook, people, researcher
+):
+    forecasts = [
+        casebook.answer(people[name], casebook.q("rereferral"), probability_pct=pct)
+        for name, pct in [("ann", 70), ("cat", 20)]
+    ]
+    services.question_resolve(
+        question=casebook.q("rereferral"),
+        outcome=Outcome(binary=True),
+        known_at=date(2024, 1, 1),
+        source="Case file",
+        by=researcher,
+    )
+    assert wait_for(lambda: ForecastScore.objects.filter(forecast__in=forecasts).count() == 2)
+    assert ForecastScore.objects.get(forecast=forecasts[0]).brier == pytest.approx(0.09)
+    assert wait_for(lambda: ParticipantSummary.objects.filter(study=casebook.study).count() == 2)
+
+
+def test_a_full_rescore_is_run_by_the_worker(celery_worker_process, casebook, people, researcher):
+    casebook.answer(people["ann"], casebook.q("rereferral"), probability_pct=70)
+    services.question_resolve(
+        question=casebook.q("rereferral"),
+        outcome=Outcome(binary=True),
+        known_at=date(2024, 1, 1),
+        source="Case file",
+        by=researcher,
+    )
+    job = services.study_rescore_start(study=casebook.study, by=researcher)
+
+    def finished() -> bool:
+        job.refresh_from_db()
+        return job.status == "done"
+
+    assert wait_for(finished)
+    assert (job.done, job.total) == (1, 1)
