@@ -1,0 +1,134 @@
+"""Arm comparison: equal weight per forecaster, unit bootstrap, determinism, clusters."""
+
+import numpy as np
+import pytest
+from casecast import scoring
+
+# f0 (arm 0): 0.1, 0.3 -> 0.2; f1 (arm 0): 0.4; f2 (arm 1): 0.5, 0.7, 0.9 -> 0.7; f3 (arm 1): 0.1
+SCORE = [0.1, 0.3, 0.4, 0.5, 0.7, 0.9, 0.1]
+FORECASTER = [0, 0, 1, 2, 2, 2, 3]
+ARM = [0, 0, 0, 1, 1, 1, 1]
+
+
+def study(n_forecasters=60, rows=20, seed=0, arms=2):
+    rng = np.random.default_rng(seed)
+    forecaster = np.repeat(np.arange(n_forecasters), rows)
+    f_arm = np.arange(n_forecasters) % arms
+    skill = rng.normal(0.2 + 0.05 * f_arm, 0.05)
+    score = np.clip(skill[forecaster] + rng.normal(0, 0.1, forecaster.size), 0, 1)
+    return score, forecaster, f_arm[forecaster]
+
+
+def test_every_forecaster_weighs_the_same():
+    # control: (0.2 + 0.4) / 2 = 0.3; arm 1: (0.7 + 0.1) / 2 = 0.4; difference 0.1.
+    # (Pooling rows would give 0.8 / 3 and 2.2 / 4 instead.)
+    r = scoring.compare_arms(SCORE, FORECASTER, ARM, n_boot=200)
+    assert r.control_mean == pytest.approx(0.3, abs=1e-15)
+    np.testing.assert_allclose(r.mean, [0.4], atol=1e-15)
+    np.testing.assert_allclose(r.difference, [0.1], atol=1e-15)
+    np.testing.assert_array_equal(r.arm, [1])
+    np.testing.assert_array_equal(r.n, [2])
+    assert r.n_control == 2 and r.control == 0 and r.n_clusters is None
+
+
+def test_bootstrap_matches_a_naive_loop_over_the_same_draws():
+    score, forecaster, arm = study(n_forecasters=30)
+    r = scoring.compare_arms(score, forecaster, arm, n_boot=300, seed=9)
+    f_mean = np.array([score[forecaster == f].mean() for f in range(30)])
+    f_arm = np.array([arm[forecaster == f][0] for f in range(30)])
+    rng = np.random.default_rng(9)
+    boot = {}
+    for a in (0, 1):  # arms in code order; units in code order
+        members = np.flatnonzero(f_arm == a)
+        draws = rng.integers(0, members.size, size=(300, members.size))
+        boot[a] = np.array([f_mean[members[row]].mean() for row in draws])
+    diff = boot[1] - boot[0]
+    assert r.se[0] == pytest.approx(diff.std(ddof=1), rel=1e-12)
+    assert r.ci_low[0] == pytest.approx(np.percentile(diff, 2.5), rel=1e-12)
+    assert r.ci_high[0] == pytest.approx(np.percentile(diff, 97.5), rel=1e-12)
+
+
+def test_se_is_close_to_the_ideal_bootstrap_se():
+    # The ideal bootstrap SE of a difference of means is sqrt(s0^2/n0 + s1^2/n1) with the
+    # population (ddof = 0) variances of the forecaster means.
+    score, forecaster, arm = study(n_forecasters=80, seed=3)
+    r = scoring.compare_arms(score, forecaster, arm, n_boot=20000, seed=1)
+    f_mean = np.bincount(forecaster, score) / np.bincount(forecaster)
+    f_arm = np.arange(80) % 2
+    ideal = np.sqrt(sum(f_mean[f_arm == a].var() / (f_arm == a).sum() for a in (0, 1)))
+    assert r.se[0] == pytest.approx(ideal, rel=0.05)
+    assert r.ci_low[0] < r.difference[0] < r.ci_high[0]
+
+
+def test_deterministic_and_independent_of_row_order():
+    score, forecaster, arm = study(arms=3)
+    a = scoring.compare_arms(score, forecaster, arm, n_boot=500, seed=4)
+    b = scoring.compare_arms(score, forecaster, arm, n_boot=500, seed=4)
+    order = np.random.default_rng(0).permutation(score.size)
+    c = scoring.compare_arms(score[order], forecaster[order], arm[order], n_boot=500, seed=4)
+    for name in ("difference", "se", "ci_low", "ci_high", "mean"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        np.testing.assert_allclose(getattr(a, name), getattr(c, name), rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(a.arm, [1, 2])
+    d = scoring.compare_arms(score, forecaster, arm, n_boot=500, seed=5)
+    assert not np.array_equal(a.se, d.se)
+
+
+def test_forecaster_codes_need_not_be_dense():
+    score, forecaster, arm = study()
+    a = scoring.compare_arms(score, forecaster, arm, n_boot=300)
+    b = scoring.compare_arms(score, forecaster * 1000 + 7, arm, n_boot=300)
+    np.testing.assert_array_equal(a.se, b.se)
+
+
+def test_control_other_than_zero():
+    score, forecaster, arm = study(arms=3)
+    r = scoring.compare_arms(score, forecaster, arm, control=2, n_boot=300)
+    np.testing.assert_array_equal(r.arm, [0, 1])
+    assert r.control == 2
+
+
+class TestClusters:
+    def test_one_forecaster_per_cluster_equals_forecaster_bootstrap(self):
+        score, forecaster, arm = study()
+        a = scoring.compare_arms(score, forecaster, arm, n_boot=400, seed=2)
+        b = scoring.compare_arms(score, forecaster, arm, cluster=forecaster, n_boot=400, seed=2)
+        np.testing.assert_allclose(a.se, b.se, rtol=1e-12)
+        np.testing.assert_allclose(a.ci_low, b.ci_low, rtol=1e-12)
+
+    def test_cluster_bootstrap_keeps_forecaster_weights(self):
+        score, forecaster, arm = study(n_forecasters=60)
+        council = (np.arange(60) % 30)[forecaster]  # forecasters f and f + 30: same arm
+        r = scoring.compare_arms(score, forecaster, arm, cluster=council, n_boot=400)
+        plain = scoring.compare_arms(score, forecaster, arm, n_boot=400)
+        np.testing.assert_allclose(r.difference, plain.difference, rtol=1e-12)
+        np.testing.assert_array_equal(r.n_clusters, [15])
+        assert np.isfinite(r.se).all() and r.se[0] > 0
+
+    def test_cluster_spanning_arms_raises(self):
+        with pytest.raises(ValueError, match="single arm"):
+            scoring.compare_arms(SCORE, FORECASTER, ARM, cluster=[0, 0, 0, 0, 0, 0, 0])
+
+    def test_forecaster_in_two_clusters_raises(self):
+        with pytest.raises(ValueError, match="cluster"):
+            scoring.compare_arms(SCORE, FORECASTER, ARM, cluster=[0, 1, 0, 2, 2, 2, 2])
+
+
+class TestErrors:
+    def test_arm_must_be_constant_within_forecaster(self):
+        with pytest.raises(ValueError, match="constant within each forecaster"):
+            scoring.compare_arms(SCORE, FORECASTER, [0, 1, 0, 1, 1, 1, 1])
+
+    def test_missing_control(self):
+        with pytest.raises(ValueError, match="control arm 5"):
+            scoring.compare_arms(SCORE, FORECASTER, ARM, control=5)
+
+    def test_bad_scores_and_lengths(self):
+        with pytest.raises(ValueError, match="NaN"):
+            scoring.compare_arms([np.nan, *SCORE[1:]], FORECASTER, ARM)
+        with pytest.raises(ValueError, match="lengths must match"):
+            scoring.compare_arms(SCORE, FORECASTER[:-1], ARM)
+        with pytest.raises(ValueError, match="n_boot"):
+            scoring.compare_arms(SCORE, FORECASTER, ARM, n_boot=1)
+        with pytest.raises(ValueError, match="empty"):
+            scoring.compare_arms([], [], [])
