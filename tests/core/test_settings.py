@@ -24,6 +24,7 @@ SERVICE_VARIABLES = (
     "CELERY_RESULT_BACKEND",
     "DEBUG",
     "SECRET_KEY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser fixture; never in deployment
 )
 
 
