@@ -97,9 +97,10 @@ def test_the_command_prints_a_json_summary():
     assert {"study_id", "planted_difference", "arms", "timings"} <= set(report)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_six_hundred_participants_in_four_arms_recover_the_planted_effect():
-    # The project's full-scale end-to-end test: about 45 s on SQLite, so it runs every time.
+    # The project's full-scale end-to-end test (`make test-slow`; CI runs it on PostgreSQL).
     report = simulate_study(options=SimulationOptions(participants=600, arms=4, seed=11))
     assert sum(report.arm_sizes.values()) == 600
     check_blocks_balance(report, max_imbalance=2)
