@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run install seed test test-fast test-slow lint typecheck check bench css clean help
 
