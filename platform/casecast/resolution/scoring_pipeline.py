@@ -13,26 +13,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from django.db import transaction
+from django.db.models import Case, F, IntegerField, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from casecast import scoring
 from casecast.forecasts.models import Forecast
-from casecast.resolution import summaries
+from casecast.resolution import bulk, summaries
+from casecast.resolution.bulk import Column
 from casecast.resolution.models import ForecastScore, RescoreJob
 from casecast.studies.models import Phase, Study
 
 QUANTILE_TAUS = (0.05, 0.5, 0.95)
 QUANTILE_ALPHA = 0.1  # p5..p95 is a central 90% interval
 DEFAULT_CONFIDENCE = 90
-WRITE_BATCH = 2000
 ID_BATCH = 5000
 RESCORE_CHUNK_FORECASTS = 20_000
+
+# Scorable question kinds; a question's kind is read as its index here (-1: other kinds).
+KINDS = ("binary", "multiple_choice", "ordered", "numeric")
+BINARY, MULTIPLE_CHOICE, ORDERED, NUMERIC = range(len(KINDS))
 
 SCORE_FIELDS = [
     "study",
@@ -54,30 +59,47 @@ SCORE_FIELDS = [
     "after_randomisation",
     "scored_at",
 ]
+_SCORE_COLUMNS = ("probability", "brier", "log_score", "spherical", "rps", "interval_score", "crps")
 
-_READ = (
-    "id",
-    "participant_id",
-    "question_id",
-    "assignment_id",
-    "submitted_at",
-    "probability_pct",
-    "probabilities_pct",
-    "lower",
-    "median",
-    "upper",
-    "interval_confidence",
-    "question__kind",
-    "question__numeric_format",
-    "question__interval_confidence",
-    "question__outcome_binary",
-    "question__outcome_category",
-    "question__outcome_numeric",
-    "question__annulled",
-    "assignment__is_retest",
-    "assignment__phase_id",
-    "participant__study_id",
-)
+
+def _read_spec() -> dict[str, Column]:
+    """The forecast columns scoring needs, all numeric so they read as fixed-width arrays.
+
+    "Last forecast counts" is a window in SQL (as in `selectors.counted_forecasts`):
+    every group read is complete, so row 1 of its partition is the last forecast.
+    """
+    return {
+        "ids": Column("pk"),
+        "participant": Column("participant_id"),
+        "question": Column("question_id"),
+        "recency": Column(
+            Window(
+                RowNumber(),
+                partition_by=[F("participant_id"), F("assignment_id"), F("question_id")],
+                order_by=[F("submitted_at").desc(), F("pk").desc()],
+            )
+        ),
+        "pct": Column("probability_pct"),
+        "lower": Column("lower", "float"),
+        "median": Column("median", "float"),
+        "upper": Column("upper", "float"),
+        "confidence": Column("interval_confidence", "float"),
+        "kind": Column(
+            Case(
+                *[When(question__kind=kind, then=Value(code)) for code, kind in enumerate(KINDS)],
+                default=Value(-1),
+                output_field=IntegerField(),
+            )
+        ),
+        "question_confidence": Column("question__interval_confidence", "float"),
+        "outcome_binary": Column("question__outcome_binary", "bool"),
+        "outcome_category": Column("question__outcome_category"),
+        "outcome_numeric": Column("question__outcome_numeric", "float"),
+        "annulled": Column("question__annulled", "bool"),
+        "retest": Column("assignment__is_retest", "bool"),
+        "phase": Column("assignment__phase_id"),
+        "study": Column("participant__study_id"),
+    }
 
 
 @dataclass(frozen=True)
@@ -86,31 +108,33 @@ class ScoringResult:
     unscored: int
 
 
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
 @dataclass
 class _Columns:
-    """The forecasts read, one numpy array (or list) per column."""
+    """The forecasts read, one numpy array per column (int NULL = -1, float NULL = NaN)."""
 
-    ids: npt.NDArray[np.int64]
-    participant: npt.NDArray[np.int64]
-    question: npt.NDArray[np.int64]
-    assignment: npt.NDArray[np.int64]
-    submitted: npt.NDArray[np.float64]
-    pct: list[Any]
-    pcts: list[Any]
-    lower: npt.NDArray[np.float64]
-    median: npt.NDArray[np.float64]
-    upper: npt.NDArray[np.float64]
-    confidence: npt.NDArray[np.float64]
-    kind: npt.NDArray[np.str_]
-    numeric_format: npt.NDArray[np.str_]
-    question_confidence: npt.NDArray[np.float64]
-    outcome_binary: list[Any]
-    outcome_category: list[Any]
-    outcome_numeric: npt.NDArray[np.float64]
-    annulled: npt.NDArray[np.bool_]
-    retest: npt.NDArray[np.bool_]
-    phase: npt.NDArray[np.int64]
-    study: npt.NDArray[np.int64]
+    ids: IntArray
+    participant: IntArray
+    question: IntArray
+    recency: IntArray
+    pct: IntArray
+    lower: FloatArray
+    median: FloatArray
+    upper: FloatArray
+    confidence: FloatArray
+    kind: IntArray
+    question_confidence: FloatArray
+    outcome_binary: IntArray
+    outcome_category: IntArray
+    outcome_numeric: FloatArray
+    annulled: IntArray
+    retest: IntArray
+    phase: IntArray
+    study: IntArray
+    pcts: dict[int, Any]  # row index -> probabilities_pct, categorical rows only
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -206,13 +230,13 @@ def _lock_study(study_id: int) -> None:
 
 
 def _score_locked(study_id: int, forecasts: Any) -> ScoringResult:
-    columns = _read(forecasts.values_list(*_READ))
+    columns = _read(forecasts)
     if not len(columns):
         return ScoringResult(0, 0)
     after = _after_randomisation(study_id)
-    scores, unscored_ids = build_scores(columns, after, timezone.now())
-    _write(scores, unscored_ids)
-    return ScoringResult(len(scores), len(unscored_ids))
+    scores, unscored_ids = build_scores(columns, after)
+    _write(scores, unscored_ids, timezone.now())
+    return ScoringResult(len(scores["forecast_id"]), len(unscored_ids))
 
 
 def _forecasts_per_participant(study_id: int) -> list[tuple[int, int]]:
@@ -262,68 +286,21 @@ def _after_randomisation(study_id: int) -> dict[int, bool]:
 # --- reading ----------------------------------------------------------------------
 
 
-def _floats(values: Iterable[Any]) -> npt.NDArray[np.float64]:
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
-
-def _read(rows: Iterable[tuple[Any, ...]]) -> _Columns:
-    materialised = list(rows)
-    if not materialised:
-        empty: list[Any] = [()] * len(_READ)
-        cols = empty
-    else:
-        cols = list(zip(*materialised, strict=True))
-    c = dict(zip(_READ, cols, strict=True))
-    return _Columns(
-        ids=np.array(c["id"], dtype=np.int64),
-        participant=np.array(c["participant_id"], dtype=np.int64),
-        question=np.array(c["question_id"], dtype=np.int64),
-        assignment=np.array(c["assignment_id"], dtype=np.int64),
-        submitted=np.array([_timestamp(d) for d in c["submitted_at"]], dtype=np.float64),
-        pct=list(c["probability_pct"]),
-        pcts=list(c["probabilities_pct"]),
-        lower=_floats(c["lower"]),
-        median=_floats(c["median"]),
-        upper=_floats(c["upper"]),
-        confidence=_floats(c["interval_confidence"]),
-        kind=np.array(c["question__kind"], dtype=np.str_),
-        numeric_format=np.array(c["question__numeric_format"], dtype=np.str_),
-        question_confidence=_floats(c["question__interval_confidence"]),
-        outcome_binary=list(c["question__outcome_binary"]),
-        outcome_category=list(c["question__outcome_category"]),
-        outcome_numeric=_floats(c["question__outcome_numeric"]),
-        annulled=np.array(c["question__annulled"], dtype=np.bool_),
-        retest=np.array(c["assignment__is_retest"], dtype=np.bool_),
-        phase=np.array(c["assignment__phase_id"], dtype=np.int64),
-        study=np.array(c["participant__study_id"], dtype=np.int64),
-    )
-
-
-def _timestamp(value: datetime | None) -> float:
-    return value.timestamp() if value is not None else 0.0
+def _read(forecasts: Any) -> _Columns:
+    """One columnar read of the forecasts, plus one for categorical probabilities
+    (variable-length JSON) when there are categorical questions among them."""
+    arrays = bulk.read_columns(forecasts, _read_spec())
+    kind = arrays["kind"]
+    pcts: dict[int, Any] = {}
+    if np.isin(kind, (MULTIPLE_CHOICE, ORDERED)).any():
+        row_of = {int(pk): i for i, pk in enumerate(arrays["ids"])}
+        categorical = forecasts.filter(question__kind__in=KINDS[MULTIPLE_CHOICE : ORDERED + 1])
+        for pk, value in categorical.order_by().values_list("pk", "probabilities_pct"):
+            pcts[row_of[pk]] = value
+    return _Columns(**arrays, pcts=pcts)
 
 
 # --- scoring ----------------------------------------------------------------------
-
-
-def last_in_group(
-    participant: npt.NDArray[np.int64],
-    assignment: npt.NDArray[np.int64],
-    question: npt.NDArray[np.int64],
-    submitted: npt.NDArray[np.float64],
-    ids: npt.NDArray[np.int64],
-) -> npt.NDArray[np.bool_]:
-    """True for the last forecast (by submission time, then id) of each participant,
-    assignment and question."""
-    n = ids.shape[0]
-    order = np.lexsort((ids, submitted, question, assignment, participant))
-    keys = np.stack([participant[order], assignment[order], question[order]])
-    ends = np.ones(n, dtype=np.bool_)
-    if n > 1:
-        ends[:-1] = (keys[:, 1:] != keys[:, :-1]).any(axis=0)
-    last = np.empty(n, dtype=np.bool_)
-    last[order] = ends
-    return last
 
 
 @dataclass
@@ -350,22 +327,20 @@ class _Scores:
 def compute_scores(c: _Columns) -> _Scores:
     """Score every row by its question's kind; rows without an outcome stay unscored."""
     out = _Scores.empty(len(c))
-    live = ~c.annulled
-    _score_binary(c, out, np.flatnonzero(live & (c.kind == "binary")))
-    for kind in ("multiple_choice", "ordered"):
+    live = c.annulled != 1
+    _score_binary(c, out, np.flatnonzero(live & (c.kind == BINARY)))
+    for kind in (MULTIPLE_CHOICE, ORDERED):
         _score_categorical(c, out, np.flatnonzero(live & (c.kind == kind)), kind)
-    _score_numeric(c, out, np.flatnonzero(live & (c.kind == "numeric")))
+    _score_numeric(c, out, np.flatnonzero(live & (c.kind == NUMERIC)))
     return out
 
 
 def _score_binary(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp]) -> None:
-    rows = np.array(
-        [i for i in rows if c.outcome_binary[i] is not None and c.pct[i] is not None], dtype=np.intp
-    )
+    rows = rows[(c.outcome_binary[rows] >= 0) & (c.pct[rows] >= 0)]
     if not rows.size:
         return
-    p = np.array([c.pct[i] for i in rows], dtype=np.float64) / 100.0
-    y = np.array([1 if c.outcome_binary[i] else 0 for i in rows], dtype=np.int8)
+    p = c.pct[rows].astype(np.float64) / 100.0
+    y = c.outcome_binary[rows].astype(np.int8)
     out.ok[rows] = True
     out.probability[rows] = p
     out.brier[rows] = scoring.brier(p, y)
@@ -373,20 +348,21 @@ def _score_binary(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp]) -> None
     out.spherical[rows] = scoring.spherical(p, y)
 
 
-def _score_categorical(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp], kind: str) -> None:
+def _score_categorical(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp], kind: int) -> None:
+    # Probabilities are JSON lists of any length: group rows by width to score as matrices.
     by_width: dict[int, list[int]] = {}
-    for i in rows:
-        category, pcts = c.outcome_category[i], c.pcts[i]
-        if category is None or not pcts or category >= len(pcts):
+    for i in rows.tolist():
+        category, pcts = int(c.outcome_category[i]), c.pcts.get(i)
+        if category < 0 or not pcts or category >= len(pcts):
             continue
-        by_width.setdefault(len(pcts), []).append(int(i))
+        by_width.setdefault(len(pcts), []).append(i)
     for group in by_width.values():
         idx = np.array(group, dtype=np.intp)
         P = np.array([c.pcts[i] for i in group], dtype=np.float64) / 100.0
-        y = np.array([c.outcome_category[i] for i in group], dtype=np.intp)
+        y = c.outcome_category[idx].astype(np.intp)
         out.ok[idx] = True
         out.brier[idx] = scoring.brier_multi(P, y)
-        if kind == "ordered":
+        if kind == ORDERED:
             out.rps[idx] = scoring.rps(P, y)
         else:
             out.log_score[idx] = scoring.log_score_multi(P, y)
@@ -425,73 +401,41 @@ def _score_numeric(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp]) -> Non
         )
 
 
-def build_scores(
-    c: _Columns, after: dict[int, bool], now: datetime
-) -> tuple[list[ForecastScore], list[int]]:
-    """ForecastScore objects for scorable rows, and the ids of rows to unscore."""
+def build_scores(c: _Columns, after: dict[int, bool]) -> tuple[dict[str, Any], IntArray]:
+    """ForecastScore columns (by attname) for scorable rows, and the ids of rows to unscore."""
     scores = compute_scores(c)
-    last = last_in_group(c.participant, c.assignment, c.question, c.submitted, c.ids)
     rows = np.flatnonzero(scores.ok)
-    column = {
-        name: _nullable(getattr(scores, name)[rows])
-        for name in (
-            "probability",
-            "brier",
-            "log_score",
-            "spherical",
-            "rps",
-            "interval_score",
-            "crps",
-        )
+    before = [phase for phase, is_after in after.items() if not is_after]
+    columns: dict[str, Any] = {
+        "forecast_id": c.ids[rows],
+        "study_id": c.study[rows],
+        "participant_id": c.participant[rows],
+        "question_id": c.question[rows],
+        "kind": np.array(KINDS, dtype=np.str_)[c.kind[rows]],
+        **{name: getattr(scores, name)[rows] for name in _SCORE_COLUMNS},
+        # The outcome the score was computed from; only the kind's own outcome is set.
+        "outcome_binary": c.outcome_binary[rows],
+        "outcome_category": c.outcome_category[rows],
+        "outcome_numeric": c.outcome_numeric[rows],
+        "is_last": (c.recency[rows] == 1).astype(np.int64),
+        "is_retest": c.retest[rows],
+        # Phases unknown to the study map to True, as before.
+        "after_randomisation": (~np.isin(c.phase[rows], before)).astype(np.int64),
     }
-    numeric = _nullable(c.outcome_numeric[rows])
-    objects = [
-        ForecastScore(
-            forecast_id=int(c.ids[i]),
-            study_id=int(c.study[i]),
-            participant_id=int(c.participant[i]),
-            question_id=int(c.question[i]),
-            kind=str(c.kind[i]),
-            probability=column["probability"][n],
-            brier=column["brier"][n],
-            log_score=column["log_score"][n],
-            spherical=column["spherical"][n],
-            rps=column["rps"][n],
-            interval_score=column["interval_score"][n],
-            crps=column["crps"][n],
-            outcome_binary=c.outcome_binary[i],
-            outcome_category=c.outcome_category[i],
-            outcome_numeric=numeric[n],
-            is_last=bool(last[i]),
-            is_retest=bool(c.retest[i]),
-            after_randomisation=after.get(int(c.phase[i]), True),
-            scored_at=now,
-        )
-        for n, i in enumerate(rows)
-    ]
-    unscored = [int(x) for x in c.ids[~scores.ok]]
-    return objects, unscored
-
-
-def _nullable(values: npt.NDArray[np.float64]) -> list[float | None]:
-    """Plain floats, with None where a value is NaN or infinite."""
-    return [None if not np.isfinite(x) else x for x in values.tolist()]
+    return columns, c.ids[~scores.ok]
 
 
 # --- writing ----------------------------------------------------------------------
 
 
-def _write(scores: list[ForecastScore], unscored_ids: list[int]) -> None:
-    for start in range(0, len(unscored_ids), ID_BATCH):
-        ForecastScore.objects.filter(
-            forecast_id__in=unscored_ids[start : start + ID_BATCH]
-        ).delete()
-    # Sorted so two writers take row locks in the same order and cannot deadlock.
-    scores.sort(key=lambda score: score.forecast_id)
-    ForecastScore.objects.bulk_create(
-        scores,
-        batch_size=WRITE_BATCH,
-        update_conflicts=True,
-        unique_fields=["forecast"],
+def _write(scores: dict[str, Any], unscored_ids: IntArray, now: Any) -> None:
+    ids = unscored_ids.tolist()
+    for start in range(0, len(ids), ID_BATCH):
+        ForecastScore.objects.filter(forecast_id__in=ids[start : start + ID_BATCH]).delete()
+    bulk.upsert(
+        ForecastScore,
+        columns={name: values for name, values in scores.items()},
+        constants={"scored_at": now},
+        unique="forecast",
         update_fields=SCORE_FIELDS,
     )
