@@ -128,7 +128,10 @@ def read_counted(study_id: int, people: dict[int, Any]) -> CountedScores:
     counted = ForecastScore.objects.filter(study_id=study_id, is_last=True, is_retest=False)
     c = bulk.read_columns(counted, _counted_spec())
     keep = np.isin(c["participant"], np.fromiter(people, dtype=np.int64, count=len(people)))
-    c = {name: values[keep] for name, values in c.items()}
+    # A canonical row order: PostgreSQL returns rows in no fixed order, and floating-point
+    # sums depend on order, so without it a refresh could differ in the last digit.
+    order = np.lexsort((c["question"][keep], c["participant"][keep]))
+    c = {name: values[keep][order] for name, values in c.items()}
     ids, who = np.unique(c["participant"], return_inverse=True)
     # Only yes/no scores store a probability; numeric ones have no Brier score.
     binary = np.isfinite(c["p"])
