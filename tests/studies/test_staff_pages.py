@@ -183,8 +183,21 @@ def test_adding_someone_without_a_staff_account_is_explained(client, researcher,
 
 def test_arm_delete_is_refused_once_recruiting(client, researcher, study):
     client.force_login(researcher)
-    client.post(_url("arm_delete", study, "feedback"))
+    response = client.post(_url("arm_delete", study, "feedback"), follow=True)
     assert study.arms.filter(key="feedback").exists()
+    assert response.redirect_chain[-1][0] == _url("arms", study)
+    assert b"govuk-notification-banner" in response.content
+    assert b"Arm removed." not in response.content
+
+
+def test_removing_a_council_in_a_draft_study_confirms_it(client, researcher):
+    study = build_study(by=researcher, title="Draft", status="draft")
+    council = study.councils.first()
+    client.force_login(researcher)
+    response = client.post(_url("council_delete", study, council.pk), follow=True)
+    assert not study.councils.filter(pk=council.pk).exists()
+    assert response.redirect_chain[-1][0] == _url("councils", study)
+    assert b"Council removed." in response.content
 
 
 def test_cluster_design_councils_table_hides_arms_until_closed(client, researcher):

@@ -7,6 +7,7 @@ the pseudonym key, the next allocation or per-stratum counts while recruiting.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -95,6 +96,18 @@ def _form_page(
 def _saved(request: StaffRequest, text: str, to: str) -> HttpResponse:
     messages.success(request, text)
     return redirect(to, slug=request.study.slug)
+
+
+def _removed(
+    request: StaffRequest, remove: Callable[[], object], text: str, to: str
+) -> HttpResponse:
+    """Run a removal service; a refusal (e.g. the design is frozen) is shown, not raised."""
+    try:
+        remove()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(to, slug=request.study.slug)
+    return _saved(request, text, to)
 
 
 # --- Study list, creation, overview ----------------------------------------------------
@@ -236,12 +249,12 @@ def arm_edit(request: StaffRequest, slug: str, key: str | None = None) -> HttpRe
 @study_staff_required(*DESIGNERS)
 def arm_delete(request: StaffRequest, slug: str, key: str) -> HttpResponse:
     arm = get_object_or_404(Arm, study=request.study, key=key)
-    try:
-        services.arm_delete(arm=arm, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("studies:arms", slug=slug)
-    return _saved(request, "Arm removed.", "studies:arms")
+    return _removed(
+        request,
+        lambda: services.arm_delete(arm=arm, by=request.user),
+        "Arm removed.",
+        "studies:arms",
+    )
 
 
 @study_staff_required(*DESIGNERS)
@@ -317,12 +330,12 @@ def council_edit(request: StaffRequest, slug: str, pk: int | None = None) -> Htt
 @study_staff_required(*DESIGNERS)
 def council_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     council = get_object_or_404(Council, study=request.study, pk=pk)
-    try:
-        services.council_delete(council=council, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("studies:councils", slug=slug)
-    return _saved(request, "Council removed.", "studies:councils")
+    return _removed(
+        request,
+        lambda: services.council_delete(council=council, by=request.user),
+        "Council removed.",
+        "studies:councils",
+    )
 
 
 @study_staff_required()
@@ -374,12 +387,12 @@ def phase_edit(request: StaffRequest, slug: str, pk: int | None = None) -> HttpR
 @study_staff_required(*DESIGNERS)
 def phase_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     phase = get_object_or_404(Phase, study=request.study, pk=pk)
-    try:
-        services.phase_delete(phase=phase, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("studies:phases", slug=slug)
-    return _saved(request, "Phase removed.", "studies:phases")
+    return _removed(
+        request,
+        lambda: services.phase_delete(phase=phase, by=request.user),
+        "Phase removed.",
+        "studies:phases",
+    )
 
 
 @study_staff_required()
@@ -425,12 +438,12 @@ def baseline_edit(request: StaffRequest, slug: str, pk: int | None = None) -> Ht
 @study_staff_required(*DESIGNERS)
 def baseline_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     question = get_object_or_404(BaselineQuestion, study=request.study, pk=pk)
-    try:
-        services.baseline_question_delete(question=question, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("studies:questions", slug=slug)
-    return _saved(request, "Question removed.", "studies:questions")
+    return _removed(
+        request,
+        lambda: services.baseline_question_delete(question=question, by=request.user),
+        "Question removed.",
+        "studies:questions",
+    )
 
 
 @study_staff_required(*DESIGNERS)
@@ -551,12 +564,12 @@ def staff_change(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
 @study_staff_required(*DESIGNERS)
 def staff_remove(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(StudyMembership, study=request.study, pk=pk)
-    try:
-        services.membership_remove(membership=membership, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("studies:staff", slug=slug)
-    return _saved(request, "Team member removed.", "studies:staff")
+    return _removed(
+        request,
+        lambda: services.membership_remove(membership=membership, by=request.user),
+        "Team member removed.",
+        "studies:staff",
+    )
 
 
 # --- Participants and CONSORT -----------------------------------------------------------
