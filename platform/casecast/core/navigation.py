@@ -22,12 +22,16 @@ def _is_participant(user: Any) -> bool:
 
 
 def _has_feedback(user: Any) -> bool:
-    """Only arms with a feedback policy see the link: the control arm must not learn of it."""
-    from casecast.feedback.selectors import feedback_overview
+    """Only arms with a feedback policy see the link: the control arm must not learn of it.
+
+    Runs on every page, so it asks only for the arm's policies (one query), not for
+    the feedback itself.
+    """
+    from casecast.feedback.selectors import policies_for
     from casecast.studies.selectors import active_participations
 
     participation = active_participations(user=user).first()
-    return participation is not None and feedback_overview(participant=participation) is not None
+    return participation is not None and bool(policies_for(participant=participation))
 
 
 # The whole menu, declared in one place: (label, url name, who sees it).
