@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from casecast import scoring
+from casecast.core.pseudonyms import pseudonym
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution.models import ArmSummary, ForecastScore, RescoreJob
 from casecast.resolution.outcomes import Outcome, outcome_label
@@ -269,13 +268,6 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("crps", "CRPS from the three quantiles, in the question's unit (lower is better)"),
     ("scored_at", "When the score was computed, ISO 8601 UTC"),
 ]
-
-
-def pseudonym(*, key: str, kind: str, pk: int | None) -> str:
-    if pk is None:
-        return ""
-    message = f"{kind}:{pk}".encode()
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _cell(value: Any) -> str:

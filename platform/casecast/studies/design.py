@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
+from casecast.core import pseudonyms
 from casecast.randomisation import Design
 from casecast.studies.models import (
     Arm,
@@ -133,11 +134,8 @@ def all_strata(*, study: Study, version: DesignVersion) -> list[dict[str, str]]:
 
 
 def pseudonym(*, study: Study, participant_id: int) -> str:
-    """A keyed HMAC of the participant id: stable per study, not reversible without the key."""
-    digest = hmac.new(
-        study.pseudonym_key.encode(), f"participant:{participant_id}".encode(), hashlib.sha256
-    )
-    return "P-" + digest.hexdigest()[:12]
+    """The participant's pseudonym in every export of this study (see core/pseudonyms.py)."""
+    return pseudonyms.pseudonym(key=study.pseudonym_key, kind="participant", pk=participant_id)
 
 
 def levels_summary(levels: Mapping[str, str]) -> str:
