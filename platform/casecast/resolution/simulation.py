@@ -21,6 +21,7 @@ The planted difference in mean Brier (arm minus control) is therefore
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -194,6 +195,10 @@ def study_build(options: SimulationOptions, by: Any = None) -> Study:
     """A recruiting study with the options' arms, councils and two phases."""
     title = options.title or f"Simulation (seed {options.seed}, {timezone.now():%Y-%m-%d %H:%M})"
     study = study_services.study_create(title=title, by=by)
+    # The allocation seed is normally a fresh secret; a simulation derives it from --seed
+    # so that the same options give the same allocations (a reproducible design check).
+    study.allocation_seed = hashlib.sha256(f"simulation:{options.seed}".encode()).hexdigest()
+    Study.objects.filter(pk=study.pk).update(allocation_seed=study.allocation_seed)
     for position in range(options.arms):
         key = "control" if position == 0 else f"arm-{position}"
         study_services.arm_save(
