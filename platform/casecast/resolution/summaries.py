@@ -89,9 +89,23 @@ class CountedScores:
         return int(self.people.shape[0])
 
 
-def _counted_spec() -> dict[str, Column]:
-    """Only the columns the summaries use, all numeric. The kind is not read: which
-    scores are set tells it (see `read_counted`), and every column read costs time."""
+def _binary_spec() -> dict[str, Column]:
+    """Columns of yes/no scores (those that store a probability), all numeric."""
+    return {
+        "participant": Column("participant_id"),
+        "question": Column("question_id"),
+        "brier": Column("brier", "float"),
+        "log_score": Column("log_score", "float"),
+        "p": Column("probability", "float"),
+        "y": Column("outcome_binary", "bool"),
+        "after": Column("after_randomisation", "bool"),
+    }
+
+
+def _other_spec() -> dict[str, Column]:
+    """Columns of the other scores: multiple choice and ordered (a Brier score, RPS) and
+    numeric (interval score, CRPS). Only yes/no scores feed the primary outcome,
+    relative Brier and calibration, so these need no question, outcome or phase."""
     return {
         "participant": Column("participant_id"),
         "question": Column("question_id"),
@@ -100,9 +114,6 @@ def _counted_spec() -> dict[str, Column]:
         "rps": Column("rps", "float"),
         "interval_score": Column("interval_score", "float"),
         "crps": Column("crps", "float"),
-        "p": Column("probability", "float"),
-        "y": Column("outcome_binary", "bool"),
-        "after": Column("after_randomisation", "bool"),
     }
 
 
@@ -121,26 +132,29 @@ def analysable_participants(study_id: int) -> dict[int, tuple[int | None, int | 
 def read_counted(study_id: int, people: dict[int, Any]) -> CountedScores:
     """Every counted score of the study, restricted to analysable participants.
 
-    One columnar read (`bulk.read_columns`) of only the columns used: at 120,000
-    scores this read is most of a single-question refresh, and its cost grows with
-    the number of columns, so add one only when a summary needs it.
+    Two columnar reads (`bulk.read_columns`), yes/no scores and the rest, each of
+    only the columns its kind uses: at 120,000 scores reading is most of a
+    single-question refresh, and its cost grows with the number of values read
+    (a yes/no score has no RPS, interval score or CRPS; the others have no
+    probability), so add a column only when a summary needs it.
     """
     counted = ForecastScore.objects.filter(study_id=study_id, is_last=True, is_retest=False)
-    c = bulk.read_columns(counted, _counted_spec())
+    binary = bulk.read_columns(counted.filter(probability__isnull=False), _binary_spec())
+    other = bulk.read_columns(counted.filter(probability__isnull=True), _other_spec())
+    c = _concatenate(binary, other)
     keep = np.isin(c["participant"], np.fromiter(people, dtype=np.int64, count=len(people)))
     # A canonical row order: PostgreSQL returns rows in no fixed order, and floating-point
     # sums depend on order, so without it a refresh could differ in the last digit.
     order = np.lexsort((c["question"][keep], c["participant"][keep]))
     c = {name: values[keep][order] for name, values in c.items()}
     ids, who = np.unique(c["participant"], return_inverse=True)
-    # Only yes/no scores store a probability; numeric ones have no Brier score.
-    binary = np.isfinite(c["p"])
+    is_binary = np.isfinite(c["p"])
     return CountedScores(
         who=who.astype(np.int64),
         people=ids.astype(np.int64),
         question=c["question"],
-        binary=binary,
-        multi=np.isfinite(c["brier"]) & ~binary,
+        binary=is_binary,
+        multi=np.isfinite(c["brier"]) & ~is_binary,
         brier=c["brier"],
         log_score=c["log_score"],
         rps=c["rps"],
@@ -151,6 +165,25 @@ def read_counted(study_id: int, people: dict[int, Any]) -> CountedScores:
         y=np.where(c["y"] >= 0, c["y"], np.nan).astype(np.float64),
         after=c["after"] == 1,
     )
+
+
+def _concatenate(*reads: dict[str, Any]) -> dict[str, Any]:
+    """One array per column over several reads; where a read lacks a column, its rows
+    get that column's null sentinel (NaN for floats, -1 for flags, as `bulk` uses)."""
+    names = {name: values.dtype for read in reads for name, values in read.items()}
+    return {
+        name: np.concatenate(
+            [
+                read[name] if name in read else _nulls(len(read["participant"]), dtype)
+                for read in reads
+            ]
+        )
+        for name, dtype in names.items()
+    }
+
+
+def _nulls(size: int, dtype: np.dtype[Any]) -> Any:
+    return np.full(size, np.nan if dtype.kind == "f" else -1, dtype=dtype)
 
 
 def group_mean(values: FloatArray, who: IntArray, n: int, mask: Any = None) -> FloatArray:
