@@ -37,3 +37,31 @@ def test_case_feedback_page_has_no_wcag_22_aa_violations(page, researcher):
     page.goto(reverse("feedback:case", args=[participant.assignments.get().pk]))
     assert "Your score:" in page.content()
     assert_accessible(page)
+
+
+def test_case_feedback_updates_in_place_when_the_score_arrives(page, researcher):
+    from casecast.feedback.demo import case_answer
+    from casecast.forecasts.services import phase_start
+    from casecast.resolution.models import ForecastScore
+    from casecast.resolution.services import forecasts_score
+
+    from tests.feedback_support import probability_pct
+
+    study = build_feedback_study(by=researcher, timing="immediately")
+    participant = create_participant(study=study, email="live@example.org", arm="outcome")
+    assignment = phase_start(participant=participant, phase=study.phases.get(position=1))[0]
+    case_answer(assignment=assignment, probability_for=probability_pct)
+    ForecastScore.objects.filter(participant=participant).delete()  # as if the worker is busy
+    _sign_in(page, participant.user)
+    page.goto(reverse("feedback:case", args=[assignment.pk]))
+    assert page.get_by_text("Your score is being calculated").count() == 12
+    assert not page.get_by_role("link", name="Refresh").is_visible()  # the script polls instead
+
+    forecasts_score(forecast_ids=list(participant.forecasts.values_list("pk", flat=True)))
+
+    # No reload: the script's next poll swaps the block and announces it.
+    page.get_by_text("Your scores are ready.").wait_for(timeout=15_000)
+    assert page.get_by_text("Your score is being calculated").count() == 0
+    assert page.get_by_text("Your score: ").count() == 12
+    assert "You said 25%." in page.content()
+    assert_accessible(page)

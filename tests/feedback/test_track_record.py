@@ -96,3 +96,21 @@ def test_brier_on_the_page_is_the_mean_of_the_stored_scores(in_arm):
         ForecastScore.objects.filter(participant=participant).values_list("brier", flat=True)
     )
     assert track_record(participant=participant).brier == pytest.approx(np.mean(stored))
+
+
+@pytest.mark.django_db
+def test_page_reads_a_fixed_number_of_queries_however_many_forecasts(client, in_arm):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    participant = in_arm("calibration")
+    client.force_login(participant.user)
+    answer_phase(participant, 1)
+    with CaptureQueriesContext(connection) as one_case:
+        first = client.get(reverse("feedback:track_record")).content.decode()
+    answer_phase(participant, 2)
+    with CaptureQueriesContext(connection) as two_cases:
+        second = client.get(reverse("feedback:track_record")).content.decode()
+    assert "12 forecasts in 5 groups" in first
+    assert "24 forecasts in 5 groups" in second
+    assert len(two_cases) == len(one_case)

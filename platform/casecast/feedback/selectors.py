@@ -3,7 +3,7 @@
 Two gates, both applied here and nowhere else:
 - the arm's `feedback_policies` ("outcome", "calibration", "peer"; none for
   control) decide which kinds of feedback exist for the participant at all;
-- `casecast.resolution.selectors.outcome_visible` (the study's outcome
+- `casecast.resolution.selectors.outcomes_visible` (the study's outcome
   timing) decides, question by question, whether an outcome — and so any
   score computed from it — may be shown yet.
 
@@ -24,7 +24,7 @@ from casecast.feedback import wording
 from casecast.feedback.calibration import MIN_FORECASTS, CalibrationChart, calibration_chart
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution.models import ForecastScore
-from casecast.resolution.selectors import outcome_visible
+from casecast.resolution.selectors import outcomes_visible
 from casecast.studies.models import Participant, Study
 from casecast.vignettes.models import Question
 
@@ -49,7 +49,7 @@ def policies_for(*, participant: Participant) -> frozenset[str]:
 
 
 def _visible(participant: Participant, questions: list[Question]) -> set[int]:
-    return {q.pk for q in questions if outcome_visible(participant=participant, question=q)}
+    return outcomes_visible(participant=participant, questions=questions)
 
 
 # --- outcome feedback after a case ---------------------------------------------------
@@ -106,7 +106,12 @@ def _last_forecasts(assignment: Assignment) -> dict[int, Forecast]:
 
 
 def _question_feedback(
-    question: Question, forecast: Forecast, *, visible: bool, never: bool
+    question: Question,
+    forecast: Forecast,
+    score: ForecastScore | None,
+    *,
+    visible: bool,
+    never: bool,
 ) -> QuestionFeedback:
     answer = wording.answer_text(question=question, forecast=forecast)
 
@@ -118,7 +123,6 @@ def _question_feedback(
     if not visible:
         return feedback(State.NOT_YET, message=wording.NOT_YET)
     outcome = wording.outcome_text(question=question)
-    score = ForecastScore.objects.filter(forecast=forecast).first()
     if score is None:
         return feedback(State.SCORING, outcome=outcome, message=wording.SCORING)
     return feedback(
@@ -146,11 +150,23 @@ def case_feedback(*, participant: Participant, assignment: Assignment) -> CaseFe
     ]
     never = participant.study.outcome_release == Study.OutcomeRelease.NEVER
     visible = set() if never else _visible(participant, questions)
+    scores = {
+        score.forecast_id: score
+        for score in ForecastScore.objects.filter(
+            forecast_id__in=[forecasts[q.pk].pk for q in questions]
+        )
+    }
     return CaseFeedback(
         assignment=assignment,
         title=assignment.vignette_version.title,
         questions=[
-            _question_feedback(q, forecasts[q.pk], visible=q.pk in visible, never=never)
+            _question_feedback(
+                q,
+                forecasts[q.pk],
+                scores.get(forecasts[q.pk].pk),
+                visible=q.pk in visible,
+                never=never,
+            )
             for q in questions
         ],
     )

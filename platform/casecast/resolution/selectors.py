@@ -50,38 +50,55 @@ def counted_forecasts(
 # --- outcome timing (the arm's feedback policy is checked by the feedback feature) ----
 
 
-def _phase_complete(participant: Participant, question: Question) -> bool:
-    assignment = (
-        Assignment.objects.filter(
-            participant=participant, vignette_version__vignette_id=question.version.vignette_id
-        )
-        .order_by("phase__position")
-        .first()
-    )
-    if assignment is None:
-        return False
-    return not Assignment.objects.filter(
-        participant=participant, phase_id=assignment.phase_id, completed_at__isnull=True
-    ).exists()
-
-
 def outcome_visible(*, participant: Participant, question: Question) -> bool:
     """May this participant learn this question's outcome now, by the study's timing rule?"""
-    if question.annulled or not question.has_outcome:
-        return False
+    return question.pk in outcomes_visible(participant=participant, questions=[question])
+
+
+def outcomes_visible(*, participant: Participant, questions: list[Question]) -> set[int]:
+    """Ids of the questions whose outcomes this participant may learn now.
+
+    At most one query however many questions (the track-record page asks about
+    every question the participant has answered). `questions` need `version`.
+    """
+    known = [q for q in questions if q.has_outcome and not q.annulled]
     release = participant.study.outcome_release
     Release = Study.OutcomeRelease
-    if release == Release.NEVER:
-        return False
+    if not known or release == Release.NEVER:
+        return set()
     if release == Release.AFTER_STUDY:
-        return participant.study.status in (Study.Status.CLOSED, Study.Status.ARCHIVED)
+        closed = participant.study.status in (Study.Status.CLOSED, Study.Status.ARCHIVED)
+        return {q.pk for q in known} if closed else set()
     if release == Release.IMMEDIATELY:
-        return Forecast.objects.filter(
-            participant=participant,
-            question__version__vignette_id=question.version.vignette_id,
-            question__key=question.key,
-        ).exists()
-    return _phase_complete(participant, question)
+        # Answered in any version of the vignette: a new version keeps question keys.
+        answered = set(
+            Forecast.objects.filter(
+                participant=participant,
+                question__version__vignette_id__in={q.version.vignette_id for q in known},
+            ).values_list("question__version__vignette_id", "question__key")
+        )
+        return {q.pk for q in known if (q.version.vignette_id, q.key) in answered}
+    complete = _vignettes_in_complete_phases(participant)
+    return {q.pk for q in known if q.version.vignette_id in complete}
+
+
+def _vignettes_in_complete_phases(participant: Participant) -> set[int]:
+    """Vignettes whose first phase (for this participant) has all its cases completed."""
+    rows = Assignment.objects.filter(participant=participant).values_list(
+        "vignette_version__vignette_id", "phase_id", "phase__position", "completed_at"
+    )
+    first_phase: dict[int, tuple[int, int]] = {}
+    unfinished_phases: set[int] = set()
+    for vignette_id, phase_id, position, completed_at in rows:
+        if completed_at is None:
+            unfinished_phases.add(phase_id)
+        if vignette_id not in first_phase or position < first_phase[vignette_id][0]:
+            first_phase[vignette_id] = (position, phase_id)
+    return {
+        vignette_id
+        for vignette_id, (_, phase_id) in first_phase.items()
+        if phase_id not in unfinished_phases
+    }
 
 
 # --- resolution list ---------------------------------------------------------------------
