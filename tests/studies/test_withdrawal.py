@@ -116,3 +116,84 @@ def test_withdrawn_participant_is_never_randomised(participant_ready):
     services.participant_withdraw(participant=participant_ready, keep_data=True, by=None)
     with pytest.raises(Exception, match="withdrawn"):
         services.participant_randomise(participant=participant_ready)
+
+
+# --- recorded by staff, for a participant who asked by email or phone ------------------
+
+
+def _staff_withdraw_url(participant):
+    return reverse("studies:participant_withdraw", args=[participant.study.slug, participant.pk])
+
+
+def test_staff_record_a_withdrawal_with_how_it_was_asked_for(client, researcher, participant):
+    client.force_login(researcher)
+    listing = client.get(reverse("studies:participants", args=[participant.study.slug]))
+    assert _staff_withdraw_url(participant) in listing.content.decode()
+    response = client.post(
+        _staff_withdraw_url(participant),
+        {"keep_data": "yes", "reason": "Email to the study team, 3 March"},
+        follow=True,
+    )
+    assert "Withdrawal recorded." in response.content.decode()
+    participant.refresh_from_db()
+    assert participant.withdrawn_at is not None and participant.keep_data is True
+    assert participant.erased_at is None
+    assert participant.user is not None
+    event = AuditEvent.objects.get(action="participant.withdraw")
+    assert event.actor == researcher
+    assert event.data["reason"] == "Email to the study team, 3 March"
+
+
+def test_staff_recorded_erasure_deletes_data_and_the_link_goes(
+    client, researcher, participant_with_answers
+):
+    participant = participant_with_answers
+    client.force_login(researcher)
+    response = client.post(
+        _staff_withdraw_url(participant),
+        {"keep_data": "no", "reason": "Phone call, asked for deletion"},
+        follow=True,
+    )
+    assert "Withdrawal recorded and their data erased." in response.content.decode()
+    participant.refresh_from_db()
+    assert participant.erased_at is not None and participant.forecasts.count() == 0
+    assert AuditEvent.objects.get(action="participant.erase").actor == researcher
+    assert _staff_withdraw_url(participant) not in response.content.decode()
+    assert client.get(_staff_withdraw_url(participant)).status_code == 404
+
+
+def test_staff_withdrawal_needs_a_choice_and_a_reason_and_changes_nothing_without(
+    client, researcher, participant
+):
+    client.force_login(researcher)
+    page = client.post(_staff_withdraw_url(participant), {}).content.decode()
+    assert "Select whether we can keep their answers" in page
+    assert "Enter how they asked to leave" in page
+    participant.refresh_from_db()
+    assert participant.withdrawn_at is None
+    assert not AuditEvent.objects.filter(
+        action__in=["participant.withdraw", "participant.erase"]
+    ).exists()
+
+
+def test_analysts_cannot_record_withdrawals(client, study_analyst, participant):
+    client.force_login(study_analyst)
+    url = _staff_withdraw_url(participant)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"keep_data": "no", "reason": "x"}).status_code == 403
+    participant.refresh_from_db()
+    assert participant.withdrawn_at is None
+    listing = client.get(reverse("studies:participants", args=[participant.study.slug]))
+    assert url not in listing.content.decode()
+
+
+def test_staff_of_another_study_cannot_withdraw_this_studys_participant(
+    client, participant, other_study
+):
+    staff = other_study.memberships.first().user
+    client.force_login(staff)
+    assert client.post(
+        _staff_withdraw_url(participant), {"keep_data": "no", "reason": "x"}
+    ).status_code in (403, 404)
+    participant.refresh_from_db()
+    assert participant.erased_at is None

@@ -141,6 +141,28 @@ class WithdrawForm(forms.Form):
 # --- Study staff ------------------------------------------------------------------
 
 
+class StaffWithdrawForm(forms.Form):
+    """Recording a withdrawal a participant asked for by email, phone or in person."""
+
+    keep_data = forms.ChoiceField(
+        label="Did they agree that we keep the answers they have already given?",
+        help_text="If they did not say, ask them before you record the withdrawal.",
+        choices=[
+            ("yes", "Yes, keep and analyse their answers so far"),
+            ("no", "No, delete their answers and personal details"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select whether we can keep their answers"),
+    )
+    reason = forms.CharField(
+        label="How did they ask to leave?",
+        help_text="For the audit trail, for example: by email to the study team on 3 March.",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=_errors("Enter how they asked to leave"),
+    )
+
+
 class StudyCreateForm(forms.Form):
     title = forms.CharField(
         label="Study title", max_length=200, error_messages=_errors("Enter a study title")

@@ -1171,13 +1171,14 @@ def _erase(participant: Participant) -> None:
 
 @transaction.atomic
 def participant_withdraw(
-    *, participant: Participant, keep_data: bool, by: User | None
+    *, participant: Participant, keep_data: bool, by: User | None, reason: str = ""
 ) -> Participant:
     """Withdraw; unless data may be kept, erase answers, forecasts and personal data.
 
     The Participant row (now pseudonymous) and its allocation stay, so the
     allocation log and CONSORT counts remain whole. Withdrawing again to ask
-    for erasure is allowed; nothing else is undone.
+    for erasure is allowed; nothing else is undone. `by` is the participant, or
+    the staff member recording a request made by email or phone (with `reason`).
     """
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.erased_at is not None:
@@ -1195,6 +1196,10 @@ def participant_withdraw(
         actor=by,
         study_id=participant.study_id,
         target=participant,
-        data={"keep_data": keep_data, "already_withdrawn": already_withdrawn},
+        data={
+            "keep_data": keep_data,
+            "already_withdrawn": already_withdrawn,
+            **({"reason": reason} if reason else {}),
+        },
     )
     return participant

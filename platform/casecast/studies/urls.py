@@ -51,6 +51,11 @@ urlpatterns = [
     path(f"{_study}/team/<int:pk>/", staff.staff_change, name="staff_change"),
     path(f"{_study}/team/<int:pk>/remove/", staff.staff_remove, name="staff_remove"),
     path(f"{_study}/participants/", staff.participant_list, name="participants"),
+    path(
+        f"{_study}/participants/<int:pk>/withdraw/",
+        staff.participant_withdraw,
+        name="participant_withdraw",
+    ),
     path(f"{_study}/invitations/", design.invitations, name="invitations"),
     path(f"{_study}/invitations/codes.csv", design.codes_download, name="codes_download"),
     path(f"{_study}/consort/", staff.consort, name="consort"),

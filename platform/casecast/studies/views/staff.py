@@ -28,6 +28,7 @@ from casecast.studies.forms import (
     PhaseForm,
     RandomisationForm,
     RoleForm,
+    StaffWithdrawForm,
     StatusForm,
     StudyCreateForm,
     StudyDetailsForm,
@@ -37,6 +38,7 @@ from casecast.studies.models import (
     BaselineQuestion,
     Council,
     EligibilityQuestion,
+    Participant,
     Phase,
     Study,
     StudyMembership,
@@ -585,6 +587,36 @@ def participant_list(request: StaffRequest, slug: str) -> HttpResponse:
         participants=selectors.participants_for_staff(study=study),
         show_arms=selectors.stratum_counts_visible(study=study),
         show_contact=request.study_role in MANAGERS,
+    )
+
+
+@study_staff_required(*MANAGERS)
+def participant_withdraw(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    """Record a withdrawal the participant asked for outside the platform."""
+    participant = get_object_or_404(Participant, study=request.study, pk=pk, erased_at__isnull=True)
+    form = StaffWithdrawForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        keep = form.cleaned_data["keep_data"] == "yes"
+        services.participant_withdraw(
+            participant=participant,
+            keep_data=keep,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        done = "Withdrawal recorded." if keep else "Withdrawal recorded and their data erased."
+        return _saved(request, done, "studies:participants")
+    who = participant.user.email if participant.user else f"participant {participant.pk}"
+    return _form_page(
+        request,
+        form,
+        title=f"Record a withdrawal: {who}",
+        submit="Record withdrawal",
+        back="studies:participants",
+        intro=(
+            "Use this when a participant asks to leave by email, phone or in person. "
+            "They stop receiving emails at once. If they ask us to delete their answers, "
+            "their forecasts and email address are erased; this cannot be undone."
+        ),
     )
 
 
