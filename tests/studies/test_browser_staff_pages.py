@@ -30,7 +30,7 @@ PAGES = [
 
 def test_every_staff_page_is_accessible(page, researcher):
     study = build_study(by=researcher)
-    create_participant(study=study, email="one@example.org")
+    participant = create_participant(study=study, email="one@example.org")
     page.goto(reverse("accounts:login"))
     page.get_by_label("Email address").fill(researcher.email)
     page.get_by_label("Password").fill("correct horse battery staple")
@@ -45,5 +45,9 @@ def test_every_staff_page_is_accessible(page, researcher):
         assert_accessible(page)
     page.goto(reverse("studies:arm_add", args=[study.slug]))
     page.get_by_role("button", name="Save arm").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+    page.goto(reverse("studies:participant_withdraw", args=[study.slug, participant.pk]))
+    page.get_by_role("button", name="Record withdrawal").click()
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page)
