@@ -1,0 +1,109 @@
+"""Writes for studies: set-up, design versions, enrolment, consent, randomisation, withdrawal.
+
+Every function is keyword-only and audit-logs what it changes. User-facing
+problems are raised as `django.core.exceptions.ValidationError` with a message
+a researcher or participant can act on.
+
+Callers use the package (`from casecast.studies import services`, then
+`services.participant_randomise(...)`); every name is re-exported here from:
+
+- `study_setup`: creating a study, its details and status, staff memberships.
+- `design_changes`: arms and randomisation settings (design versions), councils,
+  phases, baseline and eligibility questions, consent text. The rules a design
+  must meet are in `casecast.studies.design`.
+- `enrolment`: enrolment by code, CSV invitations, invitation codes and emails,
+  consent and the baseline questionnaire.
+- `allocation`: the randomisation service (participants, or councils in cluster
+  trials) over the pure schemes in `casecast.randomisation`.
+- `withdrawal`: withdrawal and erasure.
+- `_common`: status rules and helpers the modules above share.
+"""
+
+from casecast.studies.services._common import RANDOMISING, TRANSITIONS, Role, Status
+from casecast.studies.services.allocation import participant_randomise
+from casecast.studies.services.design_changes import (
+    ARM_FROZEN_FIELDS,
+    FEEDBACK_POLICIES,
+    TRAINING_MODULES,
+    arm_delete,
+    arm_save,
+    baseline_question_delete,
+    baseline_question_save,
+    consent_save,
+    council_delete,
+    council_save,
+    eligibility_question_delete,
+    eligibility_question_save,
+    phase_delete,
+    phase_save,
+    randomisation_save,
+)
+from casecast.studies.services.enrolment import (
+    CsvRowError,
+    EnrolmentResult,
+    InvitationCsvError,
+    enrolment_link_email_send,
+    invitation_codes_generate,
+    invitation_email_send,
+    invitations_import_csv,
+    participant_baseline_submit,
+    participant_consent,
+    participant_eligible,
+    participant_enrol,
+)
+from casecast.studies.services.study_setup import (
+    DEFAULT_BASELINE_QUESTIONS,
+    STUDY_DETAIL_FIELDS,
+    membership_add,
+    membership_change,
+    membership_remove,
+    study_create,
+    study_readiness_problems,
+    study_status_change,
+    study_update,
+)
+from casecast.studies.services.withdrawal import participant_withdraw
+
+__all__ = [
+    "ARM_FROZEN_FIELDS",
+    "DEFAULT_BASELINE_QUESTIONS",
+    "FEEDBACK_POLICIES",
+    "RANDOMISING",
+    "STUDY_DETAIL_FIELDS",
+    "TRAINING_MODULES",
+    "TRANSITIONS",
+    "CsvRowError",
+    "EnrolmentResult",
+    "InvitationCsvError",
+    "Role",
+    "Status",
+    "arm_delete",
+    "arm_save",
+    "baseline_question_delete",
+    "baseline_question_save",
+    "consent_save",
+    "council_delete",
+    "council_save",
+    "eligibility_question_delete",
+    "eligibility_question_save",
+    "enrolment_link_email_send",
+    "invitation_codes_generate",
+    "invitation_email_send",
+    "invitations_import_csv",
+    "membership_add",
+    "membership_change",
+    "membership_remove",
+    "participant_baseline_submit",
+    "participant_consent",
+    "participant_eligible",
+    "participant_enrol",
+    "participant_randomise",
+    "participant_withdraw",
+    "phase_delete",
+    "phase_save",
+    "randomisation_save",
+    "study_create",
+    "study_readiness_problems",
+    "study_status_change",
+    "study_update",
+]

@@ -1,0 +1,374 @@
+"""Design changes: arms, randomisation settings, councils, phases, questions, consent text.
+
+Changes to arms and randomisation settings are recorded as design versions. The rules a
+design must meet are in `casecast.studies.design`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from casecast.accounts.models import User
+from casecast.audit.services import audit_record
+from casecast.studies import design as study_design
+from casecast.studies.models import (
+    Arm,
+    BaselineQuestion,
+    ConsentVersion,
+    Council,
+    DesignVersion,
+    EligibilityQuestion,
+    Participant,
+    Phase,
+    RandomisationState,
+    Study,
+    _new_code,
+)
+from casecast.studies.services._common import _code_taken
+
+FEEDBACK_POLICIES = ("outcome", "calibration", "peer")
+TRAINING_MODULES = ("", "calibration", "debiasing")
+
+# Arm fields that define the intervention or the allocation: frozen after draft.
+ARM_FROZEN_FIELDS = (
+    "key",
+    "ratio",
+    "is_control",
+    "feedback_policies",
+    "training_module",
+    "shows_base_rates",
+)
+
+
+# --- Design versions --------------------------------------------------------------
+
+
+def _require_reason(study: Study, reason: str) -> None:
+    if not study.is_draft and not reason.strip():
+        raise ValidationError(
+            {
+                "reason": "Give a reason: this study has left draft, so the change creates a "
+                "new design version that reviewers will see."
+            }
+        )
+
+
+def _design_record(
+    *, study: Study, by: User | None, reason: str, settings: Mapping[str, Any] | None = None
+) -> DesignVersion:
+    """Snapshot the arms (and any new scheme settings) into the design.
+
+    In draft the single working version is updated in place: nobody has been
+    allocated under it. After draft a new numbered version is written beside
+    the old ones, and allocations from now on record it.
+    """
+    # Lock the allocation state so no allocation runs half under the old design.
+    RandomisationState.objects.select_for_update().filter(study=study).first()
+    latest = study.design_versions.order_by("-number").first()
+    assert latest is not None, "every study has a design version from creation"
+    values: dict[str, Any] = {
+        "scheme": latest.scheme,
+        "unit": latest.unit,
+        "strata": list(latest.strata),
+        "block_multiples": list(latest.block_multiples),
+        "minimisation_probability": latest.minimisation_probability,
+        **(settings or {}),
+        "arms": study_design.arms_snapshot(study=study),
+    }
+    if study.is_draft:
+        for name, value in values.items():
+            setattr(latest, name, value)
+        latest.save()
+        version = latest
+    else:
+        version = DesignVersion.objects.create(
+            study=study, number=latest.number + 1, created_by=by, reason=reason.strip(), **values
+        )
+    audit_record(
+        action="design.change",
+        actor=by,
+        study_id=study.pk,
+        target=version,
+        reason=reason,
+        data={
+            "version": version.number,
+            "new_version": not study.is_draft,
+            "scheme": version.scheme,
+            "unit": version.unit,
+            "strata": version.strata,
+            "arms": [(arm["key"], arm["ratio"]) for arm in version.arms],
+        },
+    )
+    return version
+
+
+def _clean_arm_fields(fields: dict[str, Any]) -> None:
+    policies = fields.get("feedback_policies", [])
+    bad = [policy for policy in policies if policy not in FEEDBACK_POLICIES]
+    if bad:
+        raise ValidationError({"feedback_policies": f"Unknown feedback policy: {', '.join(bad)}."})
+    if fields.get("training_module", "") not in TRAINING_MODULES:
+        raise ValidationError({"training_module": "Choose calibration, debiasing or none."})
+    ratio = fields.get("ratio", 1)
+    if not isinstance(ratio, int) or isinstance(ratio, bool) or not 1 <= ratio <= 20:
+        raise ValidationError(
+            {"ratio": "The allocation ratio must be a whole number from 1 to 20."}
+        )
+
+
+@transaction.atomic
+def arm_save(
+    *, study: Study, by: User | None, arm: Arm | None = None, reason: str = "", **fields: Any
+) -> Arm:
+    """Create or change an arm. After draft, changing what it does needs a reason."""
+    _clean_arm_fields(fields)
+    if arm is None:
+        arm = Arm(study=study, position=study.arms.count())
+        frozen_change = True
+    else:
+        frozen_change = any(
+            name in fields and getattr(arm, name) != fields[name] for name in ARM_FROZEN_FIELDS
+        )
+    if frozen_change:
+        _require_reason(study, reason)
+    for name, value in fields.items():
+        setattr(arm, name, value)
+    if arm.is_control:
+        study.arms.exclude(pk=arm.pk).filter(is_control=True).update(is_control=False)
+    arm.full_clean(exclude=["study"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            arm.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {"key": "Another arm in this study already uses this key."}
+        ) from error
+    if frozen_change:
+        _design_record(study=study, by=by, reason=reason)
+    else:
+        audit_record(action="arm.update", actor=by, study_id=study.pk, target=arm)
+    return arm
+
+
+@transaction.atomic
+def arm_delete(*, arm: Arm, by: User | None) -> None:
+    study = arm.study
+    if not study.is_draft:
+        raise ValidationError("Arms cannot be removed once the study has left draft.")
+    arm.delete()
+    _design_record(study=study, by=by, reason="")
+
+
+@transaction.atomic
+def randomisation_save(
+    *,
+    study: Study,
+    by: User | None,
+    scheme: str,
+    unit: str,
+    strata: list[str],
+    block_multiples: list[int],
+    minimisation_probability: float,
+    reason: str = "",
+) -> DesignVersion:
+    if scheme == DesignVersion.Scheme.MINIMISATION and not strata:
+        raise ValidationError({"strata": "Minimisation needs at least one factor to balance."})
+    if not 0.5 <= minimisation_probability <= 1.0:
+        raise ValidationError(
+            {"minimisation_probability": "The probability must be between 0.5 and 1."}
+        )
+    if not block_multiples or any(multiple < 1 for multiple in block_multiples):
+        raise ValidationError({"block_multiples": "Give at least one whole number of 1 or more."})
+    _require_reason(study, reason)
+    version = _design_record(
+        study=study,
+        by=by,
+        reason=reason,
+        settings={
+            "scheme": scheme,
+            "unit": unit,
+            "strata": list(dict.fromkeys(strata)),
+            "block_multiples": sorted(set(block_multiples)),
+            "minimisation_probability": minimisation_probability,
+        },
+    )
+    return version
+
+
+# --- Councils, phases, questions, consent -------------------------------------------
+
+
+def _audit_change(action: str, *, study: Study, by: User | None, target: Any) -> None:
+    audit_record(action=action, actor=by, study_id=study.pk, target=target)
+
+
+@transaction.atomic
+def council_save(
+    *, study: Study, by: User | None, name: str, region: str, council: Council | None = None
+) -> Council:
+    if council is None:
+        council = Council(study=study)
+        while _code_taken(code := _new_code()):
+            pass
+        council.enrolment_code = code
+    if study.councils.filter(name__iexact=name.strip()).exclude(pk=council.pk).exists():
+        raise ValidationError({"name": "There is already a council with this name in the study."})
+    council.name, council.region = name.strip(), region.strip()
+    council.save()
+    _audit_change("council.save", study=study, by=by, target=council)
+    return council
+
+
+@transaction.atomic
+def council_delete(*, council: Council, by: User | None) -> None:
+    if council.participants.exists() or council.invitations.exists():
+        raise ValidationError(
+            "This council has participants or invitations, so it cannot be removed."
+        )
+    _audit_change("council.delete", study=council.study, by=by, target=council)
+    council.delete()
+
+
+@transaction.atomic
+def phase_save(
+    *,
+    study: Study,
+    by: User | None,
+    name: str,
+    randomise_before: bool,
+    ordering: str = Phase.Ordering.FIXED,
+    opens_at: datetime | None = None,
+    phase: Phase | None = None,
+) -> Phase:
+    if phase is None:
+        last = study.phases.order_by("-position").first()
+        phase = Phase(study=study, position=(last.position + 1) if last else 1)
+        if not study.is_draft and randomise_before:
+            raise ValidationError(
+                {
+                    "randomise_before": "The point of randomisation is frozen once the study has "
+                    "left draft."
+                }
+            )
+    elif not study.is_draft and phase.randomise_before != randomise_before:
+        raise ValidationError(
+            {
+                "randomise_before": "The point of randomisation is frozen once the study has left "
+                "draft."
+            }
+        )
+    phase.name, phase.randomise_before = name.strip(), randomise_before
+    phase.ordering, phase.opens_at = ordering, opens_at
+    phase.save()
+    _audit_change("phase.save", study=study, by=by, target=phase)
+    return phase
+
+
+@transaction.atomic
+def phase_delete(*, phase: Phase, by: User | None) -> None:
+    if not phase.study.is_draft:
+        raise ValidationError("Phases cannot be removed once the study has left draft.")
+    _audit_change("phase.delete", study=phase.study, by=by, target=phase)
+    phase.delete()
+
+
+def _frozen_baseline_change(question: BaselineQuestion, fields: Mapping[str, Any]) -> bool:
+    return any(
+        name in fields and getattr(question, name) != fields[name]
+        for name in ("key", "kind", "choices")
+    )
+
+
+@transaction.atomic
+def baseline_question_save(
+    *, study: Study, by: User | None, question: BaselineQuestion | None = None, **fields: Any
+) -> BaselineQuestion:
+    """Create or change a baseline question; its key, kind and answers freeze after draft."""
+    if question is None:
+        if not study.is_draft:
+            raise ValidationError(
+                "Baseline questions cannot be added once the study has left draft."
+            )
+        question = BaselineQuestion(study=study, position=study.baseline_questions.count())
+    elif not study.is_draft and _frozen_baseline_change(question, fields):
+        raise ValidationError(
+            "Once the study has left draft only a question's wording and hint can change."
+        )
+    for name, value in fields.items():
+        setattr(question, name, value)
+    if question.kind == BaselineQuestion.Kind.CHOICE and len(question.choices) < 2:
+        raise ValidationError({"choices": "Give at least two answers to choose from."})
+    if study.baseline_questions.filter(key=question.key).exclude(pk=question.pk).exists():
+        raise ValidationError({"key": "Another question in this study already uses this key."})
+    question.full_clean(exclude=["study"], validate_constraints=False)
+    question.save()
+    _audit_change("baseline_question.save", study=study, by=by, target=question)
+    return question
+
+
+@transaction.atomic
+def baseline_question_delete(*, question: BaselineQuestion, by: User | None) -> None:
+    if not question.study.is_draft:
+        raise ValidationError("Baseline questions cannot be removed once the study has left draft.")
+    from casecast.studies.selectors import design_current
+
+    if question.key in design_current(study=question.study).strata:
+        raise ValidationError(
+            "This question is a stratification factor: remove it from the strata first."
+        )
+    _audit_change("baseline_question.delete", study=question.study, by=by, target=question)
+    question.delete()
+
+
+@transaction.atomic
+def eligibility_question_save(
+    *,
+    study: Study,
+    by: User | None,
+    text: str,
+    help_text: str = "",
+    eligible_answer: bool = True,
+    question: EligibilityQuestion | None = None,
+) -> EligibilityQuestion:
+    if question is None:
+        question = EligibilityQuestion(study=study, position=study.eligibility_questions.count())
+    question.text, question.help_text, question.eligible_answer = text, help_text, eligible_answer
+    question.save()
+    _audit_change("eligibility_question.save", study=study, by=by, target=question)
+    return question
+
+
+@transaction.atomic
+def eligibility_question_delete(*, question: EligibilityQuestion, by: User | None) -> None:
+    _audit_change("eligibility_question.delete", study=question.study, by=by, target=question)
+    question.delete()
+
+
+@transaction.atomic
+def consent_save(*, study: Study, text: str, by: User | None) -> ConsentVersion:
+    """New consent text. A version anyone has agreed to is never edited: a new one is made."""
+    latest = study.consent_versions.select_for_update().order_by("-number").first()
+    if latest is not None and latest.text == text:
+        return latest
+    in_use = latest is not None and Participant.objects.filter(consent_version=latest).exists()
+    if latest is None or in_use:
+        version = ConsentVersion.objects.create(
+            study=study, number=(latest.number + 1) if latest else 1, text=text
+        )
+    else:
+        latest.text = text
+        latest.save(update_fields=["text"])
+        version = latest
+    audit_record(
+        action="consent.save",
+        actor=by,
+        study_id=study.pk,
+        target=version,
+        data={"version": version.number},
+    )
+    return version

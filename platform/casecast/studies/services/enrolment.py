@@ -1,0 +1,401 @@
+"""Enrolment, invitations and their emails, then consent and the baseline questionnaire."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from casecast.accounts.models import User
+from casecast.audit.services import audit_record
+from casecast.studies.models import (
+    BaselineQuestion,
+    ConsentVersion,
+    Council,
+    EnrolmentRoute,
+    Invitation,
+    Participant,
+    Study,
+    StudyMembership,
+    _new_code,
+)
+from casecast.studies.services._common import Status, _active, _code_taken
+from casecast.studies.services.allocation import (
+    _council_allocate_if_cluster,
+    _is_cluster,
+    participant_randomise,
+)
+
+# --- Enrolment --------------------------------------------------------------------
+
+
+def _participant_user(*, study: Study, email: str | None) -> tuple[User, bool]:
+    """The user to enrol, and whether it already existed. Refuses duplicates and staff."""
+    if not email:
+        return User.objects.create_user(email=None), False
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        return User.objects.create_user(email=email), False
+    if Participant.objects.filter(study=study, user=user).exists():
+        raise ValidationError(
+            {
+                "email": "This email address has already joined this study. If you have lost your "
+                "link, ask for a new one from the start page."
+            }
+        )
+    if StudyMembership.objects.filter(study=study, user=user).exists():
+        raise ValidationError({"email": "Study staff cannot take part in their own study."})
+    return user, True
+
+
+def _enrolment_open(study: Study) -> None:
+    if study.status != Status.RECRUITING:
+        raise ValidationError("This study is not recruiting at the moment.")
+
+
+def _participant_create(
+    *, study: Study, council: Council | None, email: str | None, route: str
+) -> Participant:
+    user, _existing = _participant_user(study=study, email=email)
+    participant = Participant.objects.create(
+        study=study, user=user, council=council, enrolled_via=route
+    )
+    if council is not None:
+        _council_allocate_if_cluster(council=council)
+    return participant
+
+
+@dataclass(frozen=True)
+class EnrolmentResult:
+    participant: Participant
+    existing_user: bool
+
+
+@transaction.atomic
+def participant_enrol(
+    *,
+    study: Study,
+    council: Council | None,
+    email: str | None,
+    route: str,
+    invitation: Invitation | None = None,
+    eligibility_answers: Mapping[int, bool] | None = None,
+    send_link: bool = True,
+) -> EnrolmentResult:
+    """Self-enrolment with a study, council or single-use code.
+
+    With an email address the personal link is emailed (after commit) unless
+    `send_link` is False (demo seeding).
+    """
+    _enrolment_open(study)
+    if not email and not study.allow_no_email:
+        raise ValidationError({"email": "Enter your email address"})
+    if email:
+        validate_email(email)
+    if route == EnrolmentRoute.STUDY_CODE and _is_cluster(study):
+        raise ValidationError("This study needs the code for your council. Ask the study team.")
+    if not participant_eligible(study=study, answers=eligibility_answers or {}):
+        raise ValidationError("You are not eligible to take part in this study.")
+    existing = bool(email) and User.objects.filter(email=(email or "").strip().lower()).exists()
+    if invitation is not None:
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.used_at is not None:
+            raise ValidationError("This code has already been used.")
+    participant = _participant_create(study=study, council=council, email=email, route=route)
+    if invitation is not None:
+        invitation.used_at, invitation.participant = timezone.now(), participant
+        invitation.save(update_fields=["used_at", "participant"])
+    audit_record(
+        action="participant.enrol",
+        study_id=study.pk,
+        target=participant,
+        data={"route": route, "council_id": council.pk if council else None},
+    )
+    if email and send_link:
+        from tasks.invitations import send_enrolment_link
+
+        transaction.on_commit(lambda: send_enrolment_link.delay(participant.pk))
+    return EnrolmentResult(participant=participant, existing_user=existing)
+
+
+def participant_eligible(*, study: Study, answers: Mapping[int, bool]) -> bool:
+    return all(
+        answers.get(question.pk) == question.eligible_answer
+        for question in study.eligibility_questions.all()
+    )
+
+
+@dataclass(frozen=True)
+class CsvRowError:
+    row: int
+    message: str
+
+
+class InvitationCsvError(Exception):
+    def __init__(self, errors: list[CsvRowError]):
+        super().__init__(f"{len(errors)} problem(s) in the invitation file")
+        self.errors = errors
+
+
+def _csv_rows(csv_text: str) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    headers = {(name or "").strip().lower() for name in reader.fieldnames or []}
+    if not {"email", "council"} <= headers:
+        raise InvitationCsvError(
+            [CsvRowError(row=1, message="The first row must name the columns: email,council")]
+        )
+    return [
+        {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
+        for row in reader
+    ]
+
+
+def _council_lookup(study: Study) -> dict[str, Council]:
+    lookup: dict[str, Council] = {}
+    for council in study.councils.all():
+        lookup[council.name.lower()] = council
+        if council.enrolment_code:
+            lookup[council.enrolment_code.lower()] = council
+    return lookup
+
+
+def _csv_row_problem(
+    row: Mapping[str, str], *, councils: Mapping[str, Council], seen: set[str]
+) -> str | None:
+    email = row.get("email", "").lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        return f"'{email or '(blank)'}' is not a valid email address"
+    if email in seen:
+        return f"{email} appears more than once in the file"
+    seen.add(email)
+    if row.get("council", "").lower() not in councils:
+        return f"no council called '{row.get('council', '')}' in this study"
+    return None
+
+
+@transaction.atomic
+def invitations_import_csv(*, study: Study, csv_text: str, by: User | None) -> list[Invitation]:
+    """Invite everyone in a CSV (columns email, council): all rows or none.
+
+    Raises InvitationCsvError listing every problem by row number (the header is row 1).
+    """
+    _enrolment_open(study)
+    rows = _csv_rows(csv_text)
+    councils, seen = _council_lookup(study), set[str]()
+    errors: list[CsvRowError] = []
+    for number, row in enumerate(rows, start=2):
+        problem = _csv_row_problem(row, councils=councils, seen=seen)
+        if problem is None:
+            email = row["email"].lower()
+            if Participant.objects.filter(study=study, user__email=email).exists():
+                problem = f"{email} has already joined this study"
+            elif study.memberships.filter(user__email=email).exists():
+                problem = f"{email} is on the study team"
+        if problem:
+            errors.append(CsvRowError(row=number, message=problem))
+    if not rows:
+        errors.append(CsvRowError(row=2, message="The file has no invitations in it"))
+    if errors:
+        raise InvitationCsvError(errors)
+    invitations = [
+        _invitation_by_email(
+            study=study, email=row["email"], council=councils[row["council"].lower()], by=by
+        )
+        for row in rows
+    ]
+    audit_record(
+        action="invitations.import",
+        actor=by,
+        study_id=study.pk,
+        target=study,
+        data={"count": len(invitations)},
+    )
+    return invitations
+
+
+def _invitation_by_email(
+    *, study: Study, email: str, council: Council, by: User | None
+) -> Invitation:
+    participant = _participant_create(
+        study=study, council=council, email=email, route=EnrolmentRoute.INVITATION
+    )
+    invitation = Invitation.objects.create(
+        study=study,
+        council=council,
+        kind=Invitation.Kind.EMAIL,
+        participant=participant,
+        created_by=by,
+    )
+    from tasks.invitations import send_invitation
+
+    transaction.on_commit(lambda: send_invitation.delay(invitation.pk))
+    return invitation
+
+
+@transaction.atomic
+def invitation_codes_generate(
+    *, study: Study, council: Council, count: int, by: User | None
+) -> list[Invitation]:
+    if not 1 <= count <= 500:
+        raise ValidationError({"count": "Generate between 1 and 500 codes at a time."})
+    invitations = []
+    for _ in range(count):
+        while _code_taken(code := _new_code()):
+            pass
+        invitations.append(
+            Invitation.objects.create(
+                study=study, council=council, kind=Invitation.Kind.CODE, code=code, created_by=by
+            )
+        )
+    audit_record(
+        action="invitations.codes",
+        actor=by,
+        study_id=study.pk,
+        target=council,
+        data={"count": count},
+    )
+    return invitations
+
+
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """Send one invitation email (at most once). Called by the Celery task."""
+    from django.conf import settings
+
+    from casecast.accounts.services import participant_link
+    from casecast.notifications.services import email_send_once
+
+    invitation = Invitation.objects.select_related("study", "participant__user").get(
+        pk=invitation_id
+    )
+    participant = invitation.participant
+    if participant is None or participant.user is None or participant.withdrawn_at:
+        return False
+    sent = email_send_once(
+        key=f"invitation:{invitation.pk}",
+        kind="invitation",
+        user=participant.user,
+        template="studies/email/invitation.txt",
+        context={
+            "study": invitation.study,
+            "link": participant_link(user=participant.user),
+            "site_name": settings.SITE_NAME,
+        },
+    )
+    if sent:
+        Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        )
+    return sent
+
+
+def enrolment_link_email_send(*, participant_id: int) -> bool:
+    """Email the personal link to someone who enrolled with a code (at most once)."""
+    from django.conf import settings
+
+    from casecast.accounts.services import participant_link
+    from casecast.notifications.services import email_send_once
+
+    participant = Participant.objects.select_related("study", "user").get(pk=participant_id)
+    if participant.user is None or participant.withdrawn_at:
+        return False
+    return email_send_once(
+        key=f"enrolled:{participant.pk}",
+        kind="enrolment",
+        user=participant.user,
+        template="studies/email/enrolled.txt",
+        context={
+            "study": participant.study,
+            "link": participant_link(user=participant.user),
+            "site_name": settings.SITE_NAME,
+        },
+    )
+
+
+# --- Consent and baseline ---------------------------------------------------------
+
+
+@transaction.atomic
+def participant_consent(
+    *, participant: Participant, consent_version: ConsentVersion
+) -> Participant:
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    _active(participant)
+    if participant.consented_at is not None:
+        return participant
+    latest = participant.study.consent_versions.order_by("-number").first()
+    if consent_version.study_id != participant.study_id or consent_version != latest:
+        raise ValidationError(
+            "The study information has changed since you opened the page. Read it again."
+        )
+    participant.consent_version = consent_version
+    participant.consented_at = timezone.now()
+    participant.status = Participant.Status.CONSENTED
+    participant.save(update_fields=["consent_version", "consented_at", "status"])
+    audit_record(
+        action="participant.consent",
+        actor=participant.user,
+        study_id=participant.study_id,
+        target=participant,
+        data={"consent_version": consent_version.number},
+    )
+    return participant
+
+
+def _clean_answer(question: BaselineQuestion, value: Any) -> Any:
+    if value in (None, ""):
+        if question.required:
+            raise ValidationError({question.key: f"Answer '{question.label}'"})
+        return ""
+    if question.kind == BaselineQuestion.Kind.CHOICE and value not in question.choices:
+        raise ValidationError({question.key: "Choose one of the answers given"})
+    if question.kind == BaselineQuestion.Kind.NUMBER:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValidationError({question.key: "Enter a whole number"}) from None
+        if not 0 <= number <= 100:
+            raise ValidationError({question.key: "Enter a number between 0 and 100"})
+        return number
+    return str(value)[:500]
+
+
+@transaction.atomic
+def participant_baseline_submit(
+    *, participant: Participant, answers: Mapping[str, Any]
+) -> Participant:
+    """Store the baseline answers; randomise at once if the first phase starts after it."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    _active(participant)
+    if participant.consented_at is None:
+        raise ValidationError("Give your consent before answering the questions.")
+    if participant.baseline_completed_at is not None:
+        return participant
+    cleaned = {
+        question.key: _clean_answer(question, answers.get(question.key))
+        for question in participant.study.baseline_questions.all()
+    }
+    participant.baseline = cleaned
+    participant.baseline_completed_at = timezone.now()
+    participant.status = Participant.Status.BASELINE_DONE
+    participant.save(update_fields=["baseline", "baseline_completed_at", "status"])
+    audit_record(
+        action="participant.baseline",
+        actor=participant.user,
+        study_id=participant.study_id,
+        target=participant,
+    )
+    first_phase = participant.study.phases.order_by("position").first()
+    if first_phase is not None and first_phase.randomise_before:
+        participant_randomise(participant=participant)
+        participant.refresh_from_db()
+    return participant

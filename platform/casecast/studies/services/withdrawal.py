@@ -1,0 +1,60 @@
+"""Withdrawal from a study and erasure of a participant's data."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from casecast.accounts.models import User
+from casecast.audit.services import audit_record
+from casecast.studies.models import Participant
+
+
+def _erase(participant: Participant) -> None:
+    from casecast.forecasts.models import Assignment, Forecast
+
+    Forecast.objects.filter(participant=participant).delete()
+    Assignment.objects.filter(participant=participant).delete()  # cascades drafts and visits
+    user = participant.user
+    participant.baseline = {}
+    participant.user = None
+    participant.erased_at = timezone.now()
+    participant.save(update_fields=["baseline", "user", "erased_at"])
+    if user is not None and not user.participations.exists() and not user.memberships.exists():
+        user.delete()
+
+
+@transaction.atomic
+def participant_withdraw(
+    *, participant: Participant, keep_data: bool, by: User | None, reason: str = ""
+) -> Participant:
+    """Withdraw; unless data may be kept, erase answers, forecasts and personal data.
+
+    The Participant row (now pseudonymous) and its allocation stay, so the
+    allocation log and CONSORT counts remain whole. Withdrawing again to ask
+    for erasure is allowed; nothing else is undone. `by` is the participant, or
+    the staff member recording a request made by email or phone (with `reason`).
+    """
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.erased_at is not None:
+        return participant
+    already_withdrawn = participant.withdrawn_at is not None
+    if not already_withdrawn:
+        participant.withdrawn_at = timezone.now()
+        participant.status = Participant.Status.WITHDRAWN
+    participant.keep_data = keep_data
+    participant.save(update_fields=["withdrawn_at", "status", "keep_data"])
+    if not keep_data:
+        _erase(participant)
+    audit_record(
+        action="participant.erase" if not keep_data else "participant.withdraw",
+        actor=by,
+        study_id=participant.study_id,
+        target=participant,
+        data={
+            "keep_data": keep_data,
+            "already_withdrawn": already_withdrawn,
+            **({"reason": reason} if reason else {}),
+        },
+    )
+    return participant
