@@ -34,10 +34,12 @@ urlpatterns = [
     path(f"{_study}/phases/new/", staff.phase_edit, name="phase_add"),
     path(f"{_study}/phases/<int:pk>/", staff.phase_edit, name="phase_edit"),
     path(f"{_study}/phases/<int:pk>/remove/", staff.phase_delete, name="phase_delete"),
+    path(f"{_study}/phases/<int:pk>/move/", staff.phase_move, name="phase_move"),
     path(f"{_study}/questions/", staff.baseline_list, name="questions"),
     path(f"{_study}/questions/new/", staff.baseline_edit, name="baseline_add"),
     path(f"{_study}/questions/<int:pk>/", staff.baseline_edit, name="baseline_edit"),
     path(f"{_study}/questions/<int:pk>/remove/", staff.baseline_delete, name="baseline_delete"),
+    path(f"{_study}/questions/<int:pk>/move/", staff.baseline_move, name="baseline_move"),
     path(f"{_study}/eligibility/new/", staff.eligibility_add, name="eligibility_add"),
     path(
         f"{_study}/eligibility/<int:pk>/remove/",

@@ -372,3 +372,52 @@ def consent_save(*, study: Study, text: str, by: User | None) -> ConsentVersion:
         data={"version": version.number},
     )
     return version
+
+
+# --- Order of phases and baseline questions -----------------------------------------
+
+
+def _reorder(items: list[Any], moved: Any, *, up: bool) -> bool:
+    """Swap `moved` with its neighbour and number the items 1..n; False at either end."""
+    i = [item.pk for item in items].index(moved.pk)
+    j = i - 1 if up else i + 1
+    if not 0 <= j < len(items):
+        return False
+    items[i], items[j] = items[j], items[i]
+    model = type(moved)
+    # Two passes, so that a UNIQUE (study, position) never sees two rows at once.
+    for offset in (10_000, 0):
+        for number, item in enumerate(items, start=1):
+            item.position = offset + number
+        model.objects.bulk_update(items, ["position"])
+    return True
+
+
+def _require_draft_to_reorder(study: Study, what: str) -> None:
+    if not study.is_draft:
+        raise ValidationError(
+            f"{what} can only be reordered while the study is in draft: participants may "
+            "already be part way through them."
+        )
+
+
+@transaction.atomic
+def phase_move(*, phase: Phase, up: bool, by: User | None) -> bool:
+    """Move a phase one place earlier (`up`) or later; False if it is already at that end."""
+    _require_draft_to_reorder(phase.study, "Phases")
+    phases = list(Phase.objects.select_for_update().filter(study=phase.study_id))
+    moved = _reorder(phases, phase, up=up)
+    if moved:
+        _audit_change("phase.move", study=phase.study, by=by, target=phase)
+    return moved
+
+
+@transaction.atomic
+def baseline_question_move(*, question: BaselineQuestion, up: bool, by: User | None) -> bool:
+    """Move a baseline question one place earlier (`up`) or later in the questionnaire."""
+    _require_draft_to_reorder(question.study, "Baseline questions")
+    questions = list(BaselineQuestion.objects.select_for_update().filter(study=question.study_id))
+    moved = _reorder(questions, question, up=up)
+    if moved:
+        _audit_change("baseline_question.move", study=question.study, by=by, target=question)
+    return moved

@@ -100,14 +100,16 @@ def _saved(request: StaffRequest, text: str, to: str) -> HttpResponse:
     return redirect(to, slug=request.study.slug)
 
 
-def _removed(
-    request: StaffRequest, remove: Callable[[], object], text: str, to: str
+def _done_or_refused(
+    request: StaffRequest, action: Callable[[], object], text: str, to: str
 ) -> HttpResponse:
-    """Run a removal service; a refusal (e.g. the design is frozen) is shown, not raised."""
+    """Run a removal or move; a refusal (e.g. the design is frozen) is shown, not raised."""
     try:
-        remove()
+        done = action()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+        return redirect(to, slug=request.study.slug)
+    if done is False:  # nothing to do, e.g. moving the first item up
         return redirect(to, slug=request.study.slug)
     return _saved(request, text, to)
 
@@ -251,7 +253,7 @@ def arm_edit(request: StaffRequest, slug: str, key: str | None = None) -> HttpRe
 @study_staff_required(*DESIGNERS)
 def arm_delete(request: StaffRequest, slug: str, key: str) -> HttpResponse:
     arm = get_object_or_404(Arm, study=request.study, key=key)
-    return _removed(
+    return _done_or_refused(
         request,
         lambda: services.arm_delete(arm=arm, by=request.user),
         "Arm removed.",
@@ -332,7 +334,7 @@ def council_edit(request: StaffRequest, slug: str, pk: int | None = None) -> Htt
 @study_staff_required(*DESIGNERS)
 def council_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     council = get_object_or_404(Council, study=request.study, pk=pk)
-    return _removed(
+    return _done_or_refused(
         request,
         lambda: services.council_delete(council=council, by=request.user),
         "Council removed.",
@@ -343,6 +345,19 @@ def council_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
 @study_staff_required()
 def phase_list(request: StaffRequest, slug: str) -> HttpResponse:
     return _page(request, "studies/staff/phases.html", "Phases", phases=request.study.phases.all())
+
+
+@require_POST
+@study_staff_required(*DESIGNERS)
+def phase_move(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    phase = get_object_or_404(Phase, study=request.study, pk=pk)
+    up = request.POST.get("direction") == "up"
+    return _done_or_refused(
+        request,
+        lambda: services.phase_move(phase=phase, up=up, by=request.user),
+        f"Moved {phase.name!r} {'up' if up else 'down'}.",
+        "studies:phases",
+    )
 
 
 @study_staff_required(*DESIGNERS)
@@ -389,7 +404,7 @@ def phase_edit(request: StaffRequest, slug: str, pk: int | None = None) -> HttpR
 @study_staff_required(*DESIGNERS)
 def phase_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     phase = get_object_or_404(Phase, study=request.study, pk=pk)
-    return _removed(
+    return _done_or_refused(
         request,
         lambda: services.phase_delete(phase=phase, by=request.user),
         "Phase removed.",
@@ -406,6 +421,19 @@ def baseline_list(request: StaffRequest, slug: str) -> HttpResponse:
         "Baseline and eligibility questions",
         baseline=study.baseline_questions.all(),
         eligibility=study.eligibility_questions.all(),
+    )
+
+
+@require_POST
+@study_staff_required(*DESIGNERS)
+def baseline_move(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    question = get_object_or_404(BaselineQuestion, study=request.study, pk=pk)
+    up = request.POST.get("direction") == "up"
+    return _done_or_refused(
+        request,
+        lambda: services.baseline_question_move(question=question, up=up, by=request.user),
+        f"Moved {question.label!r} {'up' if up else 'down'}.",
+        "studies:questions",
     )
 
 
@@ -440,7 +468,7 @@ def baseline_edit(request: StaffRequest, slug: str, pk: int | None = None) -> Ht
 @study_staff_required(*DESIGNERS)
 def baseline_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     question = get_object_or_404(BaselineQuestion, study=request.study, pk=pk)
-    return _removed(
+    return _done_or_refused(
         request,
         lambda: services.baseline_question_delete(question=question, by=request.user),
         "Question removed.",
@@ -566,7 +594,7 @@ def staff_change(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
 @study_staff_required(*DESIGNERS)
 def staff_remove(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(StudyMembership, study=request.study, pk=pk)
-    return _removed(
+    return _done_or_refused(
         request,
         lambda: services.membership_remove(membership=membership, by=request.user),
         "Team member removed.",
