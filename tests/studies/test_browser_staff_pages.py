@@ -47,6 +47,13 @@ def test_every_staff_page_is_accessible(page, researcher):
     page.get_by_role("button", name="Save arm").click()
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page)
+    draft = build_study(by=researcher, title="Draft study", status="draft")
+    for name in ("phases", "questions"):  # with "Move up" and "Move down" buttons
+        page.goto(reverse(f"studies:{name}", args=[draft.slug]))
+        assert page.get_by_role("button", name="Move down").count() >= 1, name
+        assert_accessible(page)
+    page.get_by_role("button", name="Move down").first.click()
+    assert page.locator(".govuk-notification-banner").is_visible()
     page.goto(reverse("studies:participant_withdraw", args=[study.slug, participant.pk]))
     page.get_by_role("button", name="Record withdrawal").click()
     assert page.locator(".govuk-error-summary").is_visible()
