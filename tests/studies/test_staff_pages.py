@@ -210,3 +210,24 @@ def test_cluster_design_councils_table_hides_arms_until_closed(client, researche
         '<th scope="col" class="govuk-table__header">Arm</th>'
         not in client.get(_url("councils", study)).content.decode()
     )
+
+
+def test_the_overview_links_to_every_staff_area_of_the_study(client, study_analyst, study):
+    """Every study page a staff member may open is reachable from the overview."""
+    client.force_login(study_analyst)
+    page = client.get(reverse("studies:detail", args=[study.slug])).content.decode()
+    for name in [
+        "studies:arms",
+        "studies:councils",
+        "studies:phases",
+        "studies:participants",
+        "studies:consort",
+        "vignettes:list",
+        "training:staff_overview",
+        "notifications:staff_emails",
+        "resolution:list",
+        "resolution:results",
+    ]:
+        url = reverse(name, args=[study.slug])
+        assert f'href="{url}"' in page, name
+        assert client.get(url).status_code == 200, name
