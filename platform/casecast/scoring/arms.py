@@ -5,6 +5,12 @@ forecasters, so every participant weighs the same however many forecasts they ma
 The bootstrap resamples whole units within each arm (forecasters, or clusters such as
 councils under cluster randomisation), draws every arm's replicates at once as an
 (n_boot x units) index matrix (in blocks that cap memory), never looping over replicates.
+
+With clusters, arms often have only a handful of units, where a plain bootstrap is too
+confident (its variance is (m - 1)/m of the unbiased one, and percentiles ignore how few
+units there are). Each arm's replicates are therefore spread by sqrt(m / (m - 1)) about
+the arm's mean, and the 95% interval is difference +/- t(0.975, m_arm + m_control - 2) x SE
+(Cameron & Miller 2015, J. Human Resources 50(2), section VI; Hayes & Moulton 2017, ch. 9).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import t as student_t
 
 from ._validate import (
     FloatArray,
@@ -38,8 +45,8 @@ class ArmComparison:
     mean: FloatArray  # mean over the arm's forecasters of their mean score
     difference: FloatArray  # arm mean minus control mean
     se: FloatArray  # bootstrap standard deviation of the difference
-    ci_low: FloatArray  # 2.5th bootstrap percentile of the difference
-    ci_high: FloatArray  # 97.5th bootstrap percentile of the difference
+    ci_low: FloatArray  # 95% interval: bootstrap percentiles, or t-based with clusters
+    ci_high: FloatArray
     control: int
     control_mean: float
     n_control: int
@@ -157,17 +164,27 @@ def _compare(
     rng = np.random.default_rng(seed)
     means = {int(a): _arm_mean(units, a) for a in codes}
     boots = {int(a): _bootstrap(units, a, n_boot, rng) for a in codes}
+    n_units = {int(a): int((units.arm == a).sum()) for a in codes}
+    if clustered:
+        boots = {a: _small_sample_spread(b, means[a], n_units[a]) for a, b in boots.items()}
     others = [int(a) for a in codes if a != control]
     diffs = np.array([boots[a] - boots[control] for a in others]).reshape(len(others), n_boot)
-    low, high = np.percentile(diffs, [2.5, 97.5], axis=1)
+    se = diffs.std(axis=1, ddof=1)
+    difference = np.array([means[a] - means[control] for a in others])
+    if clustered:
+        df = np.array([n_units[a] + n_units[control] - 2 for a in others])
+        half = student_t.ppf(0.975, df) * se
+        low, high = difference - half, difference + half
+    else:
+        low, high = np.percentile(diffs, [2.5, 97.5], axis=1)
     n_arm = {int(a): int((f_arm == a).sum()) for a in codes}
-    clusters = np.array([(units.arm == a).sum() for a in others], dtype=np.int64)
+    clusters = np.array([n_units[a] for a in others], dtype=np.int64)
     return ArmComparison(
         arm=_frozen(np.array(others, dtype=np.int64)),
         n=_frozen(np.array([n_arm[a] for a in others], dtype=np.int64)),
         mean=_frozen(np.array([means[a] for a in others])),
-        difference=_frozen(np.array([means[a] - means[control] for a in others])),
-        se=_frozen(diffs.std(axis=1, ddof=1)),
+        difference=_frozen(difference),
+        se=_frozen(se),
         ci_low=_frozen(low),
         ci_high=_frozen(high),
         control=control,
@@ -197,6 +214,13 @@ def _bootstrap(units: _Units, arm: np.int64, n_boot: int, rng: np.random.Generat
         drawn = m if singletons else size[draw].sum(axis=1)
         out[start:stop] = total[draw].sum(axis=1) / drawn
     return out
+
+
+def _small_sample_spread(replicates: FloatArray, mean: float, m: int) -> FloatArray:
+    """Replicates spread about the arm mean so their variance is unbiased for m units."""
+    if m < 2:
+        raise ValueError("cluster randomisation needs at least 2 clusters in every arm")
+    return mean + (replicates - mean) * np.sqrt(m / (m - 1))
 
 
 def _index_dtype(m: int) -> type[np.signedinteger]:
