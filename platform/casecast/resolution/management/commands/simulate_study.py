@@ -32,7 +32,7 @@ class Command(BaseCommand):
             "--effect",
             type=float,
             default=defaults.effect,
-            help="Relative reduction of the intervention arms' expected Brier.",
+            help="Relative reduction of the intervention arms' expected Brier (population).",
         )
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument(
@@ -54,6 +54,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["arms"] < 2 or opts["participants"] < opts["arms"]:
             raise CommandError("Need at least 2 arms and one participant per arm.")
+        if opts["vignettes_after"] < 1 or opts["questions"] < 1:
+            raise CommandError("Need at least one vignette after randomisation and one question.")
         options = SimulationOptions(
             participants=opts["participants"],
             arms=opts["arms"],
@@ -75,11 +77,18 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Study {report.study_id} ({report.study_slug})")
         self.stdout.write(f"Arm sizes: {report.arm_sizes}")
-        self.stdout.write(f"Planted difference in mean Brier: {report.planted_difference:+.4f}")
+        self.stdout.write(
+            f"Planted difference in mean Brier on this study's questions: "
+            f"{report.planted_difference:+.4f} "
+            f"({report.planted_relative_reduction:.1%} of the control's; population "
+            f"{report.population_planted_difference:+.4f})"
+        )
         for arm in report.arms:
             if "difference" in arm:
                 self.stdout.write(
                     f"  {arm['arm']}: {arm['difference']:+.4f} "
                     f"(95% CI {arm['ci_low']:+.4f} to {arm['ci_high']:+.4f}, SE {arm['se']:.4f})"
                 )
+        for note in report.notes:
+            self.stdout.write(self.style.WARNING(f"Note: {note}"))
         self.stdout.write(f"Timings (s): {report.timings}")
