@@ -51,10 +51,10 @@ def test_distribution_accepts_percentages_summing_to_100(spec):
 
 
 @pytest.mark.parametrize("spec", [CHOICE, ORDERED])
-def test_distribution_refuses_a_total_other_than_100(spec):
+def test_distribution_total_error_is_about_the_whole_question_not_one_option(spec):
     data = {f"{spec.prefix}-0": "20", f"{spec.prefix}-1": "30", f"{spec.prefix}-2": "40"}
     assert errors(spec, data) == {
-        f"{spec.prefix}-0": "The percentages add up to 90%. Change them so they add up to 100%."
+        spec.prefix: "The percentages add up to 90%. Change them so they add up to 100%."
     }
 
 
@@ -72,11 +72,32 @@ def test_quantiles_accept_strictly_increasing_numbers():
     assert parse_answer(QUANTILES, data) == Answer("q4", lower=2, median=1200, upper=3500.5)
 
 
-def test_quantiles_must_increase():
+@pytest.mark.parametrize(
+    "low, middle, high", [("0", "0", "3"), ("0", "3", "3"), ("3", "3", "3"), ("0", "0", "0")]
+)
+def test_quantiles_may_repeat_as_counts_often_do(low, middle, high):
+    data = {"q4-p5": low, "q4-p50": middle, "q4-p95": high}
+    expected = Answer("q4", lower=float(low), median=float(middle), upper=float(high))
+    assert parse_answer(QUANTILES, data) == expected
+
+
+def test_quantiles_must_not_go_down():
+    data = {"q4-p5": "10", "q4-p50": "6", "q4-p95": "5"}
+    assert errors(QUANTILES, data) == {
+        "q4-p50": "The middle estimate must be the same as or more than the low estimate",
+        "q4-p95": "The high estimate must be the same as or more than the low estimate",
+    }
     data = {"q4-p5": "10", "q4-p50": "10", "q4-p95": "5"}
     assert errors(QUANTILES, data) == {
-        "q4-p50": "The middle estimate must be more than the low estimate",
-        "q4-p95": "The high estimate must be more than the middle estimate",
+        "q4-p95": "The high estimate must be the same as or more than the middle estimate",
+    }
+
+
+def test_high_estimate_below_the_low_one_is_named_even_when_above_the_middle():
+    data = {"q4-p5": "5", "q4-p50": "3", "q4-p95": "4"}
+    assert errors(QUANTILES, data) == {
+        "q4-p50": "The middle estimate must be the same as or more than the low estimate",
+        "q4-p95": "The high estimate must be the same as or more than the low estimate",
     }
 
 
@@ -96,6 +117,9 @@ def test_interval_keeps_the_stated_confidence():
 
 def test_interval_upper_must_be_above_lower():
     assert errors(INTERVAL, {"q5-lower": "8", "q5-upper": "3"}) == {
+        "q5-upper": "The upper bound must be more than the lower bound"
+    }
+    assert errors(INTERVAL, {"q5-lower": "3", "q5-upper": "3"}) == {
         "q5-upper": "The upper bound must be more than the lower bound"
     }
 

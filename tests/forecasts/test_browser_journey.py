@@ -18,6 +18,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 
+from .conftest import phase, plan
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -46,13 +48,15 @@ def _fill(page: Page, values: dict[str, str]) -> None:
         page.locator(f"[name='{name}']").fill(value)
 
 
-def test_full_journey_with_javascript(page: Page, journey_study, make_participant):
+def test_full_journey_with_javascript(page: Page, journey_study, staged_vignette, make_participant):
+    plan(phase(journey_study, 2), staged_vignette, is_retest=True)
     person = make_participant(study=journey_study, email="browser@example.org", stage="invited")
     page.goto(_link_path(person.user))
     _go_through_consent_and_baseline(page)
 
     # Task list, then start the phase.
     expect(page.get_by_role("heading", name="Your cases")).to_be_visible()
+    expect(page.locator("#cases-summary")).to_have_text("You have 1 case to do.")
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("Start these cases")).click()
 
@@ -81,9 +85,16 @@ def test_full_journey_with_javascript(page: Page, journey_study, make_participan
     page.get_by_role("button", name="Submit and continue").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Question 1: Enter a whole number between 1 and 99.")
-    expect(summary).to_contain_text(
-        "Question 2, No conference held: The percentages add up to 30%."
+    expect(summary).to_contain_text("Question 2: The percentages add up to 30%.")
+    # The total is about the whole question: one message in its fieldset, above the inputs.
+    total_error = page.locator(f"fieldset:has(#{choice}-0) > .govuk-error-message")
+    expect(total_error).to_have_text(
+        "Error: The percentages add up to 30%. Change them so they add up to 100%."
     )
+    first_option = page.locator(f"#{choice}-0")
+    assert total_error.bounding_box()["y"] < first_option.bounding_box()["y"]
+    summary.get_by_role("link", name=re.compile("^Question 2:")).click()
+    expect(first_option).to_be_focused()
     expect(summary).to_contain_text("Question 3, High estimate: Enter the high estimate")
     assert page.title().startswith("Error: ")
     assert_accessible(page)
@@ -130,15 +141,26 @@ def test_full_journey_with_javascript(page: Page, journey_study, make_participan
     page.get_by_role("button", name="Submit and finish this case").click()
 
     expect(page.get_by_role("heading", name="Case complete")).to_be_visible()
+    # The next phase is ready, so the page offers it rather than "finished for now".
+    expect(page.get_by_role("button", name="Start the next set of cases")).to_be_visible()
+    expect(page.get_by_text("finished all the cases")).to_have_count(0)
     assert_accessible(page)
     assert Forecast.objects.filter(participant=person).count() == 8
     assert not Draft.objects.exists()
+    complete_url = page.url
 
     # Going back shows part 1 read-only.
     page.goto(reverse("forecasts:stage", args=[Forecast.objects.first().assignment_id, 1]))
     expect(page.locator("#locked-answers")).to_contain_text("35%")
     expect(page.locator("main form")).to_have_count(0)
     assert_accessible(page)
+
+    # From "Case complete", the next set of cases starts (randomising first).
+    page.goto(complete_url)
+    page.get_by_role("button", name="Start the next set of cases").click()
+    expect(page.locator(".govuk-caption-l")).to_have_text("Case 1 of 1 · Part 1 of 3")
+    person.refresh_from_db()
+    assert person.arm_id is not None
 
 
 def _tab_to(page: Page, selector: str, limit: int = 80) -> None:
@@ -242,7 +264,8 @@ def test_whole_flow_without_javascript(browser, live_server, journey_study, part
         choice, numeric = _q("conference-outcome"), _q("school-sessions")
         page.locator(f"#{binary}").fill("35")
         _fill(page, {f"{choice}-0": "20", f"{choice}-1": "30", f"{choice}-2": "50"})
-        _fill(page, {f"{numeric}-p5": "2", f"{numeric}-p50": "6", f"{numeric}-p95": "15"})
+        # A count may repeat: no sessions missed, and perhaps up to 3.
+        _fill(page, {f"{numeric}-p5": "0", f"{numeric}-p50": "0", f"{numeric}-p95": "3"})
 
         # Double submit: the second request carries the same idempotency key.
         page.get_by_role("button", name="Submit and continue").dblclick()
@@ -260,5 +283,7 @@ def test_whole_flow_without_javascript(browser, live_server, journey_study, part
         page.get_by_role("button", name="Submit and finish this case").click()
         expect(page.get_by_role("heading", name="Case complete")).to_be_visible()
         assert Forecast.objects.filter(participant=participant_ready).count() == 7
+        sessions = Forecast.objects.get(question__key="school-sessions")
+        assert (sessions.lower, sessions.median, sessions.upper) == (0, 0, 3)
     finally:
         context.close()

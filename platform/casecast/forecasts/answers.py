@@ -172,8 +172,9 @@ def _distribution(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[
         return errors
     total = sum(values)
     if total != 100:
+        # About the question as a whole, not one option: named by the question's prefix.
         message = f"The percentages add up to {total}%. Change them so they add up to 100%."
-        return [FieldError(option_field(spec, 0), message)]
+        return [FieldError(spec.prefix, message)]
     return Answer(spec.prefix, probabilities_pct=tuple(values))
 
 
@@ -189,15 +190,25 @@ def _numeric(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[Field
             values.append(value)
     if errors:
         return errors
-    for (_, lower_name), (part, name), low, high in zip(
-        parts, parts[1:], values, values[1:], strict=False
-    ):
-        if not low < high:
-            message = f"The {name} must be more than the {lower_name}"
-            errors.append(FieldError(part_field(spec, part), message))
+    # Quantiles may repeat (0, 0, 3 sessions missed is a fair answer for a count) but never
+    # go down; an interval's upper bound must be above its lower bound. Each number is
+    # checked against the highest one before it, and the message names that one.
+    interval = spec.numeric_format == INTERVAL
+    highest = 0
+    for index in range(1, len(parts)):
+        part, name = parts[index]
+        floor_name, floor = parts[highest][1], values[highest]
+        if interval and values[index] <= floor:
+            message = f"The {name} must be more than the {floor_name}"
+        elif values[index] < floor:
+            message = f"The {name} must be the same as or more than the {floor_name}"
+        else:
+            highest = index
+            continue
+        errors.append(FieldError(part_field(spec, part), message))
     if errors:
         return errors
-    if spec.numeric_format == INTERVAL:
+    if interval:
         return Answer(
             spec.prefix,
             lower=values[0],

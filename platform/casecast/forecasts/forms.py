@@ -64,6 +64,9 @@ class QuestionBlock:
     base_rate: str = ""
     earlier_answer: str = ""
     hint: str = ""
+    # An error about the question as a whole (the percentages do not add up to 100),
+    # shown once in its fieldset rather than against one of its inputs.
+    error: str = ""
 
     @property
     def context_ids(self) -> str:
@@ -76,6 +79,17 @@ class QuestionBlock:
         return " ".join(ids)
 
     @property
+    def error_id(self) -> str:
+        return f"{self.prefix}-error"
+
+    @property
+    def fieldset_describedby(self) -> str:
+        """For a question drawn as one fieldset: its hint and context, then its own error."""
+        if self.error:
+            return f"{self.context_ids} {self.error_id}"
+        return self.context_ids
+
+    @property
     def kind(self) -> str:
         return self.question.kind
 
@@ -85,7 +99,7 @@ class QuestionBlock:
 
     @property
     def has_error(self) -> bool:
-        return any(f.error for f in self.fields)
+        return bool(self.error) or any(f.error for f in self.fields)
 
     @property
     def field(self) -> Field:
@@ -111,7 +125,7 @@ HINTS = {
     ),
     rules.QUANTILES: (
         "Give three numbers: a low estimate, your best guess and a high estimate. "
-        "Each must be more than the one before."
+        "Each must be the same as or more than the one before."
     ),
     rules.INTERVAL: (
         "Give a lower and an upper number. Choose them so that you are {confidence}% sure "
@@ -120,7 +134,25 @@ HINTS = {
     rules.DECISION: "Choose the decision you would take if this were your case.",
     rules.RATIONALE: "A few sentences are enough.",
 }
-CONFIDENCE_HINT = "1 means not at all confident and 5 means very confident."
+# Sentence-ending marks: a quoted question that ends with one needs no full stop after it.
+_SENTENCE_ENDS = (".", "?", "!", "…")
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def confidence_hint(question: Question) -> str:
+    """What the ends of the question's own confidence scale mean, so hint and options agree."""
+    labels = question.confidence_labels
+    return f"1 means {_lower_first(labels[0])} and {len(labels)} means {_lower_first(labels[-1])}."
+
+
+def _follows_from(question: Question) -> str:
+    """'This decision follows from your answer to "…"', with one mark at the end, never two."""
+    text = str(question).strip()
+    sentence = f'This decision follows from your answer to "{text}"'
+    return sentence if text.endswith(_SENTENCE_ENDS) else f"{sentence}."
 
 
 def question_hint(question: Question) -> str:
@@ -131,8 +163,8 @@ def question_hint(question: Question) -> str:
             return HINTS[rules.INTERVAL].format(confidence=confidence)
         return HINTS[rules.QUANTILES]
     hint = HINTS.get(kind, "")
-    if kind == rules.DECISION and question.relates_to_id:
-        hint = f"This decision follows from question: {question.relates_to}. {hint}"
+    if kind == rules.DECISION and question.relates_to is not None:
+        hint = f"{_follows_from(question.relates_to)} {hint}"
     return hint
 
 
@@ -197,7 +229,7 @@ def _fields(
         confidence = make(
             rules.part_field(spec, "confidence"), "How confident are you in this decision?"
         )
-        confidence.hint = CONFIDENCE_HINT
+        confidence.hint = confidence_hint(question)
         # An en dash, as GOV.UK content style writes ranges and pairs.
         scale = [f"{i} – {label}" for i, label in enumerate(question.confidence_labels, 1)]
         confidence.choices = _choices(confidence.name, scale, confidence.value, start=1)
@@ -217,13 +249,19 @@ def question_blocks(
     blocks = []
     for number, question in enumerate(questions, start=1):
         previous = earlier.get(question.pk)
+        fields = _fields(question, values, messages)
+        prefix = question_spec(question).prefix
+        # An error named by the question's prefix, when no input has that name, is about
+        # the question as a whole.
+        whole = "" if any(f.name == prefix for f in fields) else messages.get(prefix, "")
         block = QuestionBlock(
             question=question,
             number=number,
-            fields=_fields(question, values, messages),
+            fields=fields,
             base_rate=base_rate_text(question) if show_base_rates else "",
             earlier_answer=answer_text(previous.question, previous) if previous else "",
             hint=" ".join(filter(None, [question.help_text, question_hint(question)])),
+            error=whole,
         )
         _describe(block)
         blocks.append(block)
@@ -231,9 +269,15 @@ def question_blocks(
 
 
 def error_summary(blocks: Sequence[QuestionBlock]) -> list[SummaryError]:
-    """One line per field to fix, naming the question (and option) it belongs to."""
+    """One line per field to fix, naming the question (and option) it belongs to.
+
+    An error about a whole question names the question only and links to its first input.
+    """
     items = []
     for block in blocks:
+        if block.error:
+            href = f"#{block.fields[0].first_id}"
+            items.append(SummaryError(href=href, text=f"Question {block.number}: {block.error}"))
         for item in block.fields:
             if not item.error:
                 continue

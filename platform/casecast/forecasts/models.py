@@ -153,16 +153,19 @@ class Forecast(models.Model):
                 | (Q(decision_confidence__gte=1) & Q(decision_confidence__lte=5)),
                 name="forecast_decision_confidence_1_5",
             ),
+            # An interval (no median): the upper bound is above the lower bound.
             models.CheckConstraint(
-                condition=Q(lower__isnull=True)
+                condition=Q(median__isnull=False)
+                | Q(lower__isnull=True)
                 | Q(upper__isnull=True)
                 | Q(lower__lt=models.F("upper")),
                 name="forecast_lower_below_upper",
             ),
+            # Quantiles (p5, p50, p95) may repeat, as for counts (0, 0, 3), but never go down.
             models.CheckConstraint(
                 condition=Q(median__isnull=True)
-                | (Q(lower__lt=models.F("median")) & Q(median__lt=models.F("upper"))),
-                name="forecast_quantiles_increasing",
+                | (Q(lower__lte=models.F("median")) & Q(median__lte=models.F("upper"))),
+                name="forecast_quantiles_in_order",
             ),
             models.CheckConstraint(
                 condition=Q(interval_confidence__isnull=True)

@@ -75,6 +75,42 @@ class TaskList:
     def visible_phases(self) -> list[PhaseOverview]:
         return [p for p in self.phases if p.state != PhaseState.NOTHING_TO_DO]
 
+    def _first(self, state: PhaseState) -> PhaseOverview | None:
+        return next((p for p in self.phases if p.state == state), None)
+
+    @property
+    def phase_to_start(self) -> PhaseOverview | None:
+        """The phase whose cases can be started now (at most one: phases open in turn)."""
+        return self._first(PhaseState.READY)
+
+    @property
+    def training_phase(self) -> PhaseOverview | None:
+        """The next phase, when it is held back until the participant's training is done."""
+        return self._first(PhaseState.TRAINING_REQUIRED)
+
+    @property
+    def cases_to_do(self) -> int:
+        """Cases given and not finished, plus those in a phase that is ready to start.
+
+        Before randomisation a phase's count leaves out cases for one arm only.
+        """
+        ready = self.phase_to_start
+        return self.to_do + (ready.planned_count if ready else 0)
+
+    @property
+    def opens_next(self) -> datetime | None:
+        """When more cases become available, if a phase is waiting for its release date."""
+        waiting = self._first(PhaseState.NOT_OPEN_YET)
+        return waiting.opens_at if waiting else None
+
+    @property
+    def all_finished(self) -> bool:
+        """Some cases done, and every phase done or with nothing for this participant."""
+        done = (PhaseState.COMPLETED, PhaseState.NOTHING_TO_DO)
+        return any(p.state == PhaseState.COMPLETED for p in self.phases) and all(
+            p.state in done for p in self.phases
+        )
+
 
 # --- Hooks for later issues --------------------------------------------------
 

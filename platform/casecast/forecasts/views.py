@@ -223,7 +223,7 @@ def _render_form(
         **_case_context(assignment, progress, current),
         "blocks": blocks,
         "error_summary": summary,
-        "page_title": f"Error: {title}" if summary else title,
+        "page_title": title,
         "idempotency_key": key,
         "is_last_part": progress.next_stage(current) is None,
         "rationale_max_chars": forms.RATIONALE_MAX_CHARS,
