@@ -35,7 +35,8 @@ def test_case_feedback_page_has_no_wcag_22_aa_violations(page, researcher):
     answer_phase(participant, 1)
     _sign_in(page, participant.user)
     page.goto(reverse("feedback:case", args=[participant.assignments.get().pk]))
-    assert "Your score:" in page.content()
+    first = page.locator(".govuk-summary-card").first
+    assert first.locator(".govuk-summary-list__value").nth(2).inner_text().startswith("0.06. ")
     assert_accessible(page)
 
 
@@ -62,6 +63,43 @@ def test_case_feedback_updates_in_place_when_the_score_arrives(page, researcher)
     # No reload: the script's next poll swaps the block and announces it.
     page.get_by_text("Your scores are ready.").wait_for(timeout=15_000)
     assert page.get_by_text("Your score is being calculated").count() == 0
-    assert page.get_by_text("Your score: ").count() == 12
+    assert page.get_by_text("Scores run from 0, perfect, to 1.").count() == 12
     assert "You said 25%." in page.content()
+    assert_accessible(page)
+
+
+def test_track_record_numbers_open_from_details_and_stay_accessible(page, researcher):
+    study = build_feedback_study(by=researcher)
+    participant = create_participant(study=study, email="num@example.org", arm="calibration")
+    answer_phase(participant, 1)
+    _sign_in(page, participant.user)
+    page.goto(reverse("feedback:track_record"))
+    findings = page.locator("[data-track-record-findings]").inner_text()
+    assert "Your overall score is" in findings
+    assert "AUC" not in findings and "reliability" not in findings.lower()
+    numbers = page.locator("[data-track-record-numbers]")
+    assert not numbers.get_by_text("Reliability", exact=True).is_visible()
+    numbers.get_by_text("The numbers behind this").click()
+    assert numbers.get_by_text("Reliability", exact=True).is_visible()
+    assert numbers.get_by_text("AUC", exact=True).is_visible()
+    assert_accessible(page)
+
+
+def test_case_feedback_with_parts_and_ranges_is_accessible(page, researcher):
+    from casecast.vignettes.services import phase_vignettes_set
+
+    from tests.feedback.test_case_feedback_wording import _answer
+    from tests.fixtures_vignettes import make_staged_vignette
+
+    study = build_feedback_study(by=researcher, title="Staged browser")
+    make_staged_vignette(study=study)
+    phase_vignettes_set(phase=study.phases.get(position=1), vignette_keys=["staged-case"])
+    participant = create_participant(study=study, email="parts@example.org", arm="outcome")
+    assignment = _answer(participant, {"missed-days": ("8", "20")})
+    _sign_in(page, participant.user)
+    page.goto(reverse("feedback:case", args=[assignment.pk]))
+    titles = page.locator(".govuk-summary-card__title").all_inner_texts()
+    assert titles[-1].startswith("Updated in part 3")
+    assert titles[0].startswith("Part 1")
+    assert page.get_by_text("That is outside your range (8 to 20): 2 days below it.").count() == 1
     assert_accessible(page)

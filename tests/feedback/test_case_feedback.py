@@ -7,6 +7,7 @@ from casecast.forecasts.services import phase_start
 from casecast.resolution.models import ForecastScore
 from django.urls import reverse
 
+from tests.feedback.page import feedback_cards
 from tests.feedback_support import answer_phase, probability_pct
 
 
@@ -18,9 +19,13 @@ def test_each_question_says_what_they_said_what_happened_and_the_score(client, i
     client.force_login(participant.user)
     page = client.get(reverse("feedback:case", args=[assignment.pk])).content.decode()
     # event-00 did not happen and was forecast at 30 - 5 = 25%: Brier 0.0625.
-    assert "You said 25%." in page
-    assert "It did not happen." in page
-    assert "Your score: 0.06. Scores run from 0, perfect, to 1." in page
+    card = feedback_cards(page)[0]
+    assert card.question == "Will event 0 happen in twelve-a?"
+    assert card.rows == {
+        "Your answer": "You said 25%.",
+        "What happened": "It did not happen.",
+        "Your score": "0.06. Scores run from 0, perfect, to 1.",
+    }
     assert "Refresh" not in page
 
 
@@ -48,7 +53,9 @@ def test_while_scoring_the_page_says_so_offers_refresh_and_the_json_reports_pend
     forecasts_score(forecast_ids=list(participant.forecasts.values_list("pk", flat=True)))
     data = client.get(status_url).json()
     assert data["pending"] is False
-    assert "Your score: " in data["html"]
+    scores = [card.rows["Your score"] for card in feedback_cards(f"<main>{data['html']}</main>")]
+    assert len(scores) == 12
+    assert all("Scores run from 0, perfect, to 1." in score for score in scores)
     assert "Refresh" not in data["html"]
 
 

@@ -11,11 +11,21 @@ from casecast.forecasts.models import Assignment
 from casecast.studies.models import Study
 from django.urls import reverse
 
+from tests.feedback.page import feedback_cards
 from tests.feedback_support import POLICIES, TIMINGS, answer_phase, build_feedback_study
 from tests.fixtures_studies import create_participant
 
 SHOWN_TIMINGS = {"immediately", "after_phase"}
 OUTCOME_WORDS = ("It happened.", "It did not happen.")
+
+
+def _scores_shown(html: str) -> bool:
+    """True if every question's card has a score row, False if none has; fails if mixed."""
+    cards = feedback_cards(html if "<main" in html else f"<main>{html}</main>")
+    assert cards
+    with_score = [bool(card.rows.get("Your score")) for card in cards]
+    assert len(set(with_score)) == 1, with_score
+    return with_score[0]
 
 
 def _setup(researcher, policy, timing):
@@ -51,8 +61,8 @@ def test_pages_show_outcomes_and_scores_only_when_policy_and_timing_allow(
         page = case.content.decode()
         data = status.json()
         assert any(word in page for word in OUTCOME_WORDS) is shown
-        assert ("Your score:" in page) is shown
-        assert ("Your score:" in data["html"]) is shown
+        assert _scores_shown(page) is shown
+        assert _scores_shown(data["html"]) is shown
         assert all(
             bool(q["outcome"]) is shown and bool(q["score"]) is shown for q in data["questions"]
         )
@@ -62,7 +72,7 @@ def test_pages_show_outcomes_and_scores_only_when_policy_and_timing_allow(
         assert status.status_code == 404
     if policy == "calibration":
         page = record.content.decode()
-        assert ("Your Brier score is" in page) is shown
+        assert ("Your overall score is" in page) is shown
         assert ("<svg" in page) is shown
         assert ("Not enough forecasts yet" in page) is not shown
     else:
@@ -80,9 +90,9 @@ def test_after_study_timing_shows_outcomes_once_the_study_closes(client, researc
     participant, assignment = _setup(researcher, "outcome", "after_study")
     client.force_login(participant.user)
     url = reverse("feedback:case", args=[assignment.pk])
-    assert "Your score:" not in client.get(url).content.decode()
+    assert not _scores_shown(client.get(url).content.decode())
     Study.objects.filter(pk=participant.study_id).update(status=Study.Status.CLOSED)
-    assert "Your score:" in client.get(url).content.decode()
+    assert _scores_shown(client.get(url).content.decode())
 
 
 @pytest.mark.django_db
@@ -104,11 +114,11 @@ def test_after_phase_timing_withholds_until_every_case_in_the_phase_is_done(clie
     forecasts_score(forecast_ids=[f.pk for f in forecasts])
     client.force_login(participant.user)
     page = client.get(reverse("feedback:case", args=[first.pk])).content.decode()
-    assert "Your score:" not in page
+    assert not _scores_shown(page)
     assert not any(word in page for word in OUTCOME_WORDS)
     assert "when the outcome can be shared" in page
     case_answer(assignment=second, probability_for=probability_pct)
-    assert "Your score:" in client.get(reverse("feedback:case", args=[first.pk])).content.decode()
+    assert _scores_shown(client.get(reverse("feedback:case", args=[first.pk])).content.decode())
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ from casecast.feedback.selectors import track_record
 from casecast.resolution import charts
 from django.urls import reverse
 
+from tests.feedback.page import main, summary_rows, table_rows
 from tests.feedback_support import answer_phase
 
 
@@ -71,19 +72,67 @@ def test_page_says_not_enough_below_10_resolved_forecasts(client, in_arm):
 
 
 @pytest.mark.django_db
-def test_page_shows_brier_calibration_resolution_and_auc_in_plain_words(client, in_arm):
+def test_page_gives_findings_in_plain_words_and_the_numbers_only_in_details(client, in_arm):
     participant = in_arm("calibration")
     answer_phase(participant, 1)
     record = track_record(participant=participant)
     assert record is not None and record.n == 12
     client.force_login(participant.user)
-    page = client.get(reverse("feedback:track_record")).content.decode()
-    assert f"Your Brier score is {record.brier:.2f}" in page
-    assert "Calibration (reliability" in page
-    assert f"AUC {record.auc:.2f}" in page
-    assert "12 forecasts in 5 groups" in page
-    filled = re.findall(r'numeric">(\d+)</td>', page)
-    assert sum(int(count) for count in filled) == 12
+    page = main(client.get(reverse("feedback:track_record")).content)
+    findings = page.find(data_track_record_findings="")
+    assert findings is not None
+    said = findings.seen()
+    # The findings: overall score, how well the percentages match, telling cases apart.
+    assert f"Your overall score is {record.brier:.2f}." in said
+    assert "always saying 50% would score 0.25" in said
+    assert f"{round(100 * record.auc)}% of the time (50% is chance, 100% is perfect)" in said
+    # No statistics names or their numbers in the findings.
+    for jargon in ("Brier", "reliability", "Reliability", "resolution", "AUC"):
+        assert jargon not in said, jargon
+    assert f"{record.reliability:.3f}" not in said
+    assert f"{record.auc:.2f}" not in said
+    # They are in a "The numbers behind this" details component, each explained.
+    details = page.find("details", data_track_record_numbers="")
+    assert details is not None and "open" not in details.attrs
+    assert details.find(cls="govuk-details__summary").seen() == "The numbers behind this"
+    numbers = dict(summary_rows(details))
+    assert list(numbers) == ["Brier score", "Reliability", "Resolution", "AUC"]
+    assert numbers["Brier score"].startswith(f"{record.brier:.2f} ")
+    assert numbers["Reliability"].startswith(f"{record.reliability:.3f} ")
+    assert numbers["Resolution"].startswith(f"{record.resolution:.3f} ")
+    assert numbers["AUC"].startswith(f"{record.auc:.2f} ")
+    assert "0 is perfect" in numbers["Reliability"]
+    assert "Higher is better" in numbers["Resolution"]
+    assert "0.5 is chance and 1 is perfect" in numbers["AUC"]
+    table = page.find("table", data_calibration_table="")
+    assert table.find("caption").seen() == "12 forecasts in 5 groups"
+    rows = table_rows(table)
+    assert rows[0] == ["What you said", "Count", "You said, on average", "It happened"]
+    assert sum(int(row[1]) for row in rows[1:]) == 12
+
+
+def test_group_labels_say_exactly_which_whole_percents_each_group_holds():
+    # The engine's bins are right-closed: 20% is in the first group, 21% in the second.
+    probabilities = [0.2, 0.21, 0.4, 0.41, 0.6, 0.61, 0.8, 0.81, 1.0, 0.0]
+    chart = calibration_chart(probabilities=probabilities, outcomes=[0, 1] * 5, caption="Edges")
+    assert [row.label for row in chart.rows] == [
+        "0\N{EN DASH}20%",
+        "21\N{EN DASH}40%",
+        "41\N{EN DASH}60%",
+        "61\N{EN DASH}80%",
+        "81\N{EN DASH}100%",
+    ]
+    assert [row.count for row in chart.rows] == [2, 2, 2, 2, 2]
+    for row in chart.rows:
+        held = [p for p in probabilities if row.low <= round(100 * p) <= row.high]
+        assert len(held) == row.count
+
+
+def test_participant_charts_use_plain_axis_titles():
+    chart, _, _ = _chart(20)
+    assert ">What you said</text>" in chart.svg
+    assert ">How often it happened</text>" in chart.svg
+    assert "Forecast probability" not in chart.svg
 
 
 @pytest.mark.django_db

@@ -1,5 +1,7 @@
 """A training module in a real browser, by keyboard and mouse: axe-clean at every kind of page."""
 
+import re
+
 import pytest
 from casecast.studies import services
 from casecast.studies.models import Study
@@ -27,6 +29,7 @@ def test_calibration_training_pages_are_accessible_and_give_feedback(page, resea
     page.goto(reverse("accounts:link") + get_query_string(participant.user))
     page.goto(reverse("training:start"))
     assert page.locator("h1").inner_text() == "Calibration training"
+    assert page.locator(".govuk-warning-text").count() == 0  # no researchers' note
     assert_accessible(page)
     page.get_by_role("button", name="Start now").click()
     assert_accessible(page)  # the lesson
@@ -42,6 +45,8 @@ def test_calibration_training_pages_are_accessible_and_give_feedback(page, resea
     do_module(participant)
     page.goto(reverse("training:results"))
     assert page.locator("svg.cc-chart").count() == 1
+    groups = page.locator("[data-calibration-table] tbody th").all_inner_texts()
+    assert groups == ["50%", "60%", "70%", "80%", "90%", "100%"]
     assert_accessible(page)
 
 
@@ -54,3 +59,34 @@ def test_debiasing_check_question_page_is_accessible(page, researcher):
     page.get_by_role("button", name="Check my answer").click()
     assert "The right answer is" in page.content()
     assert_accessible(page)
+
+
+def _staff_sign_in(page):
+    page.goto("/accounts/sign-in/")
+    page.get_by_label("Email address").fill("researcher@example.org")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/studies/"))
+
+
+def test_staff_edit_errors_are_at_the_text_box_and_accessible(page, researcher):
+    from casecast.training.models import TrainingModuleVersion
+
+    study = build_study(by=researcher, title="Browser training edit")
+    _staff_sign_in(page)
+    page.goto(reverse("training:staff_edit", args=[study.slug, "calibration"]))
+    assert TrainingModuleVersion.objects.filter(study=study).count() == 0  # the GET wrote nothing
+    assert "Example content" in page.locator("[data-researcher-note]").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Module content (YAML)").fill("title: x\nintro: y\nsteps: []\n")
+    page.get_by_role("button", name="Save as a new version").click()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    link = summary.get_by_role("link", name="steps: must be a list with at least one step")
+    assert link.get_attribute("href") == "#id_source_yaml"
+    error = page.locator("#id_source_yaml-error")
+    assert "steps: must be a list with at least one step" in error.inner_text()
+    assert_accessible(page)
+    link.click()
+    assert page.evaluate("document.activeElement.id") == "id_source_yaml"
+    assert TrainingModuleVersion.objects.filter(study=study).count() == 0

@@ -10,6 +10,7 @@ from casecast.training.models import TrainingModuleVersion
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.feedback.page import main
 from tests.training.support import do_module
 
 
@@ -72,9 +73,16 @@ def test_a_yaml_upload_saves_a_version_and_bad_yaml_is_refused_with_located_erro
     assert client.post(url, {"upload": upload}).status_code == 302
     assert TrainingModuleVersion.objects.filter(title="Uploaded").exists()
     bad = SimpleUploadedFile("module.yaml", b"title: x\nintro: y\nsteps: []\n")
-    page = client.post(url, {"upload": bad}).content.decode()
-    assert "The content could not be saved" in page
-    assert "steps: must be a list with at least one step" in page
+    page = main(client.post(url, {"upload": bad}).content)
+    summary = page.find(cls="govuk-error-summary")
+    assert summary is not None
+    links = [(a.attrs["href"], a.seen()) for a in summary.find_all("a")]
+    assert ("#id_source_yaml", "steps: must be a list with at least one step") in links
+    at_field = page.find(id="id_source_yaml-error")
+    assert at_field is not None
+    assert "steps: must be a list with at least one step" in at_field.seen()
+    # The uploaded content is in the text box, to be fixed there.
+    assert page.find("textarea", id="id_source_yaml").text().startswith("title: x")
     assert TrainingModuleVersion.objects.filter(study=training_study).count() == 2
 
 

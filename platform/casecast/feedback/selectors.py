@@ -26,7 +26,7 @@ from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution.models import ForecastScore
 from casecast.resolution.selectors import outcomes_visible
 from casecast.studies.models import Participant, Study
-from casecast.vignettes.models import Question
+from casecast.vignettes.models import Question, Stage
 
 OUTCOME = "outcome"
 CALIBRATION = "calibration"
@@ -71,10 +71,12 @@ class QuestionFeedback:
     outcome: str = ""
     score_text: str = ""
     message: str = ""
+    part: str = ""  # "Part 1", or "Updated in part 2" for a question asked again
 
     def as_json(self) -> dict[str, object]:
         return {
             "id": self.question_id,
+            "part": self.part,
             "state": self.state,
             "answer": self.answer,
             "outcome": self.outcome,
@@ -112,17 +114,18 @@ def _question_feedback(
     *,
     visible: bool,
     never: bool,
+    part: str,
 ) -> QuestionFeedback:
     answer = wording.answer_text(question=question, forecast=forecast)
 
     def feedback(state: str, **shown: str) -> QuestionFeedback:
-        return QuestionFeedback(question.pk, question.text, state, answer, **shown)
+        return QuestionFeedback(question.pk, question.text, state, answer, part=part, **shown)
 
     if never:
         return feedback(State.NEVER, message=wording.NEVER_SHOWN)
     if not visible:
         return feedback(State.NOT_YET, message=wording.NOT_YET)
-    outcome = wording.outcome_text(question=question)
+    outcome = wording.outcome_text(question=question, forecast=forecast)
     if score is None:
         return feedback(State.SCORING, outcome=outcome, message=wording.SCORING)
     return feedback(
@@ -130,6 +133,31 @@ def _question_feedback(
         outcome=outcome,
         score_text=wording.score_text(question=question, forecast=forecast, score=score),
     )
+
+
+def _part_labels(assignment: Assignment, questions: list[Question]) -> dict[int, str]:
+    """Which part of the case each question was asked in, as participants saw it.
+
+    A question asked again in a later part (`Question.earlier`) reads "Updated in
+    part 2", so the two answers are not mistaken for a repeat. A case with one
+    part needs no labels.
+    """
+    positions = list(
+        Stage.objects.filter(version_id=assignment.vignette_version_id)
+        .order_by("position")
+        .values_list("pk", flat=True)
+    )
+    if len(positions) < 2:
+        return {}
+    part = {stage_id: number for number, stage_id in enumerate(positions, start=1)}
+    return {
+        q.pk: (
+            f"Updated in part {part[q.stage_id]}"
+            if q.earlier_id is not None
+            else f"Part {part[q.stage_id]}"
+        )
+        for q in questions
+    }
 
 
 def case_feedback(*, participant: Participant, assignment: Assignment) -> CaseFeedback | None:
@@ -156,6 +184,7 @@ def case_feedback(*, participant: Participant, assignment: Assignment) -> CaseFe
             forecast_id__in=[forecasts[q.pk].pk for q in questions]
         )
     }
+    parts = _part_labels(assignment, questions)
     return CaseFeedback(
         assignment=assignment,
         title=assignment.vignette_version.title,
@@ -166,6 +195,7 @@ def case_feedback(*, participant: Participant, assignment: Assignment) -> CaseFe
                 scores.get(forecasts[q.pk].pk),
                 visible=q.pk in visible,
                 never=never,
+                part=parts.get(q.pk, ""),
             )
             for q in questions
         ],
@@ -233,6 +263,10 @@ class TrackRecord:
     @property
     def sentences(self) -> list[str]:
         return wording.track_record_sentences(self) if self.enough else []
+
+    @property
+    def numbers(self) -> list[wording.Number]:
+        return wording.track_record_numbers(self) if self.enough else []
 
 
 def _finite(value: object) -> float | None:

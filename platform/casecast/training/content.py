@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from typing import Any
 
 import yaml
@@ -65,12 +66,39 @@ class ModuleContent:
     title: str
     intro: str
     steps: list[Step]
-    notice: str = ""
+    notice: str = ""  # shown to participants on the module's first page
     summary: str = ""
+    researcher_note: str = ""  # shown to researchers only (staff pages), never to participants
 
     @property
     def confidence_steps(self) -> list[Step]:
         return [step for step in self.steps if step.type == CONFIDENCE]
+
+    @property
+    def lesson_steps(self) -> list[Step]:
+        return [step for step in self.steps if step.type == LESSON]
+
+    @property
+    def outline(self) -> str:
+        """What the module holds, counted the way the step pages count it.
+
+        "There are 25 steps: 1 page to read and 24 questions. Then you will see your results."
+        """
+        lessons, questions = self.lesson_steps, self.confidence_steps
+        parts = []
+        if lessons:
+            checks = sum(1 for step in lessons if step.check is not None)
+            pages = _count(len(lessons), "page") + " to read"
+            if checks and checks == len(lessons) and len(lessons) > 1:
+                pages += ", each with a question"
+            elif checks:
+                pages += f" ({checks} with a question)"
+            parts.append(pages)
+        if questions:
+            parts.append(_count(len(questions), "question"))
+        total = len(self.steps)
+        steps = "There is 1 step" if total == 1 else f"There are {total} steps"
+        return f"{steps}: {' and '.join(parts)}. Then you will see your results."
 
     def step_index(self, key: str) -> int:
         return next(i for i, step in enumerate(self.steps) if step.key == key)
@@ -79,8 +107,33 @@ class ModuleContent:
         return asdict(self)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun if n == 1 else noun + 's'}"
+
+
+EXAMPLE_CONTENT = "Example content — replace before use."
+# The bundled calibration module once carried this researchers' note as its
+# `notice`, which participants see. Versions saved from it (and YAML downloaded
+# from them) still do: read it as the researchers' note it always was.
+_LEGACY_RESEARCHER_NOTICES = frozenset(
+    {
+        "The questions below are general knowledge with answers you can check in any "
+        "encyclopaedia. They are a starting set: replace or extend them before use if your "
+        "study needs its own."
+    }
+)
+
+
+def _legacy_notice_moved(data: dict[str, Any]) -> dict[str, Any]:
+    notice = " ".join(str(data.get("notice") or "").split())
+    if notice in _LEGACY_RESEARCHER_NOTICES and not data.get("researcher_note"):
+        return {**data, "notice": "", "researcher_note": f"{EXAMPLE_CONTENT} {notice}"}
+    return data
+
+
 def module_from_json(data: dict[str, Any]) -> ModuleContent:
     """Rebuild stored (already checked) content."""
+    data = _legacy_notice_moved(data)
     steps = []
     for raw in data["steps"]:
         check = Check(**raw["check"]) if raw.get("check") else None
@@ -88,9 +141,17 @@ def module_from_json(data: dict[str, Any]) -> ModuleContent:
     return ModuleContent(**{**data, "steps": steps})
 
 
+def bundled_yaml(*, key: str) -> str:
+    """The module content shipped with Casecast (the first version of every study's module)."""
+    folder = resources.files("casecast.training") / "demo_content"
+    return (folder / f"{key}.yaml").read_text(encoding="utf-8")
+
+
 def module_to_yaml(content: ModuleContent) -> str:
     """The editable YAML form of stored content (1-based `correct`, as researchers write it)."""
     data: dict[str, Any] = {"key": content.key, "title": content.title}
+    if content.researcher_note:
+        data["researcher_note"] = content.researcher_note
     if content.notice:
         data["notice"] = content.notice
     data["intro"] = content.intro
@@ -176,6 +237,7 @@ def module_parse(text: str, *, key: str) -> ModuleContent:
         raise ContentError([f"{where + ': ' if where else ''}this is not valid YAML"]) from None
     if not isinstance(data, dict):
         raise ContentError(["the file must be a YAML mapping with title, intro and steps"])
+    data = _legacy_notice_moved(data)
     problems = _Problems()
     if data.get("key", key) != key:
         problems.add("key", f"this is the '{key}' module, not '{data.get('key')}'")
@@ -184,6 +246,7 @@ def module_parse(text: str, *, key: str) -> ModuleContent:
         title=problems.text(data, "title", ""),
         intro=problems.text(data, "intro", ""),
         notice=problems.text(data, "notice", "", required=False),
+        researcher_note=problems.text(data, "researcher_note", "", required=False),
         summary=problems.text(data, "summary", "", required=False),
         steps=_steps(data.get("steps"), problems),
     )

@@ -67,15 +67,28 @@ class ModuleEditForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
+        """Errors go on the field they are about, so the summary links to it."""
         data = super().clean() or {}
         upload = data.get("upload")
         if upload is not None:
             if upload.size > 512 * 1024:
-                raise forms.ValidationError("The file is too large (the limit is 512 KB).")
+                self.add_error("upload", "The file is too large (the limit is 512 KB)")
+                return data
             try:
                 data["source_yaml"] = upload.read().decode("utf-8")
             except UnicodeDecodeError:
-                raise forms.ValidationError("The file must be UTF-8 text.") from None
+                self.add_error("upload", "The file must be UTF-8 text")
+                return data
         if not (data.get("source_yaml") or "").strip():
-            raise forms.ValidationError("Enter the module content or upload a YAML file.")
+            self.add_error("source_yaml", "Enter the module content or upload a YAML file")
         return data
+
+    def content_problems(self, problems: list[str], *, source_yaml: str) -> None:
+        """Show what is wrong with the content at the text box, with the content in it.
+
+        Content from an upload is put in the text box too, so it can be fixed there.
+        """
+        if self.data.get("source_yaml") != source_yaml:
+            self.data = {**self.data, "source_yaml": source_yaml}
+        for problem in problems:
+            self.add_error("source_yaml", problem)

@@ -15,7 +15,13 @@ from django.db.models import Count, Q
 
 from casecast import scoring
 from casecast.studies.models import Arm, Participant, Study
-from casecast.training.content import CONFIDENCE, ModuleContent, Step
+from casecast.training.content import (
+    CONFIDENCE,
+    ModuleContent,
+    Step,
+    bundled_yaml,
+    module_parse,
+)
 from casecast.training.models import (
     ModuleKey,
     TrainingAttempt,
@@ -144,19 +150,96 @@ def exercise_result(*, progress: Progress) -> ExerciseResult:
 
 
 @dataclass(frozen=True)
+class CurrentContent:
+    """A study's module as it stands, read without writing anything.
+
+    `version` is None while the study has not used the module yet: the content
+    is then the bundled YAML, saved as version 1 on first use (a participant
+    starting, or a researcher saving an edit).
+    """
+
+    version: TrainingModuleVersion | None
+    module: ModuleContent
+    source_yaml: str
+
+    @property
+    def number(self) -> int:
+        return self.version.number if self.version is not None else 0
+
+
+def module_content_current(*, study: Study, key: str) -> CurrentContent:
+    version = TrainingModuleVersion.objects.filter(study=study, key=key).order_by("-number").first()
+    if version is not None:
+        return CurrentContent(version, version.module, version.source_yaml)
+    source = bundled_yaml(key=key)
+    return CurrentContent(None, module_parse(source, key=key), source)
+
+
+@dataclass(frozen=True)
+class ArmTraining:
+    """One arm's row in "What each arm gets", in words (no codes)."""
+
+    name: str
+    training: str
+    feedback: str
+    shows_base_rates: bool
+
+
+def arm_training_rows(*, study: Study) -> list[ArmTraining]:
+    modules = dict(ModuleKey.choices)
+    policies = dict(Arm.FeedbackPolicy.choices)
+    rows = []
+    for arm in study.arms.all():
+        training = (
+            str(modules.get(arm.training_module, arm.training_module))
+            if arm.training_module
+            else "No training"
+        )
+        feedback = ", ".join(str(policies.get(p, p)) for p in arm.feedback_policies or [])
+        rows.append(
+            ArmTraining(
+                name=arm.name,
+                training=training,
+                feedback=feedback or "No feedback",
+                shows_base_rates=arm.shows_base_rates,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
 class ModuleOverview:
     key: str
     label: str
     current: TrainingModuleVersion | None
+    researcher_note: str
     versions: list[TrainingModuleVersion]
     arms: list[Arm]
     started: int
     completed: int
-    median_minutes: float | None
+    median_seconds: float | None  # over completions with time recorded; None if none
+
+    @property
+    def participants(self) -> str:
+        if not self.started:
+            return "Not started"
+        return f"{self.completed} completed of {self.started} started"
+
+    @property
+    def median_time(self) -> str:
+        if not self.completed:
+            return "No completions yet"
+        return minutes_text(self.median_seconds)
 
 
-def _median_minutes(seconds: list[int]) -> float | None:
-    return round(median(seconds) / 60, 1) if seconds else None
+def minutes_text(seconds: float | None) -> str:
+    """A time spent, for people: "12 minutes", "less than 1 minute"; "–" when none is recorded."""
+    if not seconds:
+        return "\N{EN DASH}"
+    if seconds < 60:
+        return "less than 1 minute"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def module_overviews(*, study: Study) -> list[ModuleOverview]:
@@ -170,19 +253,24 @@ def module_overviews(*, study: Study) -> list[ModuleOverview]:
         counts = attempts.aggregate(
             started=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False))
         )
+        # An attempt with no time recorded (0 seconds) says nothing about how long it takes.
         seconds = list(
-            attempts.filter(completed_at__isnull=False).values_list("seconds_spent", flat=True)
+            attempts.filter(completed_at__isnull=False, seconds_spent__gt=0).values_list(
+                "seconds_spent", flat=True
+            )
         )
+        module = versions[0].module if versions else module_parse(bundled_yaml(key=key), key=key)
         overviews.append(
             ModuleOverview(
                 key=key,
                 label=str(label),
                 current=versions[0] if versions else None,
+                researcher_note=module.researcher_note,
                 versions=versions,
                 arms=list(study.arms.filter(training_module=key)),
                 started=counts["started"],
                 completed=counts["completed"],
-                median_minutes=_median_minutes(seconds),
+                median_seconds=float(median(seconds)) if seconds else None,
             )
         )
     return overviews

@@ -9,7 +9,6 @@ JavaScript and a tab left open overnight counts as a few minutes.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from importlib import resources
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -23,6 +22,7 @@ from casecast.training.content import (
     CONFIDENCE_LEVELS,
     ContentError,
     Step,
+    bundled_yaml,
     module_parse,
 )
 from casecast.training.models import TrainingAttempt, TrainingModuleVersion, TrainingStepRecord
@@ -32,12 +32,6 @@ IDLE_CAP = timedelta(minutes=10)
 
 class TrainingError(ValueError):
     """Something the participant can be told ("Choose how sure you are")."""
-
-
-def bundled_yaml(*, key: str) -> str:
-    """The module content shipped with Casecast (the first version of every study's module)."""
-    folder = resources.files("casecast.training") / "demo_content"
-    return (folder / f"{key}.yaml").read_text(encoding="utf-8")
 
 
 def module_version_save(

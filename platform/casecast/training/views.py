@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -17,9 +18,15 @@ from django.views.decorators.http import require_POST
 from casecast.feedback.calibration import calibration_chart
 from casecast.studies.permissions import MANAGERS, participant_required, study_staff_required
 from casecast.training import selectors, services
-from casecast.training.content import CONFIDENCE, ContentError, module_to_yaml
+from casecast.training.content import (
+    CONFIDENCE,
+    CONFIDENCE_LEVELS,
+    ContentError,
+    module_parse,
+    module_to_yaml,
+)
 from casecast.training.forms import CheckAnswerForm, ConfidenceAnswerForm, ModuleEditForm
-from casecast.training.models import ModuleKey, TrainingAttempt
+from casecast.training.models import ModuleKey, TrainingAttempt, TrainingModuleVersion
 from casecast.training.selectors import Progress, StepView
 
 # --- participants --------------------------------------------------------------------
@@ -50,17 +57,19 @@ def start(request: HttpRequest) -> HttpResponse:
         if following is None:
             return redirect("training:results")
         return redirect("training:step", following.number)
+    # A GET writes nothing: before the first start the page shows the content the
+    # participant would get, without saving it as a version.
     if attempt is not None:
-        version = attempt.version
+        module = attempt.version.module
     else:
-        version = services.module_version_current(study=participant.study, key=key)
+        module = selectors.module_content_current(study=participant.study, key=key).module
     progress = selectors.attempt_progress(attempt=attempt) if attempt else None
     return render(
         request,
         "training/start.html",
         {
-            "page_title": version.title,
-            "module": version.module,
+            "page_title": module.title,
+            "module": module,
             "attempt": attempt,
             "progress": progress,
         },
@@ -132,8 +141,7 @@ def _render_step(
     count = len(progress.steps)
     caption = f"{progress.module.title}: step {view.number} of {count}"
     context = {
-        "page_title": f"{'Error: ' if form is not None and form.errors else ''}{title} \N{EN DASH} "
-        f"step {view.number} of {count}",
+        "page_title": f"{title} \N{EN DASH} step {view.number} of {count}",
         "caption": caption,
         "progress": progress,
         "view": view,
@@ -169,8 +177,14 @@ def results(request: HttpRequest) -> HttpResponse:
             probabilities=exercise.probabilities,
             outcomes=exercise.outcomes,
             caption="How sure you were and how often you were right",
-            forecast_label="You were sure",
-            observed_label="You were right",
+            forecast_label="How sure you were, on average",
+            observed_label="How often you were right",
+            group_label="How sure you were",
+            noun="answer",
+            count_label="Answers",
+            x_title="How sure you were",
+            y_title="How often you were right",
+            levels=CONFIDENCE_LEVELS,
         )
     checks = [v for v in progress.steps if v.step.check is not None]
     return render(
@@ -183,9 +197,17 @@ def results(request: HttpRequest) -> HttpResponse:
             "exercise": exercise,
             "chart": chart,
             "checks": checks,
-            "minutes": max(1, round(attempt.seconds_spent / 60)),
+            "time_spent": _time_spent(attempt.seconds_spent),
         },
     )
+
+
+def _time_spent(seconds: int) -> str:
+    """ "about 12 minutes", "less than 1 minute", or "" when no time was recorded."""
+    if not seconds:
+        return ""
+    text = selectors.minutes_text(seconds)
+    return text if seconds < 60 else f"about {text}"
 
 
 # --- researchers ----------------------------------------------------------------------
@@ -207,7 +229,7 @@ def staff_overview(request: HttpRequest, slug: str) -> HttpResponse:
             "page_title": "Training modules",
             "study": study,
             "modules": selectors.module_overviews(study=study),
-            "arms": list(study.arms.all()),
+            "arms": selectors.arm_training_rows(study=study),
             "can_edit": request.study_role in MANAGERS,  # type: ignore[attr-defined]
         },
     )
@@ -215,24 +237,18 @@ def staff_overview(request: HttpRequest, slug: str) -> HttpResponse:
 
 @study_staff_required(*MANAGERS)
 def staff_edit(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """Edit a module; a GET only reads (the bundled content is not saved until a save)."""
     study = request.study  # type: ignore[attr-defined]
     key = _module_key(key)
-    current = services.module_version_current(study=study, key=key)
+    current = selectors.module_content_current(study=study, key=key)
     form = ModuleEditForm(
         request.POST or None, request.FILES or None, initial={"source_yaml": current.source_yaml}
     )
-    problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.module_version_save(
-                study=study,
-                key=key,
-                source_yaml=form.cleaned_data["source_yaml"],
-                by=request.user,
-                note=form.cleaned_data["note"],
-            )
+            version = _save_edit(request, study, key, form.cleaned_data)
         except ContentError as error:
-            problems = error.problems
+            form.content_problems(error.problems, source_yaml=form.cleaned_data["source_yaml"])
         else:
             messages.success(request, f"Saved version {version.number} of {version.title}.")
             return redirect("training:staff_overview", slug=study.slug)
@@ -240,16 +256,30 @@ def staff_edit(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         request,
         "training/staff/edit.html",
         {
-            "page_title": f"{'Error: ' if problems or form.errors else ''}Edit "
-            f"{ModuleKey(key).label.lower()}",
+            "page_title": f"Edit {ModuleKey(key).label.lower()}",
             "study": study,
             "key": key,
             "label": ModuleKey(key).label,
             "current": current,
             "form": form,
-            "problems": problems,
         },
     )
+
+
+def _save_edit(
+    request: HttpRequest, study: Any, key: str, data: dict[str, Any]
+) -> TrainingModuleVersion:
+    """Save the edit as the next version, first saving the bundled content as version 1."""
+    module_parse(data["source_yaml"], key=key)  # check before writing anything
+    with transaction.atomic():
+        services.module_version_current(study=study, key=key)
+        return services.module_version_save(
+            study=study,
+            key=key,
+            source_yaml=data["source_yaml"],
+            by=request.user,
+            note=data["note"],
+        )
 
 
 @study_staff_required()
