@@ -6,6 +6,7 @@ import pytest
 from casecast.audit.models import AuditEvent
 from casecast.resolution.csv_import import OutcomeCsvError, outcomes_import_csv
 from casecast.resolution.models import ForecastScore
+from casecast.resolution.outcomes import Outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +99,95 @@ def test_a_missing_column_is_reported_against_the_header(casebook, researcher):
             by=researcher,
             csv_text="vignette,question,outcome\nreferral,rereferral,yes\n",
         )
-    assert [str(e) for e in caught.value.errors] == [
-        "row 1, column known_at: this column is missing",
-        "row 1, column source: this column is missing",
-    ]
+    [error] = caught.value.errors
+    message = str(error)
+    assert message.startswith("row 1: the header row is missing the columns known_at, source")
+    assert "(it has: vignette, question, outcome)" in message
+    assert "vignette,question,outcome,known_at,source,reason" in message
+    assert not casebook.q("rereferral").has_outcome
+
+
+def test_a_date_after_today_is_refused_naming_the_row_and_column(casebook, researcher):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    text = HEADER + (
+        "referral,rereferral,yes,2024-02-01,LA case file,\n"
+        f"referral,plan,1,{tomorrow},LA case file,\n"
+        "referral,visits,4,2099-01-01,LA case file,\n"
+    )
+    with pytest.raises(OutcomeCsvError) as caught:
+        outcomes_import_csv(study=casebook.study, csv_text=text, by=researcher)
+    messages = [str(e) for e in caught.value.errors]
+    assert len(messages) == 2
+    assert messages[0].startswith(f"row 3, column known_at: '{tomorrow}' is after today")
+    assert messages[1].startswith("row 4, column known_at: '2099-01-01' is after today")
+    assert not casebook.q("rereferral").has_outcome  # all or nothing
+
+
+def test_the_template_suggests_the_first_question_waiting_for_an_outcome(
+    client, casebook, researcher
+):
+    from django.urls import reverse
+
+    from tests.resolution.test_pipeline import resolve_quietly
+
+    client.force_login(researcher)
+    template_url = reverse("resolution:import_template", kwargs={"slug": casebook.study.slug})
+    response = client.get(template_url)
+    assert response["Content-Disposition"].endswith('-outcomes-template.csv"')
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # Excel then opens it as UTF-8
+    header, example = text.lstrip("\ufeff").splitlines()
+    assert header == "vignette,question,outcome,known_at,source,reason"
+    assert example.startswith("referral,rereferral,yes,")
+    resolve_quietly(casebook.q("rereferral"), Outcome(binary=True))
+    text = client.get(template_url).content.decode("utf-8")
+    assert text.splitlines()[1].startswith("referral,plan,None,")  # the first option's label
+    page = client.get(reverse("resolution:import", kwargs={"slug": casebook.study.slug}))
+    assert f'href="{template_url}"' in page.content.decode()
+    # The example row is a valid file as it stands.
+    result = outcomes_import_csv(study=casebook.study, csv_text=text, by=researcher)
+    assert result.resolved == 1 and casebook.q("plan").outcome_category == 0
+
+
+def test_the_import_page_says_when_nothing_changed_and_scores_nothing(
+    client, casebook, researcher, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(researcher)
+    import_url = reverse("resolution:import", kwargs={"slug": casebook.study.slug})
+    text = HEADER + "referral,rereferral,yes,2024-02-01,LA case file,\n"
+
+    def upload():
+        return {"file": SimpleUploadedFile("o.csv", text.encode(), content_type="text/csv")}
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(import_url, upload())
+    assert len(callbacks) == 1
+    page = client.get(reverse("resolution:list", kwargs={"slug": casebook.study.slug}))
+    assert "Imported: 1 recorded, 0 corrected. Forecasts on the changed" in page.content.decode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(import_url, upload(), follow=True)
+    assert callbacks == []
+    html = response.content.decode()
+    assert "Nothing changed: all 1 row matches the outcomes already recorded." in html
+    assert "Scoring has started" not in html and "being scored" not in html
+
+
+def test_a_file_that_is_not_utf8_explains_how_to_save_it_from_excel(client, casebook, researcher):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(researcher)
+    text = HEADER + "referral,rereferral,yes,2024-02-01,Café records,\n"
+    upload = SimpleUploadedFile("o.csv", text.encode("cp1252"), content_type="text/csv")
+    response = client.post(
+        reverse("resolution:import", kwargs={"slug": casebook.study.slug}), {"file": upload}
+    )
+    assert "CSV UTF-8 (Comma delimited)" in response.content.decode()
+    assert not casebook.q("rereferral").has_outcome

@@ -35,12 +35,77 @@ def test_seed_demo_scores_adds_scored_participants_once(researcher):
     assert ForecastScore.objects.filter(study=study).count() == scored
 
 
+@pytest.fixture
+def demo_study(researcher):
+    from casecast.resolution.demo import seed_demo_scores
+    from casecast.studies.demo import seed_demo_study
+    from casecast.vignettes.demo import seed_demo_bank
+
+    study = seed_demo_study(researcher=researcher)
+    seed_demo_bank(study=study)
+    study.refresh_from_db()
+    seed_demo_scores(study=study)
+    return study
+
+
+def test_the_demo_leaves_one_question_for_the_researcher_to_resolve(demo_study, researcher):
+    from casecast.forecasts.models import PhaseVignette
+    from casecast.resolution import selectors, services
+    from casecast.resolution.demo import AWAITING_OUTCOME
+    from casecast.vignettes.models import Question
+
+    forecast_kinds = ["binary", "multiple_choice", "ordered", "numeric"]
+    questions = Question.objects.filter(
+        version__vignette__study=demo_study, kind__in=forecast_kinds
+    )
+    waiting = [(q.version.vignette.key, q.key) for q in questions if not q.has_outcome]
+    assert waiting == [AWAITING_OUTCOME]
+    question = selectors.first_unresolved_question(study=demo_study)
+    assert (question.version.vignette.key, question.key) == AWAITING_OUTCOME
+    # Nothing else in the demo uses it: in no phase, and nobody answered it.
+    assert not PhaseVignette.objects.filter(vignette=question.version.vignette).exists()
+    assert not question.forecasts.exists()
+    before = ForecastScore.objects.filter(study=demo_study).count()
+    services.question_resolve(
+        question=question,
+        outcome=Outcome(binary=False),
+        known_at=date(2025, 1, 6),
+        source="Police missing-person records",
+        by=researcher,
+    )
+    assert ForecastScore.objects.filter(study=demo_study).count() == before
+
+
+def test_simulated_participants_complete_the_cases_they_answered(demo_study):
+    from casecast.forecasts.models import Assignment, Forecast
+    from casecast.resolution.demo import DEMO_MARKER
+    from casecast.studies.models import Participant
+    from casecast.studies.selectors import consort_flow
+
+    simulated = Participant.objects.filter(study=demo_study, baseline__has_key=DEMO_MARKER)
+    answered = Assignment.objects.filter(
+        participant__in=simulated, pk__in=Forecast.objects.values("assignment_id")
+    )
+    assert answered.exists()
+    assert not answered.filter(completed_at__isnull=True).exists()
+    assert not answered.filter(started_at__isnull=True).exists()
+    per_arm = {}
+    for person in simulated.select_related("arm"):
+        per_arm[person.arm.key] = per_arm.get(person.arm.key, 0) + 1
+    flow = consort_flow(study=demo_study)
+    for arm in flow.arms:
+        assert [phase.completed for phase in arm.phases] == [per_arm.get(arm.key, 0)] * len(
+            arm.phases
+        ), arm.key
+    assert sum(per_arm.values()) == 40
+
+
 def test_the_rescore_command_rebuilds_scores(casebook, people):
     forecast = casebook.answer(people["ann"], casebook.q("rereferral"), probability_pct=70)
     resolve_quietly(casebook.q("rereferral"), Outcome(binary=True))
     out = StringIO()
     call_command("rescore_study", casebook.study.slug, stdout=out)
-    assert "Rescored 1 forecasts" in out.getvalue()
+    assert "1 forecasts scored, 0 answers without a score" in out.getvalue()
     assert ForecastScore.objects.get(forecast=forecast).brier == pytest.approx(0.09)
     assert RescoreJob.objects.get().status == RescoreJob.Status.DONE
 

@@ -49,7 +49,7 @@ def test_retest_repeats_are_scored_flagged_and_left_out_of_the_primary_outcome(c
     repeat = casebook.answer(people["ann"], q, retest=True, probability_pct=10)
     score_questions(question_ids=resolve_quietly(q, Outcome(binary=True)))
     repeat_score = ForecastScore.objects.get(forecast=repeat)
-    assert repeat_score.is_retest and repeat_score.is_last and not repeat_score.counted_in_primary
+    assert repeat_score.is_retest and repeat_score.is_last and not repeat_score.counted
     summary = ParticipantSummary.objects.get(participant=people["ann"])
     assert summary.n_binary == 1 and summary.mean_brier == pytest.approx(0.09)
     assert list(counted_forecasts(study=casebook.study)) == [original]

@@ -15,8 +15,16 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from casecast.resolution.outcomes import Outcome, OutcomeError, date_parse, outcome_parse
+from casecast.resolution import selectors
+from casecast.resolution.outcomes import (
+    Outcome,
+    OutcomeError,
+    date_check_not_future,
+    date_parse,
+    outcome_parse,
+)
 from casecast.resolution.services import _enqueue_questions, outcome_apply
 from casecast.studies.models import Study
 from casecast.vignettes.models import Question
@@ -33,6 +41,8 @@ class CsvRowError:
     message: str
 
     def __str__(self) -> str:
+        if not self.column:
+            return f"row {self.row}: {self.message}"
         return f"row {self.row}, column {self.column}: {self.message}"
 
 
@@ -59,6 +69,23 @@ class ImportResult:
     corrected: int = 0
     unchanged: int = 0
     question_ids: list[int] = field(default_factory=list)
+
+
+EXPECTED_HEADER = ",".join((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
+
+
+def missing_columns_error(missing: list[str], header: list[str]) -> CsvRowError:
+    """One error for the header row: which columns are missing and what it should hold."""
+    names = ", ".join(missing)
+    found = ", ".join(name for name in header if name) or "nothing"
+    plural = "columns" if len(missing) > 1 else "column"
+    return CsvRowError(
+        1,
+        "",
+        f"the header row is missing the {plural} {names} (it has: {found}). The first "
+        f"row must name the columns, in any order: {EXPECTED_HEADER} (reason is optional). "
+        "Nothing else was checked",
+    )
 
 
 def _questions_by_key(study: Study) -> dict[tuple[str, str], Question]:
@@ -98,7 +125,9 @@ def _check_row(
         errors.append(CsvRowError(number, "outcome", str(error)))
     try:
         known_at = date_parse(row["known_at"])
+        date_check_not_future(known_at)
     except OutcomeError as error:
+        known_at = None
         errors.append(CsvRowError(number, "known_at", str(error)))
     if not row["source"]:
         errors.append(CsvRowError(number, "source", "enter where the outcome comes from"))
@@ -126,7 +155,7 @@ def outcomes_check_csv(*, study: Study, csv_text: str) -> list[_Row]:
     header, rows = _read(csv_text)
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise OutcomeCsvError([CsvRowError(1, name, "this column is missing") for name in missing])
+        raise OutcomeCsvError([missing_columns_error(missing, header)])
     if not rows:
         raise OutcomeCsvError([CsvRowError(2, "vignette", "the file has no outcome rows")])
     if len(rows) > MAX_ROWS:
@@ -179,3 +208,38 @@ def outcomes_import_csv(
     if enqueue:
         _enqueue_questions(result.question_ids)
     return result
+
+
+def outcomes_template_csv(*, study: Study) -> str:
+    """A file to start from: the header, and one example row for the first question of the
+    study still waiting for its outcome (or the first question, as a correction)."""
+    lines = [EXPECTED_HEADER]
+    question = selectors.first_unresolved_question(study=study)
+    reason = ""
+    if question is None:
+        rows = [r for r in selectors.resolution_rows(study=study) if not r.question.annulled]
+        if not rows:
+            return EXPECTED_HEADER + "\n"
+        question = rows[0].question
+        reason = "Why the recorded outcome changes"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(
+        [
+            question.version.vignette.key,
+            question.key,
+            _example_outcome(question),
+            timezone.localdate().isoformat(),
+            "LA case record",
+            reason,
+        ]
+    )
+    return "\n".join(lines) + "\n" + buffer.getvalue()
+
+
+def _example_outcome(question: Question) -> str:
+    if question.kind == Question.Kind.BINARY:
+        return "yes"
+    if question.kind in (Question.Kind.MULTIPLE_CHOICE, Question.Kind.ORDERED):
+        options = list(question.options or [])
+        return str(options[0]) if options else "1"
+    return "3"

@@ -1,11 +1,19 @@
-"""Demo scores: simulated participants with scored forecasts in the demo study."""
+"""Demo scores: simulated participants with scored forecasts in the demo study.
+
+Also adds one case whose outcome is not known yet (`AWAITING_OUTCOME_PATH`), kept
+out of every phase, so the demo researcher can record an outcome.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import numpy as np
 from django.db import transaction
+from django.utils import timezone
 
-from casecast.forecasts.models import Assignment, Forecast, PhaseVignette
+from casecast.forecasts.models import Assignment, Forecast, PhaseVignette, StageVisit
 from casecast.resolution import scoring_pipeline
 from casecast.resolution.simulation import (
     BASELINE_ANSWERS,
@@ -15,11 +23,32 @@ from casecast.resolution.simulation import (
 )
 from casecast.studies import services as study_services
 from casecast.studies.models import BaselineQuestion, EnrolmentRoute, Participant, Study
-from casecast.vignettes.models import Question
+from casecast.vignettes.models import Question, Stage
 
 DEMO_PARTICIPANTS = 40
 DEMO_SEED = 40
 DEMO_MARKER = "demo_simulated"
+AWAITING_OUTCOME_PATH = Path(__file__).resolve().parent / "demo_content" / "awaiting_outcome.yaml"
+# (vignette key, question key) of the demo question left without an outcome.
+AWAITING_OUTCOME = ("return-home-interview", "missing-again-3m")
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+def seed_awaiting_outcome(*, study: Study) -> None:
+    """Add the demo case whose outcome is still to be recorded (idempotent: importing the
+    same file again changes nothing, and an outcome recorded since is left alone)."""
+    from casecast.vignettes.bank import bank_import
+
+    report = bank_import(
+        study=study,
+        text=AWAITING_OUTCOME_PATH.read_text(encoding="utf-8"),
+        filename=AWAITING_OUTCOME_PATH.name,
+    )
+    if not report.ok:
+        raise DemoError("; ".join(str(problem) for problem in report.problems))
 
 
 def _baseline_answers(study: Study, i: int) -> dict[str, object]:
@@ -71,6 +100,7 @@ def _forecasts(study: Study, people: list[Participant]) -> None:
         .order_by("phase__position", "position")
     )
     forecasts = []
+    answered: list[Assignment] = []
     for i, person in enumerate(people):
         for position, item in enumerate(items):
             version = item.vignette.current_version()
@@ -84,6 +114,7 @@ def _forecasts(study: Study, people: list[Participant]) -> None:
             questions = [q for q in version.questions.all() if q.kind == Question.Kind.BINARY]
             if not questions:
                 continue
+            answered.append(assignment)
             risk = np.array(
                 [
                     q.base_rate if q.base_rate is not None else (0.7 if q.outcome_binary else 0.3)
@@ -99,12 +130,49 @@ def _forecasts(study: Study, people: list[Participant]) -> None:
                 )
                 for q, pct in zip(questions, percent, strict=True)
             ]
+    started = timezone.now()
     Forecast.objects.bulk_create(forecasts)
+    _complete(answered, started=started, finished=timezone.now())
+
+
+def _complete(assignments: list[Assignment], *, started: datetime, finished: datetime) -> None:
+    """Mark the simulated cases done, as the journey would: every stage submitted and the
+    case complete (CONSORT's "completed phase" and the phase timing rule read these).
+
+    Simulated people answer in bulk, at once: every stage is shown at `started` and
+    submitted at `finished` (around their forecasts' time), so their time spent is about
+    zero seconds.
+    """
+    if not assignments:
+        return
+    stages = _stage_ids([a.vignette_version_id for a in assignments])
+    ids = [a.pk for a in assignments]
+    StageVisit.objects.bulk_create(
+        StageVisit(assignment=assignment, stage_id=stage_id, submitted_at=finished)
+        for assignment in assignments
+        for stage_id in stages.get(assignment.vignette_version_id, [])
+    )
+    # first_viewed_at is set on creation; put it back to when the answers began.
+    StageVisit.objects.filter(assignment_id__in=ids).update(first_viewed_at=started)
+    Assignment.objects.filter(pk__in=ids).update(started_at=started, completed_at=finished)
+
+
+def _stage_ids(version_ids: list[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for version_id, stage_id in (
+        Stage.objects.filter(version_id__in=set(version_ids))
+        .order_by("version_id", "position")
+        .values_list("version_id", "pk")
+    ):
+        found.setdefault(version_id, []).append(stage_id)
+    return found
 
 
 @transaction.atomic
 def seed_demo_scores(*, study: Study) -> None:
-    """Add simulated participants with scored forecasts to the demo study, once."""
+    """Add simulated participants with scored forecasts to the demo study, once, and the
+    case still awaiting its outcome."""
+    seed_awaiting_outcome(study=study)
     if Participant.objects.filter(study=study, baseline__has_key=DEMO_MARKER).exists():
         return
     if study.status not in (Study.Status.RECRUITING, Study.Status.RUNNING):

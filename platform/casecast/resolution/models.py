@@ -67,7 +67,11 @@ class ForecastScore(models.Model):
         return f"score of forecast {self.forecast_id}"
 
     @property
-    def counted_in_primary(self) -> bool:
+    def counted(self) -> bool:
+        """The forecast summaries use: the last in its assignment, not a retest.
+
+        The primary outcome takes, of these, the yes/no forecasts made after
+        randomisation (`after_randomisation`)."""
         return self.is_last and not self.is_retest
 
 
@@ -156,6 +160,12 @@ class RescoreJob(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0, help_text="Forecasts to score.")
     done = models.PositiveIntegerField(default=0)
+    scored = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Forecasts that have a score once the job finished (decisions, reasoning "
+        "and forecasts on unresolved or annulled questions have none).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

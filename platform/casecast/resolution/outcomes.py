@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from casecast.vignettes.models import Question
 
 Kind = Question.Kind
@@ -121,6 +123,16 @@ def date_parse(text: str) -> date:
         raise OutcomeError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
 
 
+def date_check_not_future(value: date, *, today: date | None = None) -> None:
+    """An outcome cannot have become known after today (in the site's time zone)."""
+    today = today or timezone.localdate()
+    if value > today:
+        raise OutcomeError(
+            f"'{value.isoformat()}' is after today ({today.isoformat()}): enter the date the "
+            "outcome became known, today or earlier"
+        )
+
+
 def outcome_label(*, question: Question, outcome: Outcome | None) -> str:
     """How an outcome reads on a page or in an export."""
     if outcome is None:
@@ -131,5 +143,12 @@ def outcome_label(*, question: Question, outcome: Outcome | None) -> str:
         options = list(question.options or [])
         return str(options[outcome.category]) if outcome.category < len(options) else ""
     if outcome.numeric is not None:
-        return f"{outcome.numeric:g}"
+        return number_text(outcome.numeric)
     return ""
+
+
+def number_text(value: float) -> str:
+    """A number as typed: 1200, not 1200.0 or 1.2e+03; 3.5 as 3.5."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))

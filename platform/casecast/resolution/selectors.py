@@ -1,10 +1,9 @@
-"""Reads: which forecasts count, outcome timing, resolution lists, results and exports."""
+"""Reads: which forecasts count, outcome timing, resolution lists and results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -12,11 +11,14 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from casecast import scoring
-from casecast.core.pseudonyms import pseudonym
+
+# The one pseudonym function every export uses (exports.py); named here too, where the
+# score export used to live, for code and tests that look for it.
+from casecast.core.pseudonyms import pseudonym as pseudonym
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution.models import ArmSummary, ForecastScore, RescoreJob
 from casecast.resolution.outcomes import Outcome, outcome_label
-from casecast.studies.models import Participant, Study
+from casecast.studies.models import Participant, Phase, Study
 from casecast.studies.selectors import arms_ordered
 from casecast.vignettes.models import Question
 
@@ -167,7 +169,107 @@ def question_history(*, question: Question) -> QuerySet[Any]:
     ]
     return AuditEvent.objects.filter(
         target_type="vignettes.question", target_id__in=ids, action__startswith="question."
+    ).select_related("actor")
+
+
+HISTORY_ACTIONS = {
+    "question.resolve": "Outcome recorded",
+    "question.correct": "Outcome corrected",
+    "question.annul": "Question annulled",
+    "question.reinstate": "Question reinstated",
+}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    action: str
+    by: str
+    changes: list[str]
+    reason: str
+
+
+def _snapshot_outcome(question: Question, snapshot: dict[str, Any] | None) -> str:
+    value = (snapshot or {}).get("outcome")
+    if not value:
+        return "none"
+    outcome = Outcome(
+        binary=value.get("binary"), category=value.get("category"), numeric=value.get("numeric")
     )
+    return outcome_label(question=question, outcome=outcome) or "none"
+
+
+def _snapshot_date(value: Any) -> str:
+    """An ISO date from the audit trail as GOV.UK writes dates: 3 February 2024."""
+    if not value:
+        return "none"
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%B %Y}"
+
+
+def _snapshot_changes(question: Question, data: dict[str, Any]) -> list[str]:
+    """'Outcome: yes → no' for each of outcome, date known and source that changed."""
+    before, after = data.get("before"), data.get("after")
+    if not isinstance(after, dict):
+        return []
+    before = before if isinstance(before, dict) else {}
+    changes = []
+    pairs = [
+        ("Outcome", _snapshot_outcome(question, before), _snapshot_outcome(question, after)),
+        (
+            "Date known",
+            _snapshot_date(before.get("known_at")),
+            _snapshot_date(after.get("known_at")),
+        ),
+        ("Source", before.get("source") or "none", after.get("source") or "none"),
+    ]
+    for name, old, new in pairs:
+        if old != new:
+            changes.append(f"{name}: {old} \N{RIGHTWARDS ARROW} {new}")
+    return changes
+
+
+def _actor_name(event: Any) -> str:
+    if event.actor_id is None:
+        return "The system"
+    if event.actor is None:
+        return "A deleted account"
+    return str(event.actor.name or event.actor.email or f"User {event.actor_id}")
+
+
+def question_history_rows(*, question: Question, limit: int = 20) -> list[HistoryRow]:
+    """The question's outcome history in plain words, newest first."""
+    return [
+        HistoryRow(
+            at=event.at,
+            action=HISTORY_ACTIONS.get(event.action, event.action),
+            by=_actor_name(event),
+            changes=_snapshot_changes(question, event.data or {}),
+            reason=event.reason,
+        )
+        for event in question_history(question=question)[:limit]
+    ]
+
+
+def first_unresolved_question(*, study: Study) -> Question | None:
+    """The first question, in list order, that is waiting for its outcome (else None)."""
+    for row in resolution_rows(study=study):
+        if not row.resolved and not row.question.annulled:
+            return row.question
+    return None
+
+
+def primary_phases(*, study: Study) -> list[Phase]:
+    """The phases whose yes/no forecasts make the primary outcome: the phase participants
+    are randomised before and every later one (every phase if none randomises)."""
+    phases = list(study.phases.order_by("position"))
+    starts = [phase.position for phase in phases if phase.randomise_before]
+    if not starts:
+        return phases
+    return [phase for phase in phases if phase.position >= min(starts)]
 
 
 # --- rescore progress ---------------------------------------------------------------
@@ -185,7 +287,7 @@ def rescore_job_status(*, job: RescoreJob | None) -> dict[str, Any]:
         RescoreJob.Status.RUNNING: (
             f"Scored {job.done:,} of {job.total:,} forecasts ({job.percent}%)."
         ),
-        RescoreJob.Status.DONE: f"Finished: {job.total:,} forecasts rescored.",
+        RescoreJob.Status.DONE: _done_text(job),
         RescoreJob.Status.FAILED: "The rescore failed. Try again or contact support.",
     }[RescoreJob.Status(job.status)]
     return {
@@ -197,6 +299,19 @@ def rescore_job_status(*, job: RescoreJob | None) -> dict[str, Any]:
         "text": text,
         "active": job.is_active,
     }
+
+
+def _done_text(job: RescoreJob) -> str:
+    if job.scored is None:
+        return f"Finished: {job.total:,} answers checked."
+    unscored = job.total - job.scored
+    text = f"Finished: {job.scored:,} {'forecast' if job.scored == 1 else 'forecasts'} scored."
+    if unscored > 0:
+        text += (
+            f" {unscored:,} other {'answer has' if unscored == 1 else 'answers have'} no score "
+            "(decisions, reasoning, or questions without an outcome)."
+        )
+    return text
 
 
 # --- results --------------------------------------------------------------------------
@@ -248,153 +363,6 @@ def arm_results(*, study: Study) -> list[tuple[Any, ArmSummary | None]]:
     summaries = {s.arm_id: s for s in ArmSummary.objects.filter(study=study)}
     arms = sorted(arms_ordered(study=study), key=lambda arm: (not arm.is_control, arm.position))
     return [(arm, summaries.get(arm.pk)) for arm in arms]
-
-
-# --- export -------------------------------------------------------------------------------
-
-EXPORT_COLUMNS: list[tuple[str, str]] = [
-    ("pseudonym", "HMAC-SHA256 of the participant id with the study's secret key (hex)"),
-    ("arm", "Arm key the participant was randomised to; empty if not randomised"),
-    ("council", "HMAC-SHA256 pseudonym of the council (cluster); empty if none"),
-    ("vignette", "Vignette key"),
-    ("vignette_version", "Version number of the vignette the participant saw"),
-    ("phase", "Phase position (1 = first)"),
-    ("after_randomisation", "1 if made in or after the phase randomisation precedes, else 0"),
-    ("question", "Question key (the same across vignette versions)"),
-    ("stage", "Stage position within the vignette (1 = first)"),
-    ("kind", "binary, multiple_choice, ordered or numeric"),
-    ("is_update", "1 if the forecast replaced an earlier one, else 0"),
-    ("is_retest", "1 if made in a test-retest repeat, else 0"),
-    (
-        "counted_in_primary",
-        "1 if the last forecast for the question in its assignment and not a retest",
-    ),
-    ("submitted_at", "When submitted, ISO 8601 UTC"),
-    ("probability", "Binary: forecast probability 0-1"),
-    ("probabilities", "Multiple choice/ordered: option probabilities 0-1 separated by ';'"),
-    ("lower", "Numeric: 5th percentile or interval lower bound"),
-    ("median", "Numeric: 50th percentile (quantile format only)"),
-    ("upper", "Numeric: 95th percentile or interval upper bound"),
-    ("interval_confidence", "Numeric interval: stated confidence in percent"),
-    ("outcome", "Outcome scored against: 1/0 (binary), option index from 0, or the number"),
-    ("brier", "Brier score: binary 0-1; multiple choice/ordered 0-2 (lower is better)"),
-    ("log_score", "-ln(probability of the outcome) (lower is better)"),
-    ("spherical", "Spherical score 0-1 (higher is better)"),
-    ("rps", "Ranked probability score 0-1, ordered categories (lower is better)"),
-    ("interval_score", "Interval score, in the question's unit (lower is better)"),
-    ("crps", "CRPS from the three quantiles, in the question's unit (lower is better)"),
-    ("scored_at", "When the score was computed, ISO 8601 UTC"),
-]
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-_EXPORT_READ = (
-    "forecast_id",
-    "participant_id",
-    "participant__arm__key",
-    "participant__council_id",
-    "question__version__vignette__key",
-    "question__version__number",
-    "forecast__assignment__phase__position",
-    "after_randomisation",
-    "question__key",
-    "question__stage__position",
-    "kind",
-    "forecast__is_update",
-    "is_retest",
-    "is_last",
-    "forecast__submitted_at",
-    "forecast__probability_pct",
-    "forecast__probabilities_pct",
-    "forecast__lower",
-    "forecast__median",
-    "forecast__upper",
-    "forecast__interval_confidence",
-    "outcome_binary",
-    "outcome_category",
-    "outcome_numeric",
-    "brier",
-    "log_score",
-    "spherical",
-    "rps",
-    "interval_score",
-    "crps",
-    "scored_at",
-)
-
-
-def score_export_rows(*, study: Study) -> Iterator[list[str]]:
-    """The pseudonymised score export: a header, then one row per scored forecast."""
-    yield [name for name, _ in EXPORT_COLUMNS]
-    key = study.pseudonym_key
-    rows = (
-        ForecastScore.objects.filter(study=study)
-        .order_by("participant_id", "forecast__submitted_at", "forecast_id")
-        .values_list(*_EXPORT_READ)
-    )
-    for row in rows.iterator(chunk_size=5000):
-        r = dict(zip(_EXPORT_READ, row, strict=True))
-        yield [_cell(v) for v in _export_values(r, key)]
-
-
-def _export_values(r: dict[str, Any], key: str) -> list[Any]:
-    pcts = r["forecast__probabilities_pct"]
-    outcome = next(
-        (
-            r[f]
-            for f in ("outcome_binary", "outcome_category", "outcome_numeric")
-            if r[f] is not None
-        ),
-        None,
-    )
-    pct = r["forecast__probability_pct"]
-    return [
-        pseudonym(key=key, kind="participant", pk=r["participant_id"]),
-        r["participant__arm__key"],
-        pseudonym(key=key, kind="council", pk=r["participant__council_id"]),
-        r["question__version__vignette__key"],
-        r["question__version__number"],
-        r["forecast__assignment__phase__position"],
-        r["after_randomisation"],
-        r["question__key"],
-        r["question__stage__position"],
-        r["kind"],
-        r["forecast__is_update"],
-        r["is_retest"],
-        r["is_last"] and not r["is_retest"],
-        r["forecast__submitted_at"],
-        pct / 100 if pct is not None else None,
-        ";".join(f"{v / 100:g}" for v in pcts) if pcts else None,
-        r["forecast__lower"],
-        r["forecast__median"],
-        r["forecast__upper"],
-        r["forecast__interval_confidence"],
-        outcome,
-        r["brier"],
-        r["log_score"],
-        r["spherical"],
-        r["rps"],
-        r["interval_score"],
-        r["crps"],
-        r["scored_at"],
-    ]
-
-
-def data_dictionary_rows() -> Iterator[list[str]]:
-    yield ["column", "description"]
-    for name, description in EXPORT_COLUMNS:
-        yield [name, description]
 
 
 def studies_with_scores() -> QuerySet[Study]:

@@ -20,7 +20,12 @@ from django.utils import timezone
 from casecast.audit.services import audit_record
 from casecast.resolution import scoring_pipeline
 from casecast.resolution.models import RescoreJob
-from casecast.resolution.outcomes import Outcome, OutcomeError, outcome_check
+from casecast.resolution.outcomes import (
+    Outcome,
+    OutcomeError,
+    date_check_not_future,
+    outcome_check,
+)
 from casecast.studies.models import Study
 from casecast.vignettes.models import Question
 
@@ -51,6 +56,12 @@ def _check(question: Question, outcome: Outcome, known_at: date | None, source: 
         raise ValidationError({"outcome": str(error).capitalize()}) from error
     if known_at is None:
         raise ValidationError({"known_at": "Enter the date the outcome became known"})
+    try:
+        date_check_not_future(known_at)
+    except OutcomeError as error:
+        raise ValidationError(
+            {"known_at": "The date the outcome became known must be today or in the past"}
+        ) from error
     if not (source or "").strip():
         raise ValidationError({"source": "Enter where the outcome comes from"})
 
@@ -268,7 +279,7 @@ def rescore_job_run(*, job_id: int, final_attempt: bool = True) -> RescoreJob | 
         return None
     job = RescoreJob.objects.get(pk=job_id)
     try:
-        scoring_pipeline.rescore_study(study_id=job.study_id, job_id=job.pk)
+        result = scoring_pipeline.rescore_study(study_id=job.study_id, job_id=job.pk)
     except DatabaseError as error:
         if final_attempt:
             _job_failed(job_id, error)
@@ -277,7 +288,10 @@ def rescore_job_run(*, job_id: int, final_attempt: bool = True) -> RescoreJob | 
         _job_failed(job_id, error)
         raise
     RescoreJob.objects.filter(pk=job_id, status=RescoreJob.Status.RUNNING).update(
-        status=RescoreJob.Status.DONE, done=F("total"), finished_at=timezone.now()
+        status=RescoreJob.Status.DONE,
+        done=F("total"),
+        scored=result.scored,
+        finished_at=timezone.now(),
     )
     return RescoreJob.objects.get(pk=job_id)
 

@@ -11,10 +11,13 @@ urlpatterns = [
     path("questions/<int:question_id>/annul/", views.question_annul, name="annul"),
     path("questions/<int:question_id>/reinstate/", views.question_reinstate, name="reinstate"),
     path("import/", views.outcomes_import, name="import"),
+    path("import/template.csv", views.import_template, name="import_template"),
     path("rescore/", views.rescore_progress, name="rescore"),
     path("rescore/start/", views.rescore_start, name="rescore_start"),
     path("rescore/status.json", views.rescore_status, name="rescore_status"),
     path("results/", views.results, name="results"),
     path("export/scores.csv", views.export_scores, name="export_scores"),
+    path("export/forecasts.csv", views.export_forecasts, name="export_forecasts"),
+    path("export/participants.csv", views.export_participants, name="export_participants"),
     path("export/data-dictionary.csv", views.export_dictionary, name="export_dictionary"),
 ]

@@ -1,4 +1,4 @@
-"""Researcher pages: record outcomes, import them, rescore, see results, export scores.
+"""Researcher pages: record outcomes, import them, rescore, see results, export data.
 
 Views parse input, check the role and call one service or selector. Analysts
 see everything read-only; admins and researchers may change outcomes.
@@ -7,7 +7,8 @@ see everything read-only; admins and researchers may change outcomes.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,15 +18,18 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casecast.resolution import selectors, services
+from casecast.resolution import exports, selectors, services
 from casecast.resolution.charts import calibration_svg
 from casecast.resolution.csv_import import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    ImportResult,
     OutcomeCsvError,
     outcomes_import_csv,
+    outcomes_template_csv,
 )
 from casecast.resolution.forms import OutcomeCsvForm, OutcomeForm, ReasonForm
+from casecast.resolution.outcomes import Outcome, outcome_label
 from casecast.studies.models import Study
 from casecast.studies.permissions import MANAGERS, study_staff_required
 from casecast.vignettes.models import Question
@@ -110,8 +114,9 @@ def outcome_record(request: HttpRequest, slug: str, question_id: int) -> HttpRes
             "question": question,
             "form": form,
             "correction": correction,
+            "current_outcome": outcome_label(question=question, outcome=Outcome.of(question)),
             "back_url": _list_url(study),
-            "history": selectors.question_history(question=question)[:20],
+            "history": selectors.question_history_rows(question=question),
         },
     )
 
@@ -164,11 +169,7 @@ def outcomes_import(request: HttpRequest, slug: str) -> HttpResponse:
         except OutcomeCsvError as error:
             errors = [str(e) for e in error.errors]
         else:
-            messages.success(
-                request,
-                f"Imported: {result.resolved} recorded, {result.corrected} corrected, "
-                f"{result.unchanged} unchanged. Scoring has started.",
-            )
+            messages.success(request, _import_message(result))
             return redirect(_list_url(study))
     return render(
         request,
@@ -180,9 +181,33 @@ def outcomes_import(request: HttpRequest, slug: str) -> HttpResponse:
             "csv_errors": errors,
             "required": REQUIRED_COLUMNS,
             "optional": OPTIONAL_COLUMNS,
+            "template_question": selectors.first_unresolved_question(study=study),
             "back_url": _list_url(study),
         },
     )
+
+
+def _import_message(result: ImportResult) -> str:
+    changed = result.resolved + result.corrected
+    if not changed:
+        rows = "row matches" if result.unchanged == 1 else "rows match"
+        return f"Nothing changed: all {result.unchanged} {rows} the outcomes already recorded."
+    text = f"Imported: {result.resolved} recorded, {result.corrected} corrected"
+    if result.unchanged:
+        text += f", {result.unchanged} unchanged"
+    return text + ". Forecasts on the changed questions are being scored."
+
+
+@require_GET
+@study_staff_required(*CHANGE)
+def import_template(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(request)
+    # With a byte-order mark, so Excel opens it as UTF-8; the import accepts one.
+    response = HttpResponse(
+        "\ufeff" + outcomes_template_csv(study=study), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{study.slug}-outcomes-template.csv"'
+    return response
 
 
 @require_POST
@@ -225,6 +250,7 @@ def rescore_status(request: HttpRequest, slug: str) -> JsonResponse:
 def results(request: HttpRequest, slug: str) -> HttpResponse:
     study = _study(request)
     table = selectors.calibration_rows(study=study)
+    primary = selectors.primary_phases(study=study)
     return render(
         request,
         "resolution/results.html",
@@ -234,6 +260,8 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "arms": selectors.arm_results(study=study),
             "calibration": table,
             "calibration_svg": calibration_svg(table, title="Calibration of all participants"),
+            "primary_phases": primary,
+            "primary_all_phases": not any(phase.randomise_before for phase in primary),
             "back_url": _list_url(study),
         },
     )
@@ -244,26 +272,53 @@ class _Echo:
         return value
 
 
-def _csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
+def _csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = 500) -> Iterator[str]:
+    """CSV text in chunks of rows, so a long export streams without one write per row."""
     writer = csv.writer(_Echo(), lineterminator="\n")
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
+    chunk: list[str] = []
+    for row in rows:
+        chunk.append(writer.writerow(row))
+        if len(chunk) >= rows_per_chunk:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
+
+
+def _csv_response(rows: Iterable[list[str]], filename: str) -> HttpResponse:
+    """A streamed CSV download (the study decorators are typed for HttpResponse)."""
+    response = StreamingHttpResponse(_csv_chunks(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return cast(HttpResponse, response)
+
+
+def _export(request: HttpRequest, name: str) -> HttpResponse:
+    study = _study(request)
+    filename, rows = exports.EXPORTS[name]
+    return _csv_response(rows(study=study), f"{study.slug}-{filename}")
 
 
 @require_GET
 @study_staff_required()
 def export_scores(request: HttpRequest, slug: str) -> HttpResponse:
-    study = _study(request)
-    rows = selectors.score_export_rows(study=study)
-    return _csv_response(rows, f"{study.slug}-scores.csv")  # type: ignore[return-value]
+    return _export(request, "scores")
+
+
+@require_GET
+@study_staff_required()
+def export_forecasts(request: HttpRequest, slug: str) -> HttpResponse:
+    return _export(request, "forecasts")
+
+
+@require_GET
+@study_staff_required()
+def export_participants(request: HttpRequest, slug: str) -> HttpResponse:
+    return _export(request, "participants")
 
 
 @require_GET
 @study_staff_required()
 def export_dictionary(request: HttpRequest, slug: str) -> HttpResponse:
     study = _study(request)
-    rows = selectors.data_dictionary_rows()
-    return _csv_response(rows, f"{study.slug}-scores-dictionary.csv")  # type: ignore[return-value]
+    rows = exports.data_dictionary_rows(study=study)
+    return _csv_response(rows, f"{study.slug}-data-dictionary.csv")

@@ -28,4 +28,8 @@ class Command(BaseCommand):
         finished = rescore_job_run(job_id=job.pk)
         if finished is None:
             raise CommandError(f"Rescore job {job.pk} was finished by someone else.")
-        self.stdout.write(f"Rescored {finished.total} forecasts of {study.slug} (job {job.pk}).")
+        scored = finished.scored or 0
+        self.stdout.write(
+            f"Rescored {study.slug} (job {job.pk}): {scored} forecasts scored, "
+            f"{finished.total - scored} answers without a score."
+        )
