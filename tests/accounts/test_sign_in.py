@@ -19,9 +19,30 @@ def test_wrong_password_shows_an_error_summary(client, researcher):
     response = client.post(
         reverse("accounts:login"), {"username": researcher.email, "password": "nope"}
     )
+    page = response.content.decode()
     assert response.status_code == 200
-    assert b"There is a problem" in response.content
-    assert b"Enter a correct email address and password" in response.content
+    assert "There is a problem" in page
+    message = "Enter the email address and password for your researcher account"
+    # In the summary, linked to the email field (GOV.UK sign-in pattern).
+    assert f'<a href="#id_username">{message}</a>' in page
+    assert "case-sensitive" not in page  # email addresses are not
+    assert "<title>Error: Sign in – Casecast</title>" in page
+
+
+@pytest.mark.django_db
+def test_sign_in_page_title_names_the_service_not_the_host(client):
+    page = client.get(reverse("accounts:login"), HTTP_HOST="127.0.0.1").content.decode()
+    assert "<title>Sign in – Casecast</title>" in page
+    assert 'class="govuk-generic-header__homepage-link">Casecast</a>' in page
+    assert "127.0.0.1" not in page
+
+
+@pytest.mark.django_db
+def test_empty_sign_in_says_what_to_enter(client):
+    page = client.post(reverse("accounts:login"), {}).content.decode()
+    assert '<a href="#id_username">Enter your email address</a>' in page
+    assert '<a href="#id_password">Enter your password</a>' in page
+    assert "This field is required" not in page
 
 
 @pytest.mark.django_db

@@ -42,5 +42,8 @@ def test_sign_in_errors_are_announced_in_an_error_summary(page):
     page.get_by_role("button", name="Sign in").click()
     summary = page.locator(".govuk-error-summary")
     assert summary.is_visible()
-    assert "Enter a correct email address and password" in summary.inner_text()
+    assert "Enter the email address and password for your researcher account" in (
+        summary.inner_text()
+    )
+    assert page.title() == "Error: Sign in – Casecast"
     assert_accessible(page)

@@ -15,12 +15,14 @@ def test_study_staff_see_their_studies(client, researcher, study):
     menu = _menu(client, researcher)
     assert "Your studies" in menu
     assert "Your cases" not in menu
+    assert ">Home<" not in menu  # "Your studies" is their home: one link, not two
 
 
 @pytest.mark.django_db
 def test_a_control_participant_is_not_told_that_feedback_exists(client, participant_control):
     menu = _menu(client, participant_control.user)
     assert "Your cases" in menu
+    assert ">Home<" not in menu  # "Your cases" is their home
     assert "Your feedback" not in menu
 
 
@@ -36,4 +38,5 @@ def test_an_outsider_sees_only_sign_out(client, outsider):
     menu = _menu(client, outsider)
     assert "Your studies" not in menu
     assert "Your cases" not in menu
+    assert ">Home<" in menu
     assert "Sign out" in menu

@@ -53,7 +53,7 @@ def test_nothing_set_means_sqlite_in_the_repository_and_eager_tasks():
     assert found["engine"] == "django.db.backends.sqlite3"
     assert found["name"] == str(ROOT / "casecast.sqlite3")
     assert found["eager"] is True
-    assert found["broker"] == "memory://"
+    assert found["broker"].startswith("memory://")
 
 
 def test_urls_select_postgresql_and_a_redis_broker_with_a_result_backend():

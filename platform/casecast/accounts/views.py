@@ -37,7 +37,8 @@ def participant_link(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def request_link(request: HttpRequest) -> HttpResponse:
-    form = RequestLinkForm(request.POST or None)
+    # Bound on every POST, even an empty one, so a missing address is an error.
+    form = RequestLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.participant_link_request(email=form.cleaned_data["email"])
         return render(

@@ -9,6 +9,9 @@ from casecast.core.navigation import navigation_for
 def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "site_name": settings.SITE_NAME,
+        # base.html uses `service_name`: Django's auth views replace `site_name`
+        # with the request's host name.
+        "service_name": settings.SITE_NAME,
         "contact_email": settings.CONTACT_EMAIL,
         "nav_items": navigation_for(request.user) if hasattr(request, "user") else [],
     }

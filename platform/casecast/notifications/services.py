@@ -36,9 +36,12 @@ UNSUBSCRIBE_SALT = "casecast.notifications.reminders-unsubscribe"
 
 
 class TemplateError(ValueError):
-    def __init__(self, problems: list[str]):
+    """A template that cannot be saved. `by_field` maps "subject"/"body" to its problems."""
+
+    def __init__(self, problems: list[str], by_field: dict[str, list[str]] | None = None):
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.by_field = by_field or {}
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -147,9 +150,9 @@ def study_email_template_save(
     """Save a new version of the study's wording for one kind. Raises TemplateError."""
     if kind not in EmailKind.values:
         raise TemplateError([f"Unknown email: {kind}"])
-    problems = wording.wording_problems(kind=kind, subject=subject, body=body)
-    if problems:
-        raise TemplateError(problems)
+    by_field = wording.wording_problems_by_field(kind=kind, subject=subject, body=body)
+    if by_field:
+        raise TemplateError([p for found in by_field.values() for p in found], by_field)
     Study.objects.select_for_update().filter(pk=study.pk).first()
     latest = StudyEmailTemplate.objects.filter(study=study, kind=kind).aggregate(n=Max("number"))
     saved = StudyEmailTemplate.objects.create(

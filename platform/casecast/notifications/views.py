@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
@@ -15,11 +17,22 @@ from casecast.notifications.models import EmailKind, StudyEmailTemplate
 from casecast.studies.permissions import MANAGERS, study_staff_required
 
 SAMPLE_VALUES = {
-    "link": "https://casecast.example.org/accounts/link/?token=…",
-    "unsubscribe_link": "https://casecast.example.org/notifications/unsubscribe/…/",
     "cases_to_do": "2 cases",
     "phase_name": "After randomisation",
 }
+SAMPLE_TOKEN = "…"
+
+
+def sample_values() -> dict[str, str]:
+    """Placeholder values for the preview: links on this site (SITE_URL), token elided."""
+    unsubscribe = reverse("notifications:unsubscribe", args=["TOKEN"]).replace(
+        "TOKEN", SAMPLE_TOKEN
+    )
+    return {
+        **SAMPLE_VALUES,
+        "link": f"{settings.SITE_URL}{reverse('accounts:link')}?token={SAMPLE_TOKEN}",
+        "unsubscribe_link": f"{settings.SITE_URL}{unsubscribe}",
+    }
 
 
 # The token is the credential: one-click unsubscribe (RFC 8058) posts without a CSRF cookie.
@@ -71,7 +84,7 @@ def staff_emails(request: HttpRequest, slug: str) -> HttpResponse:
     study = request.study  # type: ignore[attr-defined]
     can_edit = request.study_role in MANAGERS  # type: ignore[attr-defined]
     policy = services.reminder_policy_for(study=study)
-    form = ReminderPolicyForm(request.POST or None, instance=policy)
+    form = ReminderPolicyForm(request.POST if request.method == "POST" else None, instance=policy)
     if request.method == "POST":
         if not can_edit:
             raise Http404
@@ -90,7 +103,7 @@ def staff_emails(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "notifications/staff/emails.html",
         {
-            "page_title": f"{'Error: ' if form.errors else ''}Emails and reminders",
+            "page_title": "Emails and reminders",
             "study": study,
             "emails": emails,
             "form": form,
@@ -105,31 +118,33 @@ def staff_email_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse
     kind = _kind(kind)
     current = services.study_email_template(study=study, kind=kind)
     form = EmailTemplateForm(
-        request.POST or None, initial={"subject": current.subject, "body": current.body}
+        request.POST if request.method == "POST" else None,
+        initial={"subject": current.subject, "body": current.body},
     )
-    problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             services.study_email_template_save(
                 study=study, kind=kind, by=request.user, **form.cleaned_data
             )
         except services.TemplateError as error:
-            problems = error.problems
+            # Each problem at the field to change (and so in the error summary).
+            for field, problems in error.by_field.items():
+                form.add_error(field if field in form.fields else None, problems)
+            if not error.by_field:
+                form.add_error(None, error.problems)
         else:
             messages.success(request, f"Saved the {EmailKind(kind).label.lower()} email.")
             return redirect("notifications:staff_emails", slug=study.slug)
-    subject, body = services.study_email_render(study=study, kind=kind, context=SAMPLE_VALUES)
+    subject, body = services.study_email_render(study=study, kind=kind, context=sample_values())
     return render(
         request,
         "notifications/staff/email_edit.html",
         {
-            "page_title": f"{'Error: ' if problems or form.errors else ''}Edit the "
-            f"{EmailKind(kind).label.lower()} email",
+            "page_title": f"Edit the {EmailKind(kind).label.lower()} email",
             "study": study,
             "kind": kind,
             "label": EmailKind(kind).label,
             "form": form,
-            "problems": problems,
             "placeholders": wording.placeholders_for(kind),
             "required": sorted(wording.REQUIRED.get(kind, set())),
             "preview_subject": subject,

@@ -97,20 +97,33 @@ def placeholders_for(kind: str) -> dict[str, str]:
     return {**COMMON, **EXTRA.get(kind, {})}
 
 
+def wording_problems_by_field(*, kind: str, subject: str, body: str) -> dict[str, list[str]]:
+    """What is wrong with a researcher's template, by form field ("subject", "body").
+
+    Each message is in words the researcher can act on and belongs to the field
+    that has to change, so the edit page can show it at that field.
+    """
+    allowed = placeholders_for(kind)
+    problems: dict[str, list[str]] = {"subject": [], "body": []}
+    for field, text in (("subject", subject), ("body", body)):
+        for name in sorted(set(PLACEHOLDER.findall(text)) - set(allowed)):
+            problems[field].append(
+                f"(({name})) is not a placeholder for this email. "
+                "Use only the placeholders listed above"
+            )
+    for name in sorted(REQUIRED.get(kind, set()) - set(PLACEHOLDER.findall(body))):
+        problems["body"].append(f"The message must include (({name}))")
+    if not subject.strip():
+        problems["subject"].append("Enter a subject")
+    if "\n" in subject.strip():
+        problems["subject"].append("The subject must be one line")
+    return {field: found for field, found in problems.items() if found}
+
+
 def wording_problems(*, kind: str, subject: str, body: str) -> list[str]:
     """What is wrong with a researcher's template, in words they can act on."""
-    allowed = placeholders_for(kind)
-    problems = []
-    used = set(PLACEHOLDER.findall(subject)) | set(PLACEHOLDER.findall(body))
-    for name in sorted(used - set(allowed)):
-        problems.append(f"(({name})) is not a placeholder for this email")
-    for name in sorted(REQUIRED.get(kind, set()) - set(PLACEHOLDER.findall(body))):
-        problems.append(f"The message must include (({name}))")
-    if not subject.strip():
-        problems.append("Enter a subject")
-    if "\n" in subject.strip():
-        problems.append("The subject must be one line")
-    return problems
+    by_field = wording_problems_by_field(kind=kind, subject=subject, body=body)
+    return [problem for found in by_field.values() for problem in found]
 
 
 def fill(text: str, values: dict[str, str]) -> str:

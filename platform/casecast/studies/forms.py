@@ -82,7 +82,13 @@ class EnrolDetailsForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
-    consent_version = forms.IntegerField(widget=forms.HiddenInput)
+    consent_version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages=_errors(
+            "Reload the page, read the information and try again",
+            invalid="Reload the page, read the information and try again",
+        ),
+    )
     agree = forms.BooleanField(
         label="I have read the information above and I agree to take part",
         error_messages=_errors("Tick the box to confirm you agree to take part"),
@@ -106,7 +112,7 @@ class BaselineForm(forms.Form):
             return forms.ChoiceField(
                 choices=[(choice, choice) for choice in question.choices],
                 widget=forms.RadioSelect,
-                error_messages=_errors("Select an answer"),
+                error_messages=_errors(f"Select an answer to ‘{question.label}’"),
                 **common,
             )
         if question.kind == BaselineQuestion.Kind.NUMBER:
@@ -115,14 +121,21 @@ class BaselineForm(forms.Form):
                 max_value=100,
                 widget=forms.TextInput(attrs={"inputmode": "numeric"}),
                 error_messages=_errors(
-                    "Enter a number",
-                    invalid="Enter a whole number, like 4",
-                    min_value="Enter a number of 0 or more",
-                    max_value="Enter a number of 100 or less",
+                    f"Enter a number in answer to ‘{question.label}’",
+                    invalid=f"Enter a whole number, like 4, in answer to ‘{question.label}’",
+                    min_value=f"Enter a number of 0 or more in answer to ‘{question.label}’",
+                    max_value=f"Enter a number of 100 or less in answer to ‘{question.label}’",
                 ),
                 **common,
             )
-        return forms.CharField(max_length=300, error_messages=_errors("Enter an answer"), **common)
+        return forms.CharField(
+            max_length=300,
+            error_messages=_errors(
+                f"Enter an answer to ‘{question.label}’",
+                max_length=f"Your answer to ‘{question.label}’ must be 300 characters or fewer",
+            ),
+            **common,
+        )
 
 
 class WithdrawForm(forms.Form):
@@ -201,6 +214,12 @@ class StudyDetailsForm(forms.ModelForm):
             "questions). Leave blank to use invitations and council codes only.",
         }
         widgets = {"outcome_release": forms.RadioSelect}
+        error_messages = {
+            "title": {"required": "Enter a study title"},
+            "outcome_release": {
+                "required": "Select when participants see what happened in each case"
+            },
+        }
 
     def validate_unique(self) -> None:
         # The service checks codes against councils and invitations too.
@@ -354,6 +373,7 @@ class PhaseForm(forms.Form):
         choices=Phase.Ordering.choices,
         widget=forms.RadioSelect,
         initial=Phase.Ordering.FIXED,
+        error_messages=_errors("Select the order of cases"),
     )
     opens_at = forms.DateField(
         label="Opens on (optional)",
@@ -448,7 +468,10 @@ class MembershipForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(
-        label="Role", choices=StudyMembership.Role.choices, widget=forms.RadioSelect
+        label="Role",
+        choices=StudyMembership.Role.choices,
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select a role"),
     )
 
 
@@ -514,5 +537,14 @@ class DesignImportForm(forms.Form):
 
 class AdvanceListForm(forms.Form):
     per_stratum = forms.IntegerField(
-        label="Allocations per stratum", min_value=1, max_value=2000, initial=100
+        label="Allocations per stratum",
+        min_value=1,
+        max_value=2000,
+        initial=100,
+        error_messages=_errors(
+            "Enter how many allocations to list for each stratum",
+            invalid="Enter a whole number, like 100",
+            min_value="Enter 1 or more",
+            max_value="Enter 2,000 or less",
+        ),
     )

@@ -14,6 +14,11 @@ class BankUploadForm(forms.Form):
     bank_file = forms.FileField(
         label="Bank file",
         help_text="A YAML (.yaml, .yml), JSON (.json) or questions CSV (.csv) file, up to 5 MB.",
+        error_messages={
+            "required": "Select a bank file to upload",
+            "empty": "The selected file is empty",
+            "invalid": "Select a bank file to upload",
+        },
     )
 
     def clean_bank_file(self) -> Any:
@@ -41,10 +46,21 @@ class PhasePlanForm(forms.Form):
         groups = [(EVERYONE, "Everyone")] + [(arm.key, arm.name) for arm in arms]
         for vignette in vignettes:
             self.fields[f"position-{vignette.key}"] = forms.IntegerField(
-                label=f"Order of {vignette.key}", required=False, min_value=1, max_value=99
+                label=f"Order of {vignette.key}",
+                required=False,
+                min_value=1,
+                max_value=99,
+                error_messages={
+                    "invalid": f"Enter the order of {vignette.key} as a whole number, like 1",
+                    "min_value": f"Enter an order of 1 or more for {vignette.key}",
+                    "max_value": f"Enter an order of 99 or less for {vignette.key}",
+                },
             )
             self.fields[f"group-{vignette.key}"] = forms.ChoiceField(
-                label=f"Who gets {vignette.key}", choices=groups, required=False
+                label=f"Who gets {vignette.key}",
+                choices=groups,
+                required=False,
+                error_messages={"invalid_choice": f"Select who gets {vignette.key}"},
             )
             self.fields[f"retest-{vignette.key}"] = forms.BooleanField(
                 label=f"{vignette.key} is a retest", required=False
