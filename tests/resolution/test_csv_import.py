@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from casecast.audit.models import AuditEvent
 from casecast.resolution.csv_import import OutcomeCsvError, outcomes_import_csv
@@ -142,14 +144,22 @@ def test_the_template_suggests_the_first_question_waiting_for_an_outcome(
     assert text.startswith("\ufeff")  # Excel then opens it as UTF-8
     header, example = text.lstrip("\ufeff").splitlines()
     assert header == "vignette,question,outcome,known_at,source,reason"
-    assert example.startswith("referral,rereferral,yes,")
+    assert example.startswith("referral,rereferral,<yes or no>,")
     resolve_quietly(casebook.q("rereferral"), Outcome(binary=True))
     text = client.get(template_url).content.decode("utf-8")
-    assert text.splitlines()[1].startswith("referral,plan,None,")  # the first option's label
+    example = text.lstrip("\ufeff").splitlines()[1]
+    assert example.startswith("referral,plan,<one of: ")  # the question's options, to pick from
     page = client.get(reverse("resolution:import", kwargs={"slug": casebook.study.slug}))
     assert f'href="{template_url}"' in page.content.decode()
-    # The example row is a valid file as it stands.
-    result = outcomes_import_csv(study=casebook.study, csv_text=text, by=researcher)
+    # Uploaded unedited, the example records nothing: its outcome cell is an instruction.
+    with pytest.raises(OutcomeCsvError) as refused:
+        outcomes_import_csv(study=casebook.study, csv_text=text, by=researcher)
+    assert "row 2, column outcome" in str(refused.value)
+    assert not casebook.q("plan").has_outcome
+    # Filled in (the first option, and a source), the same file imports.
+    vignette, question, _, known_at, _, reason = next(csv.reader([example]))
+    filled = f"{header}\n{vignette},{question},1,{known_at},Case file,{reason}\n"
+    result = outcomes_import_csv(study=casebook.study, csv_text=filled, by=researcher)
     assert result.resolved == 1 and casebook.q("plan").outcome_category == 0
 
 

@@ -22,7 +22,7 @@ from casecast.resolution import exports
 from casecast.resolution.models import ArmSummary
 from casecast.resolution.outcomes import Outcome
 from casecast.resolution.scoring_pipeline import score_questions
-from casecast.studies.models import Participant
+from casecast.studies.models import Participant, Study
 from casecast.vignettes.models import Question
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -94,7 +94,7 @@ def extra_questions(casebook) -> tuple[Question, Question]:
     return decision, rationale
 
 
-def run_trial(casebook, people) -> Trial:
+def run_trial(casebook, people, close: bool = True) -> Trial:
     """Two arms of two. Yes/no 'rereferral' happened (y = 1). Primary Briers by hand:
     ann 80% -> 0.04 (her 30% was updated), ben 66% -> 0.1156, cat 90% -> 0.01 (her retest
     at 20% is left out), dan 55% on version 2 -> 0.2025. Baseline-phase answers (10%)
@@ -134,7 +134,15 @@ def run_trial(casebook, people) -> Trial:
     ids += resolve_quietly(casebook.q("plan"), Outcome(category=2))
     ids += resolve_quietly(casebook.q("visits"), Outcome(numeric=4))
     score_questions(question_ids=ids)
+    if close:
+        close_study(casebook)
     return Trial(f, decision, rationale, viewed, submitted)
+
+
+def close_study(casebook) -> None:
+    """Arms appear in the exports only once the study has closed (allocation concealment)."""
+    Study.objects.filter(pk=casebook.study.pk).update(status=Study.Status.CLOSED)
+    casebook.study.refresh_from_db()
 
 
 HAND_PRIMARY = {"ann": 0.04, "ben": 0.1156, "cat": 0.01, "dan": 0.2025}
@@ -293,9 +301,10 @@ def test_scores_and_forecasts_agree_on_the_flags_they_share(
 def test_the_participants_export_has_baseline_answers_status_and_phase_progress(
     client, casebook, people, study_analyst
 ):
-    run_trial(casebook, people)
+    run_trial(casebook, people, close=False)
     study = casebook.study
     waiting = create_participant(study=study, email="waiting@example.org", stage="consented")
+    close_study(casebook)
     client.force_login(study_analyst)
     rows = {r["pseudonym"]: r for r in download(client, "export_participants", study)}
     assert len(rows) == Participant.objects.filter(study=study).count() == 5
@@ -345,6 +354,7 @@ def test_people_who_withdrew_without_keeping_their_data_have_no_data_rows(
         withdrawn_at=now, keep_data=True, status="withdrawn"
     )
     score_questions(question_ids=resolve_quietly(q, Outcome(binary=True)))
+    close_study(casebook)
     client.force_login(study_analyst)
     eve_name = hmac_hex(study, "participant", eve.pk)
     ben_name = hmac_hex(study, "participant", people["ben"].pk)
@@ -370,6 +380,7 @@ def test_an_erased_participant_keeps_only_the_trial_process_columns(
 
     casebook.answer(people["dan"], casebook.q("rereferral"), probability_pct=50)
     participant_withdraw(participant=people["dan"], keep_data=False, by=None)
+    close_study(casebook)
     client.force_login(study_analyst)
     study = casebook.study
     name = hmac_hex(study, "participant", people["dan"].pk)
@@ -462,3 +473,20 @@ def test_every_export_names_a_participant_as_the_allocation_export_does(
     expected = {allocation_pseudonym(study=study, participant_id=p.pk) for p in people.values()}
     for name in ("export_scores", "export_forecasts", "export_participants"):
         assert {row["pseudonym"] for row in download(client, name, study)} == expected, name
+
+
+def test_while_the_study_runs_no_export_shows_arms_or_allocation_times(
+    client, casebook, people, researcher
+):
+    """Per-participant arms and randomisation times would let staff rebuild the
+    allocation sequence; like the allocation list, they wait for the study to close."""
+    run_trial(casebook, people, close=False)
+    assert casebook.study.status != Study.Status.CLOSED
+    client.force_login(researcher)
+    for name in ("export_scores", "export_forecasts", "export_participants"):
+        rows = download(client, name, casebook.study)
+        assert rows, name
+        assert {row["arm"] for row in rows} == {""}, name
+        assert {row.get("randomised_at", "") for row in rows} == {""}, name
+    participants = download(client, "export_participants", casebook.study)
+    assert {row["randomised"] for row in participants} == {"1"}  # the fact, not the arm

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from casecast.resolution.models import ForecastScore, RescoreJob
+from casecast.studies.models import Study
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -159,7 +160,8 @@ def test_the_export_is_pseudonymised_with_a_keyed_hmac_and_readable_as_plain_csv
     client.force_login(study_researcher)
     with django_capture_on_commit_callbacks(execute=True):
         outcome_post(client, casebook)
-    response = client.get(url("export_scores", casebook.study))
+    Study.objects.filter(pk=casebook.study.pk).update(status=Study.Status.CLOSED)
+    response = client.get(url("export_scores", casebook.study))  # closed: arms shown
     body = b"".join(response.streaming_content).decode("utf-8")
     rows = list(csv.DictReader(io.StringIO(body)))
     assert len(rows) == 2

@@ -92,7 +92,7 @@ class TestClusters:
     def test_cluster_bootstrap_matches_a_naive_loop_with_small_sample_correction(self):
         # Ten councils of three forecasters, five per arm, drawn as whole councils. Each
         # arm's replicate means are spread about the arm mean by sqrt(m / (m - 1)), and the
-        # interval is difference +/- t(0.975, m1 + m0 - 2) SE, written out here by hand.
+        # interval is difference +/- t(0.975, Welch df) SE, written out here by hand.
         from scipy import stats
 
         score, forecaster, arm = study(n_forecasters=30, seed=5)
@@ -116,7 +116,10 @@ class TestClusters:
             boot[a] = mean[a] + (raw - mean[a]) * np.sqrt(5 / 4)
         diff = boot[1] - boot[0]
         se = diff.std(ddof=1)
-        half = stats.t.ppf(0.975, 5 + 5 - 2) * se
+        v1, v0 = boot[1].var(ddof=1), boot[0].var(ddof=1)
+        welch = (v1 + v0) ** 2 / (v1**2 / 4 + v0**2 / 4)  # 5 councils per arm: m - 1 = 4
+        assert 4 <= welch <= 8
+        half = stats.t.ppf(0.975, welch) * se
         assert r.se[0] == pytest.approx(se, rel=1e-12)
         assert r.difference[0] == pytest.approx(mean[1] - mean[0], rel=1e-12)
         assert r.ci_low[0] == pytest.approx(mean[1] - mean[0] - half, rel=1e-12)

@@ -288,9 +288,9 @@ def track_record_numbers(record: TrackRecord) -> list[Number]:
             Number(
                 "Resolution",
                 f"{record.resolution:.3f}",
-                "How much your percentages differ between cases where things happened and "
-                "cases where they did not. Higher is better; 0 means your percentages did "
-                "not tell them apart.",
+                "How much the share of cases where it happened differs from one group of your "
+                "percentages to another, compared with how often it happened overall. Higher "
+                "is better; 0 means every group turned out the same as the overall rate.",
             )
         )
     if record.auc is not None:

@@ -212,7 +212,8 @@ def outcomes_import_csv(
 
 def outcomes_template_csv(*, study: Study) -> str:
     """A file to start from: the header, and one example row for the first question of the
-    study still waiting for its outcome (or the first question, as a correction)."""
+    study still waiting for its outcome (or the first question, as a correction), whose
+    outcome cell says what to write and is refused until it is filled in."""
     lines = [EXPECTED_HEADER]
     question = selectors.first_unresolved_question(study=study)
     reason = ""
@@ -229,7 +230,7 @@ def outcomes_template_csv(*, study: Study) -> str:
             question.key,
             _example_outcome(question),
             timezone.localdate().isoformat(),
-            "LA case record",
+            "<where the outcome is recorded>",
             reason,
         ]
     )
@@ -237,9 +238,11 @@ def outcomes_template_csv(*, study: Study) -> str:
 
 
 def _example_outcome(question: Question) -> str:
+    """What to write, not a value: an unedited template must not record a made-up outcome,
+    so this cell fails the import until it is replaced."""
     if question.kind == Question.Kind.BINARY:
-        return "yes"
+        return "<yes or no>"
     if question.kind in (Question.Kind.MULTIPLE_CHOICE, Question.Kind.ORDERED):
-        options = list(question.options or [])
-        return str(options[0]) if options else "1"
-    return "3"
+        options = [str(option) for option in question.options or []]
+        return f"<one of: {'; '.join(options)}>" if options else "<option number>"
+    return "<a number>"

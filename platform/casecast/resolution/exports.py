@@ -19,6 +19,7 @@ Cells follow the conventions in `CONVENTIONS` (written into the dictionary).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,7 @@ from casecast.core.pseudonyms import pseudonym
 from casecast.forecasts.models import Assignment, Forecast, StageVisit
 from casecast.resolution.models import ForecastScore
 from casecast.studies.models import Arm, BaselineQuestion, Participant, Phase, Study
+from casecast.studies.selectors import stratum_counts_visible
 from casecast.vignettes.models import DEFAULT_DECISIONS, Question
 
 CHUNK = 2000
@@ -220,9 +222,37 @@ def _arm_description(study: Study) -> str:
         f"{key} = {name}{' (control)' if control else ''}" for key, name, control, _ in arms
     )
     return (
-        "Arm key the participant was randomised to; empty if not randomised. Arms: "
+        "Arm key the participant was randomised to; empty if not randomised, and empty for "
+        "everyone until the study closes (allocation concealment). Arms: "
         f"{labels or 'none yet'}"
     )
+
+
+# Columns that, per participant, would let staff rebuild the allocation sequence while the
+# study recruits (as the allocation list would): blank until it closes.
+CONCEALED_COLUMNS = ("arm", "randomised_at")
+
+
+def _concealing(
+    rows_for: Callable[..., Iterator[list[str]]],
+) -> Callable[..., Iterator[list[str]]]:
+    """Blank `CONCEALED_COLUMNS` in an export's rows until the study has closed."""
+
+    @functools.wraps(rows_for)
+    def rows(*, study: Study) -> Iterator[list[str]]:
+        produced = rows_for(study=study)
+        header = next(produced)
+        yield header
+        if stratum_counts_visible(study=study):
+            yield from produced
+            return
+        blank = [i for i, name in enumerate(header) if name in CONCEALED_COLUMNS]
+        for row in produced:
+            for i in blank:
+                row[i] = ""
+            yield row
+
+    return rows
 
 
 def _phase_description(study: Study) -> str:
@@ -519,7 +549,11 @@ def _participant_layout(study: Study) -> _ParticipantLayout:
         ExportColumn(
             "baseline_completed_at", "time", "When they answered the About-you questions (UTC)"
         ),
-        ExportColumn("randomised_at", "time", "When they were allocated to an arm (UTC)"),
+        ExportColumn(
+            "randomised_at",
+            "time",
+            "When they were allocated to an arm (UTC); empty until the study closes",
+        ),
         ExportColumn("withdrawn_at", "time", "When they withdrew (UTC)"),
     ]
     for name, question in baseline:
@@ -630,6 +664,7 @@ def _pct(value: int | None) -> float | None:
     return value / 100 if value is not None else None
 
 
+@_concealing
 def score_export_rows(*, study: Study) -> Iterator[list[str]]:
     """The header, then one row per scored forecast of participants whose data may be used."""
     yield [column.name for column in score_columns(study)]
@@ -775,6 +810,7 @@ def _decision_labels(study: Study) -> dict[int, list[str]]:
     }
 
 
+@_concealing
 def forecast_export_rows(*, study: Study) -> Iterator[list[str]]:
     """The header, then one row per submitted answer of participants whose data may be used."""
     yield [column.name for column in forecast_columns(study)]
@@ -879,6 +915,7 @@ def _phase_annotations(phases: list[Phase]) -> dict[str, Any]:
     return annotations
 
 
+@_concealing
 def participant_export_rows(*, study: Study) -> Iterator[list[str]]:
     """The header, then one row per participant of the study (every status)."""
     layout = _participant_layout(study)

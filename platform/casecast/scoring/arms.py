@@ -9,8 +9,9 @@ councils under cluster randomisation), draws every arm's replicates at once as a
 With clusters, arms often have only a handful of units, where a plain bootstrap is too
 confident (its variance is (m - 1)/m of the unbiased one, and percentiles ignore how few
 units there are). Each arm's replicates are therefore spread by sqrt(m / (m - 1)) about
-the arm's mean, and the 95% interval is difference +/- t(0.975, m_arm + m_control - 2) x SE
-(Cameron & Miller 2015, J. Human Resources 50(2), section VI; Hayes & Moulton 2017, ch. 9).
+the arm's mean, and the 95% interval is difference +/- t(0.975, df) x SE with Welch-Satterthwaite
+df from the two arms' replicate variances and cluster counts (Cameron & Miller 2015, J. Human
+Resources 50(2), section VI; Hayes & Moulton 2017, ch. 9).
 """
 
 from __future__ import annotations
@@ -172,8 +173,7 @@ def _compare(
     se = diffs.std(axis=1, ddof=1)
     difference = np.array([means[a] - means[control] for a in others])
     if clustered:
-        df = np.array([n_units[a] + n_units[control] - 2 for a in others])
-        half = student_t.ppf(0.975, df) * se
+        half = student_t.ppf(0.975, _welch_df(boots, n_units, others, control)) * se
         low, high = difference - half, difference + half
     else:
         low, high = np.percentile(diffs, [2.5, 97.5], axis=1)
@@ -214,6 +214,21 @@ def _bootstrap(units: _Units, arm: np.int64, n_boot: int, rng: np.random.Generat
         drawn = m if singletons else size[draw].sum(axis=1)
         out[start:stop] = total[draw].sum(axis=1) / drawn
     return out
+
+
+def _welch_df(
+    boots: dict[int, FloatArray], n_units: dict[int, int], others: list[int], control: int
+) -> FloatArray:
+    """Welch-Satterthwaite degrees of freedom of each difference, from each arm's (corrected)
+    replicate variance and its number of clusters: with unequal arms, far fewer than the
+    pooled m_arm + m_control - 2."""
+    v_control = boots[control].var(ddof=1)
+    df = []
+    for a in others:
+        v = boots[a].var(ddof=1)
+        denominator = v**2 / (n_units[a] - 1) + v_control**2 / (n_units[control] - 1)
+        df.append((v + v_control) ** 2 / denominator if denominator > 0 else np.inf)
+    return np.array(df)
 
 
 def _small_sample_spread(replicates: FloatArray, mean: float, m: int) -> FloatArray:
