@@ -196,3 +196,21 @@ def test_with_more_cases_in_the_same_set_the_next_case_is_offered(
         reverse("forecasts:case", args=[second.pk]),
     )
     assert "Start the next set of cases" not in what_next.text
+
+
+def test_before_randomisation_a_count_that_depends_on_the_arm_is_not_stated(
+    journey_study, more_vignettes, participant_ready
+):
+    # Phase 2 randomises first: one case for everyone, one for the feedback arm only.
+    feedback = Arm.objects.get(study=journey_study, key="feedback")
+    plan(phase(journey_study, 2), more_vignettes[0])
+    plan(phase(journey_study, 2), more_vignettes[1], arm=feedback)
+    first = start_case(participant_ready, journey_study)
+    _finish(first)
+    client = _client(participant_ready)
+    assert _summary(client) == "You have new cases to start."
+    tasks = client.get(reverse("forecasts:tasks")).content.decode()
+    assert "Start these cases" in tasks and "1 case." not in tasks
+    what_next = _what_next(client, first)
+    assert "Your next set of cases is ready." in what_next.text
+    assert "ready: 1 case" not in what_next.text

@@ -38,6 +38,9 @@ class PhaseOverview:
     state: PhaseState
     assignments: list[Assignment] = field(default_factory=list)
     planned_count: int = 0
+    # False before randomisation when some of the phase's cases are for one arm only: the
+    # count then leaves those out, so pages do not state it.
+    count_exact: bool = True
 
     @property
     def opens_at(self) -> datetime | None:
@@ -90,12 +93,10 @@ class TaskList:
 
     @property
     def cases_to_do(self) -> int:
-        """Cases given and not finished, plus those in a phase that is ready to start.
-
-        Before randomisation a phase's count leaves out cases for one arm only.
-        """
+        """Cases given and not finished, plus those in a phase that is ready to start
+        (when its count is known: before randomisation, arm-specific cases are not)."""
         ready = self.phase_to_start
-        return self.to_do + (ready.planned_count if ready else 0)
+        return self.to_do + (ready.planned_count if ready and ready.count_exact else 0)
 
     @property
     def opens_next(self) -> datetime | None:
@@ -196,7 +197,9 @@ def phase_overviews(
     previous_done = True
     for phase in phases:
         mine = assignments.get(phase.pk, [])
-        planned = len(items_for_arm(items.get(phase.pk, []), arm_id=participant.arm_id))
+        plan = items.get(phase.pk, [])
+        planned = len(items_for_arm(plan, arm_id=participant.arm_id))
+        exact = participant.arm_id is not None or not any(item.arm_id for item in plan)
         if mine:
             done = all(a.completed_at is not None for a in mine)
             state = PhaseState.COMPLETED if done else PhaseState.IN_PROGRESS
@@ -206,7 +209,7 @@ def phase_overviews(
             state = _unstarted_state(
                 phase, phases=phases, participant=participant, planned=planned, now=now
             )
-        overviews.append(PhaseOverview(phase, state, mine, planned))
+        overviews.append(PhaseOverview(phase, state, mine, planned, exact))
         previous_done = state in (PhaseState.COMPLETED, PhaseState.NOTHING_TO_DO)
     return overviews
 
