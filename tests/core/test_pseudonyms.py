@@ -5,7 +5,7 @@ import hmac
 
 import pytest
 from casecast.core.pseudonyms import pseudonym
-from casecast.resolution import selectors as resolution_selectors
+from casecast.resolution import exports as resolution_exports
 from casecast.studies import design as study_design
 
 
@@ -21,7 +21,7 @@ def test_a_pseudonym_is_the_keyed_hmac_of_kind_and_id():
 def test_allocation_and_score_exports_share_the_participant_pseudonym(participant):
     study = participant.study
     in_allocation_export = study_design.pseudonym(study=study, participant_id=participant.pk)
-    in_score_export = resolution_selectors.pseudonym(
+    in_score_export = resolution_exports.pseudonym(
         key=study.pseudonym_key, kind="participant", pk=participant.pk
     )
     assert in_allocation_export == in_score_export

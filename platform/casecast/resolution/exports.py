@@ -45,6 +45,7 @@ from django.db.models.functions import RowNumber
 from casecast.core.pseudonyms import pseudonym
 from casecast.forecasts.models import Assignment, Forecast, StageVisit
 from casecast.resolution.models import ForecastScore
+from casecast.resolution.selectors import after_randomisation_by_phase
 from casecast.studies.models import Arm, BaselineQuestion, Participant, Phase, Study
 from casecast.studies.selectors import stratum_counts_visible
 from casecast.vignettes.models import DEFAULT_DECISIONS, Question
@@ -135,15 +136,6 @@ class _Pseudonyms:
                 self._cache.clear()
             self._cache[slot] = pseudonym(key=self.key, kind=kind, pk=pk)
         return self._cache[slot]
-
-
-def _after_randomisation(study: Study) -> dict[int, bool]:
-    """Phase id -> made in or after the first phase participants are randomised before
-    (every phase when none is)."""
-    phases = list(study.phases.values_list("pk", "position", "randomise_before"))
-    starts = [position for _, position, randomises in phases if randomises]
-    first = min(starts) if starts else None
-    return {pk: first is None or position >= first for pk, position, _ in phases}
 
 
 # --- the data dictionary --------------------------------------------------------------
@@ -815,7 +807,7 @@ def forecast_export_rows(*, study: Study) -> Iterator[list[str]]:
     """The header, then one row per submitted answer of participants whose data may be used."""
     yield [column.name for column in forecast_columns(study)]
     names = _Pseudonyms(study)
-    after = _after_randomisation(study)
+    after = after_randomisation_by_phase(study_id=study.pk)
     labels = _decision_labels(study)
     for r in _forecast_rows(study).iterator(chunk_size=CHUNK):
         yield _forecast_values(r, names, after, labels)

@@ -24,10 +24,10 @@ from django.utils import timezone
 
 from casecast import scoring
 from casecast.forecasts.models import Forecast
-from casecast.resolution import bulk, summaries
+from casecast.resolution import bulk, selectors, summaries
 from casecast.resolution.bulk import Column
 from casecast.resolution.models import ForecastScore, RescoreJob
-from casecast.studies.models import Phase, Study
+from casecast.studies.models import Study
 
 QUANTILE_TAUS = (0.05, 0.5, 0.95)
 QUANTILE_ALPHA = 0.1  # p5..p95 is a central 90% interval
@@ -233,7 +233,7 @@ def _score_locked(study_id: int, forecasts: Any) -> ScoringResult:
     columns = _read(forecasts)
     if not len(columns):
         return ScoringResult(0, 0)
-    after = _after_randomisation(study_id)
+    after = selectors.after_randomisation_by_phase(study_id=study_id)
     scores, unscored_ids = build_scores(columns, after)
     _write(scores, unscored_ids, timezone.now())
     return ScoringResult(len(scores["forecast_id"]), len(unscored_ids))
@@ -272,15 +272,6 @@ def _job_update(job_id: int | None, *, total: int, done: int) -> None:
 
 def _add(a: ScoringResult, b: ScoringResult) -> ScoringResult:
     return ScoringResult(a.scored + b.scored, a.unscored + b.unscored)
-
-
-def _after_randomisation(study_id: int) -> dict[int, bool]:
-    phases = list(
-        Phase.objects.filter(study_id=study_id).values_list("pk", "position", "randomise_before")
-    )
-    starts = [position for _, position, randomises in phases if randomises]
-    first = min(starts) if starts else None
-    return {pk: first is None or position >= first for pk, position, _ in phases}
 
 
 # --- reading ----------------------------------------------------------------------

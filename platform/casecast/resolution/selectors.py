@@ -14,7 +14,6 @@ from casecast import scoring
 
 # The one pseudonym function every export uses (exports.py); named here too, where the
 # score export used to live, for code and tests that look for it.
-from casecast.core.pseudonyms import pseudonym as pseudonym
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution.models import ArmSummary, ForecastScore, RescoreJob
 from casecast.resolution.outcomes import Outcome, outcome_label
@@ -266,10 +265,21 @@ def primary_phases(*, study: Study) -> list[Phase]:
     """The phases whose yes/no forecasts make the primary outcome: the phase participants
     are randomised before and every later one (every phase if none randomises)."""
     phases = list(study.phases.order_by("position"))
-    starts = [phase.position for phase in phases if phase.randomise_before]
-    if not starts:
-        return phases
-    return [phase for phase in phases if phase.position >= min(starts)]
+    after = _after_randomisation([(p.pk, p.position, p.randomise_before) for p in phases])
+    return [phase for phase in phases if after[phase.pk]]
+
+
+def after_randomisation_by_phase(*, study_id: int) -> dict[int, bool]:
+    """Phase id -> whether forecasts made in it count as after randomisation (the phases of
+    `primary_phases`). One query; the scoring pipeline and the exports both use it."""
+    rows = Phase.objects.filter(study_id=study_id).values_list("pk", "position", "randomise_before")
+    return _after_randomisation(list(rows))
+
+
+def _after_randomisation(phases: list[tuple[int, int, bool]]) -> dict[int, bool]:
+    starts = [position for _, position, randomises in phases if randomises]
+    first = min(starts) if starts else None
+    return {pk: first is None or position >= first for pk, position, _ in phases}
 
 
 # --- rescore progress ---------------------------------------------------------------

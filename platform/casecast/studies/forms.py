@@ -169,7 +169,10 @@ class StaffWithdrawForm(forms.Form):
     )
     reason = forms.CharField(
         label="How did they ask to leave?",
-        help_text="For the audit trail, for example: by email to the study team on 3 March.",
+        help_text=(
+            "For the audit trail, for example: by email to the study team on 3 March. "
+            "Do not include names or contact details."
+        ),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages=_errors("Enter how they asked to leave"),
