@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils.html import escape
 
 from casecast import scoring
 from casecast.resolution.charts import calibration_svg
@@ -33,8 +32,6 @@ from casecast.resolution.charts import calibration_svg
 MIN_FORECASTS = 10
 FEW_FORECASTS = 50
 PERCENT_BINS = 100
-# The axis titles `calibration_svg` draws; participants' charts use their own words.
-_SVG_AXIS_TITLES = ("Forecast probability", "How often it happened")
 
 
 def bins_for(n: int) -> int:
@@ -129,12 +126,6 @@ def _level_rows(p: np.ndarray, y: np.ndarray, levels: Sequence[int]) -> list[Cal
     return [_row(table, int(i), level, level) for level, i in zip(levels, level_bins, strict=True)]
 
 
-def _relabel(svg: str, x_title: str, y_title: str) -> str:
-    for old, new in zip(_SVG_AXIS_TITLES, (x_title, y_title), strict=True):
-        svg = svg.replace(f">{old}</text>", f">{escape(new)}</text>", 1)
-    return svg
-
-
 def calibration_chart(
     *,
     probabilities: Sequence[float],
@@ -162,7 +153,7 @@ def calibration_chart(
         if rows is None:
             rows = _bin_rows(p, y, bins)
         bins = len(rows)
-        svg = _relabel(calibration_svg(rows, title=caption), x_title, y_title)
+        svg = calibration_svg(rows, title=caption, x_title=x_title, y_title=y_title)
     return CalibrationChart(
         n=n,
         bins=bins,

@@ -35,7 +35,7 @@ def _y(p: float) -> float:
     return round(MARGIN + (1 - p) * PLOT, 1)
 
 
-def _axes() -> SafeString:
+def _axes(x_title: str, y_title: str) -> SafeString:
     ticks = format_html_join(
         "",
         '<line x1="{0}" y1="{2}" x2="{0}" y2="{3}" class="cc-grid"/>'
@@ -49,9 +49,8 @@ def _axes() -> SafeString:
     )
     return format_html(
         '{}<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#505a5f" stroke-dasharray="4 4"/>'
-        '<text x="{}" y="{}" text-anchor="middle">Forecast probability</text>'
-        '<text x="12" y="{}" text-anchor="middle" transform="rotate(-90 12 {})">'
-        "How often it happened</text>",
+        '<text x="{}" y="{}" text-anchor="middle">{}</text>'
+        '<text x="12" y="{}" text-anchor="middle" transform="rotate(-90 12 {})">{}</text>',
         ticks,
         _x(0),
         _y(0),
@@ -59,8 +58,10 @@ def _axes() -> SafeString:
         _y(1),
         SIZE / 2,
         SIZE - 6,
+        x_title,
         SIZE / 2,
         SIZE / 2,
+        y_title,
     )
 
 
@@ -88,8 +89,15 @@ def _points(table: Sequence[Any]) -> SafeString:
     )
 
 
-def calibration_svg(table: Sequence[Any], *, title: str = "Calibration") -> str:
-    """A reliability diagram: points sized by count, 95% intervals, the diagonal as ideal."""
+def calibration_svg(
+    table: Sequence[Any],
+    *,
+    title: str = "Calibration",
+    x_title: str = "Forecast probability",
+    y_title: str = "How often it happened",
+) -> str:
+    """A reliability diagram: points sized by count, 95% intervals, the diagonal as ideal.
+    Participants' charts pass axis titles in their own words."""
     return mark_safe(
         format_html(
             '<svg class="cc-chart" viewBox="0 0 {0} {0}" width="100%" role="img" '
@@ -99,7 +107,7 @@ def calibration_svg(table: Sequence[Any], *, title: str = "Calibration") -> str:
             "<style>.cc-grid{{stroke:#b1b4b6;stroke-width:0.5}}</style>{2}{3}</svg>",
             SIZE,
             title,
-            _axes(),
+            _axes(x_title, y_title),
             _points(table),
         )
     )
