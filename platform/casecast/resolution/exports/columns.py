@@ -192,7 +192,8 @@ class Column(Generic[RowT]):
     value_labels: ValueLabels = ()
     free_text: bool = False
     concealed: bool = False
-    _format: Callable[[Any], str] = field(init=False, repr=False, compare=False)
+    # How a value is written in a CSV cell; other formats read `get` and `type` instead.
+    to_csv: Callable[[Any], str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -201,10 +202,7 @@ class Column(Generic[RowT]):
             raise ValueError(f"{self.name}: a label of 1 to {LABEL_MAX} characters is needed")
         if isinstance(self.get, Field) and self.get.path not in self.reads:
             object.__setattr__(self, "reads", (self.get.path, *self.reads))
-        object.__setattr__(self, "_format", free_text_cell if self.free_text else cell)
-
-    def cell(self, row: RowT) -> str:
-        return self._format(self.get(row))
+        object.__setattr__(self, "to_csv", free_text_cell if self.free_text else cell)
 
 
 def flag(
@@ -235,13 +233,12 @@ def table(
     sequence while the study recruits, as the allocation list would)."""
     yield [column.name for column in columns]
     visible = stratum_counts_visible(study=study)
-    # (get, format) pairs rather than `column.cell`: one call fewer per cell.
     cells: list[tuple[Callable[[RowT], Any], Callable[[Any], str]]] = [
-        (column.get, column._format) if visible or not column.concealed else (_none, cell)
+        (column.get, column.to_csv) if visible or not column.concealed else (_none, cell)
         for column in columns
     ]
     for row in rows:
-        yield [format_value(get(row)) for get, format_value in cells]
+        yield [to_csv(get(row)) for get, to_csv in cells]
 
 
 def _none(row: Any) -> None:
