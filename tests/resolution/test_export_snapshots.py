@@ -31,6 +31,7 @@ pass by rewriting.
 from __future__ import annotations
 
 import difflib
+import io
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -59,14 +60,14 @@ DOWNLOADS = {
 
 
 @pytest.fixture
-def pinned_demo(django_user_model) -> Iterator[Study]:
+def pinned_demo() -> Iterator[Study]:
     """The demo study as `seed_demo` leaves it; clock and secrets stay pinned for the
     whole test, so what the test then does to the study is repeatable too."""
     with (
         mock.patch("django.utils.timezone.now", return_value=MOMENT),
         mock.patch("secrets.token_hex", return_value=SECRET),
     ):
-        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("seed_demo", stdout=io.StringIO())
         yield Study.objects.get(slug=DEMO_SLUG)
 
 
