@@ -1,0 +1,245 @@
+"""How an export column is declared, and how its cells are written.
+
+A file is a list of `Column`s. Each column is declared **once** — its name, type, label,
+description, value labels, and how its value is got from a row — and the header, the rows
+(`table`) and the data dictionary are all generated from that list, so they cannot drift
+apart. The query that feeds a file reads exactly the fields its columns and its row class
+name (`fields_read`).
+
+A row is a `Row`: the dict one query row gave (`db`, keyed by field path) plus the facts of
+it that several columns share, worked out once by the file's `Row` subclass (for example
+`counted`, which both `counted` and `primary` use).
+
+Cells follow the conventions the dictionary states (`dictionary.CONVENTIONS`): empty for
+missing, 1/0 for flags, UTC times to the second, numbers rounded to 12 decimal places.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, TypeVar
+
+from casecast.core.pseudonyms import pseudonym
+from casecast.studies.models import Study
+from casecast.studies.selectors import stratum_counts_visible
+
+CHUNK = 2000
+DECIMALS = 12
+
+# --- cells ---------------------------------------------------------------------------
+
+
+def number_cell(value: float) -> str:
+    """A float rounded to 12 decimal places, in the shortest form that reads back exactly.
+
+    `0.4355999999999999` is written `0.4356`; whole numbers without `.0`; NaN and
+    infinities as an empty cell.
+    """
+    if not math.isfinite(value):
+        return ""
+    rounded = round(value, DECIMALS)
+    if rounded == 0:
+        return "0"
+    if rounded.is_integer() and abs(rounded) < 1e15:
+        return str(int(rounded))
+    return repr(rounded)
+
+
+def time_cell(value: datetime) -> str:
+    """UTC, ISO 8601 to the whole second (truncated), with `Z`: `2026-11-26T15:20:42Z`."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return time_cell(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return number_cell(value)
+    return str(value)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str | None) -> str:
+    """Free text typed by a person: line breaks kept (the cell is quoted), and a `'` put
+    in front of text starting with = + - or @ so a spreadsheet never runs it as a formula."""
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def free_text_cell(value: Any) -> str:
+    """A person's answer as text (see `text_cell`); empty if there is none."""
+    if value is None or value == "":
+        return ""
+    return text_cell(str(value))
+
+
+# --- rows ------------------------------------------------------------------------------
+
+
+class Pseudonyms:
+    """Pseudonyms of participants and councils, each computed once per export."""
+
+    def __init__(self, study: Study) -> None:
+        self.key = study.pseudonym_key
+        self._cache: dict[tuple[str, int], str] = {}
+
+    def __call__(self, kind: str, pk: int | None) -> str:
+        if pk is None:
+            return ""
+        slot = (kind, pk)
+        if slot not in self._cache:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[slot] = pseudonym(key=self.key, kind=kind, pk=pk)
+        return self._cache[slot]
+
+
+class Row:
+    """One row of an export's query (`db`, keyed by field path) and the study's pseudonyms.
+
+    Subclasses add the facts several columns share, worked out once per row, and name the
+    fields they read in `READS` (the query reads those and every column's `reads`).
+    """
+
+    READS: ClassVar[tuple[str, ...]] = ()
+    __slots__ = ("db", "names")
+
+    def __init__(self, db: dict[str, Any], names: Pseudonyms) -> None:
+        self.db = db
+        self.names = names
+
+
+RowT = TypeVar("RowT", bound=Row, contravariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A column's value that is one field of the query as it stands, optionally converted
+    (for example a stored percentage to a probability)."""
+
+    path: str
+    convert: Callable[[Any], Any] | None = None
+
+    def __call__(self, row: Row) -> Any:
+        value = row.db[self.path]
+        return value if self.convert is None else self.convert(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PseudonymOf(Field):
+    """The pseudonym of the participant or council whose id is the field `path`."""
+
+    kind: str = "participant"
+
+    def __call__(self, row: Row) -> Any:
+        return row.names(self.kind, row.db[self.path])
+
+
+# --- columns ---------------------------------------------------------------------------
+
+
+class ColumnType(StrEnum):
+    """What a column holds, as the data dictionary names it."""
+
+    INTEGER = "integer"
+    NUMBER = "number"
+    TEXT = "text"
+    FLAG = "0/1"
+    TIME = "time"
+
+
+ValueLabels = tuple[tuple[int | str, str], ...]
+YES_NO: ValueLabels = ((0, "No"), (1, "Yes"))
+
+# Stata's limits, the strictest of the packages analysts use: names of letters, digits and
+# _ up to 32 characters, variable labels up to 80.
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,31}$")
+LABEL_MAX = 80
+
+
+@dataclass(frozen=True)
+class Column(Generic[RowT]):
+    """One column of an export file, declared once.
+
+    `get` gives the column's value for a row; a `Field` reads one field of the query, any
+    other function names the fields it needs in `reads` (or uses the facts its row class
+    works out). `value_labels` name the codes the column holds, where they are the same for
+    every row. A `free_text` column holds what a person typed (see `text_cell`). A
+    `concealed` column is blank until the study closes (allocation concealment).
+    """
+
+    name: str
+    type: ColumnType
+    label: str
+    description: str
+    get: Callable[[RowT], Any]
+    reads: tuple[str, ...] = ()
+    value_labels: ValueLabels = ()
+    free_text: bool = False
+    concealed: bool = False
+    # How a value is written in a CSV cell; other formats read `get` and `type` instead.
+    to_csv: Callable[[Any], str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ValueError(f"{self.name!r} is not a column name Stata accepts")
+        if not self.label or len(self.label) > LABEL_MAX:
+            raise ValueError(f"{self.name}: a label of 1 to {LABEL_MAX} characters is needed")
+        if isinstance(self.get, Field) and self.get.path not in self.reads:
+            object.__setattr__(self, "reads", (self.get.path, *self.reads))
+        object.__setattr__(self, "to_csv", free_text_cell if self.free_text else cell)
+
+
+def flag(
+    name: str,
+    label: str,
+    description: str,
+    get: Callable[[RowT], Any],
+    *,
+    reads: tuple[str, ...] = (),
+) -> Column[RowT]:
+    """A yes/no column, written 1 or 0."""
+    return Column(name, ColumnType.FLAG, label, description, get, reads, value_labels=YES_NO)
+
+
+def fields_read(columns: Iterable[Column[Any]], row_type: type[Row]) -> list[str]:
+    """Every field the file's query must read: its row class's and its columns', once each."""
+    paths = dict.fromkeys(row_type.READS)
+    for column in columns:
+        paths.update(dict.fromkeys(column.reads))
+    return list(paths)
+
+
+def table(
+    *, study: Study, columns: Sequence[Column[RowT]], rows: Iterable[RowT]
+) -> Iterator[list[str]]:
+    """The header, then one list of cells per row, with the concealed columns blank until
+    the study has closed (per participant they would let staff rebuild the allocation
+    sequence while the study recruits, as the allocation list would)."""
+    yield [column.name for column in columns]
+    visible = stratum_counts_visible(study=study)
+    cells: list[tuple[Callable[[RowT], Any], Callable[[Any], str]]] = [
+        (column.get, column.to_csv) if visible or not column.concealed else (_none, cell)
+        for column in columns
+    ]
+    for row in rows:
+        yield [to_csv(get(row)) for get, to_csv in cells]
+
+
+def _none(row: Any) -> None:
+    return None

@@ -1,0 +1,198 @@
+"""`forecasts.csv`: one row per submitted answer, scored or not, with stage timings.
+
+Updates, decisions with their confidence, reasoning text and forecasts whose outcome is
+not known yet are all here; `scored` says which rows also appear in scores.csv.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
+
+from casecast.forecasts.models import Forecast, StageVisit
+from casecast.resolution.exports import kinds
+from casecast.resolution.exports.columns import (
+    CHUNK,
+    Column,
+    ColumnType,
+    Field,
+    Pseudonyms,
+    fields_read,
+    flag,
+    table,
+)
+from casecast.resolution.exports.shared import (
+    AnswerRow,
+    after_randomisation_column,
+    analysable,
+    case_columns,
+    flag_columns,
+    primary_column,
+    question_columns,
+)
+from casecast.resolution.selectors import after_randomisation_by_phase
+from casecast.studies.models import Study
+
+FILENAME = "forecasts.csv"
+
+
+class ForecastRow(AnswerRow):
+    """A submitted answer with its score, if any. `after` maps phase id to whether that
+    phase counts as after randomisation (for answers with no stored score to say so)."""
+
+    READS = (
+        "recency",
+        "assignment__is_retest",
+        "is_update",
+        "assignment__phase_id",
+        "participant__arm__key",
+        "score__scored_at",
+        "score__probability",
+        "score__after_randomisation",
+    )
+    __slots__ = ("scored",)
+
+    def __init__(self, db: dict[str, Any], names: Pseudonyms, after: dict[int, bool]) -> None:
+        super().__init__(db, names)
+        self.is_update = db["is_update"]
+        self.is_retest = db["assignment__is_retest"]
+        self.is_last = db["recency"] == 1
+        self.counted = self.is_last and not self.is_retest
+        self.scored = db["score__scored_at"] is not None
+        self.after_randomisation = (
+            db["score__after_randomisation"]
+            if self.scored
+            else after.get(db["assignment__phase_id"], True)
+        )
+        self.primary = (
+            self.counted
+            and db["score__probability"] is not None
+            and bool(db["score__after_randomisation"])
+            and db["participant__arm__key"] is not None
+        )
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, int((end - start).total_seconds()))
+
+
+def forecast_columns(study: Study) -> list[Column[ForecastRow]]:
+    return [
+        *case_columns(study, forecast=""),
+        Column(
+            "case_position",
+            ColumnType.INTEGER,
+            "Order of the case in the phase (1 = first)",
+            "Order in which the case was given within the phase, 1 = first",
+            Field("assignment__position", lambda position: position + 1),
+        ),
+        after_randomisation_column(
+            "1 if the case's phase is the phase participants are randomised before or "
+            "a later one (every phase if none randomises), else 0"
+        ),
+        *question_columns(),
+        kinds.kind_column(kinds=kinds.ANSWERED_KINDS, read="question__kind"),
+        Column(
+            "earlier_question",
+            ColumnType.TEXT,
+            "Question this one updates",
+            "For an update: key of the question at the earlier stage it updates",
+            Field("question__earlier__key"),
+        ),
+        *flag_columns(),
+        flag(
+            "scored",
+            "Has a score in scores.csv",
+            "1 if the answer has a score in scores.csv (a forecast whose question has an "
+            "outcome and is not annulled), else 0",
+            lambda row: row.scored,
+        ),
+        primary_column(),
+        Column(
+            "stage_viewed_at",
+            ColumnType.TIME,
+            "Stage first shown (UTC)",
+            "When this stage of the case was first shown (UTC)",
+            Field("stage_viewed_at"),
+        ),
+        Column(
+            "stage_submitted_at",
+            ColumnType.TIME,
+            "Stage submitted (UTC)",
+            "When this stage was submitted (UTC)",
+            Field("stage_submitted_at"),
+        ),
+        Column(
+            "stage_seconds",
+            ColumnType.INTEGER,
+            "Seconds from showing to submitting the stage",
+            "Seconds from first showing the stage to submitting it (includes any time the "
+            "page was left open)",
+            lambda row: _seconds(row.db["stage_viewed_at"], row.db["stage_submitted_at"]),
+            reads=("stage_viewed_at", "stage_submitted_at"),
+        ),
+        Column(
+            "submitted_at",
+            ColumnType.TIME,
+            "Answer saved (UTC)",
+            "When the answer was saved (UTC)",
+            Field("submitted_at"),
+        ),
+        *kinds.answer_columns(forecast=""),
+        *kinds.decision_columns(kinds.decision_labels(study)),
+        kinds.rationale_column(),
+    ]
+
+
+def _visit(field: str) -> Subquery:
+    return Subquery(
+        StageVisit.objects.filter(
+            assignment_id=OuterRef("assignment_id"), stage_id=OuterRef("question__stage_id")
+        ).values(field)[:1]
+    )
+
+
+def _forecast_rows(study: Study, fields: list[str]) -> QuerySet[Forecast, dict[str, Any]]:
+    return (
+        analysable(Forecast.objects.filter(participant__study=study))
+        .annotate(
+            # 1 for the participant's last answer to the question in the case.
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("participant_id"), F("assignment_id"), F("question_id")],
+                order_by=[F("submitted_at").desc(), F("pk").desc()],
+            ),
+            stage_viewed_at=_visit("first_viewed_at"),
+            stage_submitted_at=_visit("submitted_at"),
+        )
+        .order_by(
+            "participant_id",
+            "assignment__phase__position",
+            "assignment__position",
+            "assignment_id",
+            "question__stage__position",
+            "question__position",
+            "submitted_at",
+            "pk",
+        )
+        .values(*fields)
+    )
+
+
+def forecast_export_rows(*, study: Study) -> Iterator[list[str]]:
+    """The header, then one row per submitted answer of participants whose data may be used."""
+    columns = forecast_columns(study)
+    names = Pseudonyms(study)
+    after = after_randomisation_by_phase(study_id=study.pk)
+    rows = _forecast_rows(study, fields_read(columns, ForecastRow))
+    yield from table(
+        study=study,
+        columns=columns,
+        rows=(ForecastRow(db, names, after) for db in rows.iterator(chunk_size=CHUNK)),
+    )

@@ -1,0 +1,142 @@
+"""`scores.csv`: one row per scored forecast, with every score.
+
+Read from the stored scores (`ForecastScore`), which carry the flags and the outcome the
+scoring pipeline used, so the file and the results page agree by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from casecast.resolution.exports import kinds
+from casecast.resolution.exports.columns import (
+    CHUNK,
+    Column,
+    ColumnType,
+    Field,
+    Pseudonyms,
+    fields_read,
+    table,
+)
+from casecast.resolution.exports.shared import (
+    AnswerRow,
+    after_randomisation_column,
+    analysable,
+    case_columns,
+    flag_columns,
+    primary_column,
+    question_columns,
+)
+from casecast.resolution.models import ForecastScore
+from casecast.studies.models import Study
+
+FILENAME = "scores.csv"
+
+
+class ScoreRow(AnswerRow):
+    """A stored score with its forecast; the flags as the scoring pipeline stored them."""
+
+    READS = (
+        "is_last",
+        "is_retest",
+        "forecast__is_update",
+        "after_randomisation",
+        "probability",
+        "participant__arm__key",
+    )
+    __slots__ = ()
+
+    def __init__(self, db: dict[str, Any], names: Pseudonyms) -> None:
+        super().__init__(db, names)
+        self.is_update = db["forecast__is_update"]
+        self.is_retest = db["is_retest"]
+        self.is_last = db["is_last"]
+        self.after_randomisation = db["after_randomisation"]
+        self.counted = self.is_last and not self.is_retest
+        self.primary = (
+            self.counted
+            and db["probability"] is not None
+            and self.after_randomisation
+            and db["participant__arm__key"] is not None
+        )
+
+
+def _score(name: str, label: str, description: str) -> Column[ScoreRow]:
+    return Column(name, ColumnType.NUMBER, label, description, Field(name))
+
+
+def score_columns(study: Study) -> list[Column[ScoreRow]]:
+    return [
+        *case_columns(study, forecast="forecast__"),
+        after_randomisation_column(
+            "1 if made in the phase participants are randomised before or any later phase "
+            "(every phase if none randomises), else 0"
+        ),
+        *question_columns(),
+        kinds.kind_column(kinds=kinds.SCORED_KINDS, read="kind"),
+        *flag_columns(),
+        primary_column(),
+        Column(
+            "submitted_at",
+            ColumnType.TIME,
+            "Forecast submitted (UTC)",
+            "When the forecast was submitted (UTC)",
+            Field("forecast__submitted_at"),
+        ),
+        *kinds.answer_columns(forecast="forecast__"),
+        kinds.outcome_column(),
+        _score(
+            "brier",
+            "Brier score (lower is better)",
+            "Brier score: yes/no 0-1; multiple choice and ordered 0-2 (lower is better)",
+        ),
+        _score(
+            "log_score",
+            "Log score (lower is better)",
+            "-ln(probability given to the outcome); lower is better",
+        ),
+        _score(
+            "spherical",
+            "Spherical score (higher is better)",
+            "Spherical score 0-1; higher is better",
+        ),
+        _score(
+            "rps",
+            "Ranked probability score (lower is better)",
+            "Ranked probability score 0-1, ordered questions; lower is better",
+        ),
+        _score(
+            "interval_score",
+            "Interval score (lower is better)",
+            "Interval score, in the question's unit; lower is better",
+        ),
+        _score(
+            "crps",
+            "CRPS (lower is better)",
+            "CRPS from the three percentiles, in the question's unit; lower is better",
+        ),
+        Column(
+            "scored_at",
+            ColumnType.TIME,
+            "Scored (UTC)",
+            "When the score was computed (UTC)",
+            Field("scored_at"),
+        ),
+    ]
+
+
+def score_export_rows(*, study: Study) -> Iterator[list[str]]:
+    """The header, then one row per scored forecast of participants whose data may be used."""
+    columns = score_columns(study)
+    names = Pseudonyms(study)
+    rows = (
+        analysable(ForecastScore.objects.filter(study=study))
+        .order_by("participant_id", "forecast__submitted_at", "forecast_id")
+        .values(*fields_read(columns, ScoreRow))
+    )
+    yield from table(
+        study=study,
+        columns=columns,
+        rows=(ScoreRow(db, names) for db in rows.iterator(chunk_size=CHUNK)),
+    )

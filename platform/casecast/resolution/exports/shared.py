@@ -1,0 +1,213 @@
+"""Columns and rules more than one export file shares.
+
+- who may be exported (`analysable`);
+- the participant's identity: pseudonym, arm and council (all three files);
+- the case and question a forecast belongs to, and the flags saying which forecasts
+  count (scores.csv and forecasts.csv, whose rows are both an `AnswerRow`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from casecast.resolution.exports.columns import (
+    Column,
+    ColumnType,
+    Field,
+    PseudonymOf,
+    Row,
+    flag,
+)
+from casecast.studies.models import Arm, Study
+
+
+def analysable(rows: QuerySet[Any]) -> QuerySet[Any]:
+    """Rows of participants whose data may be analysed: not erased, and not withdrawn
+    without letting their data be kept (the rule the summaries use)."""
+    return rows.filter(participant__erased_at__isnull=True).exclude(
+        participant__withdrawn_at__isnull=False, participant__keep_data=False
+    )
+
+
+# --- who: every file -------------------------------------------------------------------
+
+
+def pseudonym_column(*, participant_id: str) -> Column[Row]:
+    return Column(
+        "pseudonym",
+        ColumnType.TEXT,
+        "Participant pseudonym",
+        "The participant's pseudonym (see (pseudonym))",
+        PseudonymOf(participant_id),
+    )
+
+
+def arm_column(study: Study, *, arm_key: str) -> Column[Row]:
+    """The arm's key, blank until the study closes; arms named in the description."""
+    arms = sorted(
+        Arm.objects.filter(study=study).values_list("key", "name", "is_control", "position"),
+        key=lambda arm: (not arm[2], arm[3]),
+    )
+    labels = "; ".join(
+        f"{key} = {name}{' (control)' if control else ''}" for key, name, control, _ in arms
+    )
+    return Column(
+        "arm",
+        ColumnType.TEXT,
+        "Arm",
+        "Arm key the participant was randomised to; empty if not randomised, and empty for "
+        "everyone until the study closes (allocation concealment). Arms: "
+        f"{labels or 'none yet'}",
+        Field(arm_key),
+        value_labels=tuple((key, name) for key, name, _, _ in arms),
+        concealed=True,
+    )
+
+
+def council_column(*, council_id: str, description: str) -> Column[Row]:
+    return Column(
+        "council",
+        ColumnType.TEXT,
+        "Council pseudonym",
+        description,
+        PseudonymOf(council_id, kind="council"),
+    )
+
+
+def phase_column(study: Study, *, position: str) -> Column[Row]:
+    phases = list(study.phases.order_by("position").values_list("position", "name"))
+    labels = "; ".join(f"{position} = {name}" for position, name in phases)
+    return Column(
+        "phase",
+        ColumnType.INTEGER,
+        "Phase (1 = first)",
+        f"Phase position (1 = first). Phases: {labels or 'none yet'}",
+        Field(position),
+        value_labels=tuple(phases),
+    )
+
+
+# --- which case, question and flags: scores.csv and forecasts.csv -----------------------
+
+
+class AnswerRow(Row):
+    """A row about one submitted answer: the flags both answer files show, which each
+    file works out from its own query."""
+
+    __slots__ = ("after_randomisation", "counted", "is_last", "is_retest", "is_update", "primary")
+    is_update: bool
+    is_retest: bool
+    is_last: bool
+    counted: bool
+    after_randomisation: bool
+    primary: bool
+
+
+def case_columns(study: Study, *, forecast: str) -> list[Column[Row]]:
+    """The answer's id, who gave it, and in which case and phase. `forecast` is the path
+    from the query's model to the Forecast ("" when the query is over forecasts)."""
+    return [
+        Column(
+            "forecast_id",
+            ColumnType.INTEGER,
+            "Answer (forecast) id",
+            "Row id of the answer, the same in scores.csv and forecasts.csv (join on it)",
+            Field(f"{forecast}id"),
+        ),
+        pseudonym_column(participant_id="participant_id"),
+        arm_column(study, arm_key="participant__arm__key"),
+        council_column(
+            council_id="participant__council_id",
+            description="Pseudonym of the participant's council (cluster): HMAC-SHA256 of "
+            "'council:<id>' with the study's key; empty if none",
+        ),
+        Column(
+            "vignette",
+            ColumnType.TEXT,
+            "Vignette (case) key",
+            "Vignette (case) key",
+            Field("question__version__vignette__key"),
+        ),
+        Column(
+            "vignette_version",
+            ColumnType.INTEGER,
+            "Vignette version",
+            "Version of the vignette the participant saw",
+            Field("question__version__number"),
+        ),
+        phase_column(study, position=f"{forecast}assignment__phase__position"),
+    ]
+
+
+def after_randomisation_column(description: str) -> Column[AnswerRow]:
+    return flag(
+        "after_randomisation",
+        "Made in or after the phase randomised before",
+        description,
+        lambda row: row.after_randomisation,
+    )
+
+
+def question_columns() -> list[Column[Row]]:
+    return [
+        Column(
+            "question",
+            ColumnType.TEXT,
+            "Question key",
+            "Question key (the same in every vignette version)",
+            Field("question__key"),
+        ),
+        Column(
+            "stage",
+            ColumnType.INTEGER,
+            "Stage of the case (1 = first)",
+            "Stage (part) of the case, 1 = first",
+            Field("question__stage__position"),
+        ),
+    ]
+
+
+def flag_columns() -> list[Column[AnswerRow]]:
+    return [
+        flag(
+            "is_update",
+            "Updates an earlier stage's forecast",
+            "1 if the question repeats a forecast asked at an earlier stage of the same "
+            "case (the participant updates it), else 0",
+            lambda row: row.is_update,
+        ),
+        flag(
+            "is_retest",
+            "Made in a test-retest repeat",
+            "1 if made in a test-retest repeat of a case, else 0",
+            lambda row: row.is_retest,
+        ),
+        flag(
+            "is_last",
+            "Last answer to the question in the case",
+            "1 if the participant's last answer to the question in this case (latest "
+            "submitted_at, ties by the higher forecast_id), else 0",
+            lambda row: row.is_last,
+        ),
+        flag(
+            "counted",
+            "Counted in summaries (last, not a retest)",
+            "is_last = 1 and is_retest = 0: the answer summaries use. Filter on it for "
+            "every analysis except updating and test-retest reliability",
+            lambda row: row.counted,
+        ),
+    ]
+
+
+def primary_column() -> Column[AnswerRow]:
+    return flag(
+        "primary",
+        "Enters the primary outcome",
+        "1 if the row enters the primary outcome on the results page: counted = 1, a "
+        "yes/no question with a score, after_randomisation = 1 and the participant has "
+        "an arm. Each arm's mean primary Brier is the mean over its participants of each "
+        "participant's mean brier over their rows with primary = 1",
+        lambda row: row.primary,
+    )

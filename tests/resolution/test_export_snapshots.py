@@ -1,0 +1,132 @@
+"""The demo study's downloads are byte for byte the files saved in `snapshots/`.
+
+The snapshots were written by the exports as they stood before the exports became
+column declarations (resolution/exports/), and are kept to prove that refactors of the
+exports change no byte of what a researcher downloads. Two states of the demo study:
+
+- `recruiting/`: exactly what `seed_demo` leaves (arms blank: allocation concealment);
+- `closed/`: the same study closed, after one participant withdrew asking for their data
+  not to be used and one withdrew letting it be kept (arm columns filled, withdrawal rules
+  exercised).
+
+How the seeded demo is made repeatable, honestly rather than by editing the files: the
+demo is seeded by the real `seed_demo` command, with three sources of variation pinned
+while it runs:
+
+- the clock: `django.utils.timezone.now` returns one fixed moment (every time the
+  exports show is written through it, by `auto_now_add` fields or by services);
+- the study's secrets: `secrets.token_hex` returns one fixed value, so the pseudonym key
+  (and with it every pseudonym) and the allocation seed (and with it every arm) are the
+  same on every run; nothing else the demo stores comes from it;
+- row ids: database sequences are reset before the test, so `forecast_id` and the ids
+  that pseudonyms are computed from start at 1 on SQLite and PostgreSQL alike.
+
+Everything else the demo does is already deterministic (its simulated forecasts come
+from a seeded generator). To write the snapshots again after a deliberate change to an
+export, run this module with CASECAST_WRITE_EXPORT_SNAPSHOTS=1, then review the diff of
+`tests/resolution/snapshots/` before committing it; the run fails so that it can never
+pass by rewriting.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from casecast.studies.models import Participant, Study
+from casecast.studies.services import participant_withdraw, study_status_change
+from django.core.management import call_command
+from django.urls import reverse
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+WRITE = os.environ.get("CASECAST_WRITE_EXPORT_SNAPSHOTS") == "1"
+MOMENT = datetime(2026, 11, 26, 15, 20, 42, tzinfo=UTC)
+SECRET = "5eed" * 16  # 64 hex characters, as secrets.token_hex(32) gives
+DEMO_SLUG = "judgement-2019-demo"
+RESEARCHER_EMAIL = "researcher@example.org"
+# Every download the results page links (resolution/includes/exports.html).
+DOWNLOADS = {
+    "export_scores": "scores.csv",
+    "export_forecasts": "forecasts.csv",
+    "export_participants": "participants.csv",
+    "export_dictionary": "data-dictionary.csv",
+}
+
+
+@pytest.fixture
+def pinned_demo() -> Iterator[Study]:
+    """The demo study as `seed_demo` leaves it; clock and secrets stay pinned for the
+    whole test, so what the test then does to the study is repeatable too."""
+    with (
+        mock.patch("django.utils.timezone.now", return_value=MOMENT),
+        mock.patch("secrets.token_hex", return_value=SECRET),
+    ):
+        call_command("seed_demo", stdout=io.StringIO())
+        yield Study.objects.get(slug=DEMO_SLUG)
+
+
+def _downloads(client, study: Study) -> dict[str, bytes]:
+    files = {}
+    for view, filename in DOWNLOADS.items():
+        response = client.get(reverse(f"resolution:{view}", kwargs={"slug": study.slug}))
+        assert response.status_code == 200, view
+        files[filename] = b"".join(response.streaming_content)
+    return files
+
+
+def _close_after_withdrawals(study: Study) -> None:
+    researcher = study.memberships.get(user__email=RESEARCHER_EMAIL).user
+    first, second = Participant.objects.filter(study=study, arm__isnull=False).order_by("pk")[:2]
+    participant_withdraw(participant=first, keep_data=False, by=researcher, reason="demo")
+    participant_withdraw(participant=second, keep_data=True, by=researcher, reason="demo")
+    study_status_change(study=study, to=Study.Status.CLOSED, by=researcher)
+
+
+def _write(produced: dict[str, dict[str, bytes]]) -> None:
+    for state, files in produced.items():
+        (SNAPSHOTS / state).mkdir(parents=True, exist_ok=True)
+        for filename, body in files.items():
+            (SNAPSHOTS / state / filename).write_bytes(body)
+
+
+def _differences(produced: dict[str, dict[str, bytes]]) -> list[str]:
+    """The first lines of a unified diff for every file that is not its snapshot."""
+    lines: list[str] = []
+    for state, files in produced.items():
+        for filename, body in files.items():
+            expected = (SNAPSHOTS / state / filename).read_bytes()
+            if body != expected:
+                diff = difflib.unified_diff(
+                    expected.decode().splitlines(),
+                    body.decode().splitlines(),
+                    f"snapshot {state}/{filename}",
+                    "export now",
+                    lineterm="",
+                    n=0,
+                )
+                lines += list(diff)[:20]
+    return lines
+
+
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+def test_demo_exports_are_byte_for_byte_the_snapshots(client, pinned_demo):
+    study = pinned_demo
+    client.force_login(study.memberships.get(user__email=RESEARCHER_EMAIL).user)
+    produced = {"recruiting": _downloads(client, study)}
+    _close_after_withdrawals(study)
+    produced["closed"] = _downloads(client, study)
+
+    if WRITE:
+        _write(produced)
+        pytest.fail(f"snapshots written to {SNAPSHOTS}: review the diff, then run without the flag")
+    assert sorted(path.name for path in (SNAPSHOTS / "recruiting").iterdir()) == sorted(
+        DOWNLOADS.values()
+    ), "every download has a snapshot"
+    differences = _differences(produced)
+    assert not differences, "\n".join(differences)
