@@ -164,7 +164,7 @@ def outcomes_import(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = outcomes_import_csv(
-                study=study, csv_text=form.cleaned_data["file"], by=request.user
+                study=study, csv_text=form.cleaned_data["file"].text, by=request.user
             )
         except OutcomeCsvError as error:
             errors = [str(e) for e in error.errors]

@@ -71,7 +71,7 @@ def design_upload(request: HttpRequest) -> HttpResponse:
     problems: list[Any] = []
     if request.method == "POST" and form.is_valid():
         try:
-            study = design_import(text=form.cleaned_data["file"], by=request.user)  # type: ignore[arg-type]
+            study = design_import(text=form.cleaned_data["file"].text, by=request.user)  # type: ignore[arg-type]
         except DesignFileError as error:
             problems = error.problems
             form.add_error("file", "The design file has problems. Nothing was imported.")

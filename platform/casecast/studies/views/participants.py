@@ -114,7 +114,7 @@ def invitations(request: StaffRequest, slug: str) -> HttpResponse:
         if upload.is_valid():
             try:
                 sent = services.invitations_import_csv(
-                    study=study, csv_text=upload.cleaned_data["file"], by=request.user
+                    study=study, csv_text=upload.cleaned_data["file"].text, by=request.user
                 )
             except services.InvitationCsvError as error:
                 row_errors = error.errors
