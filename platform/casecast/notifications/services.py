@@ -19,7 +19,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -49,7 +48,7 @@ class TemplateError(ValueError):
 
 def study_email_template(*, study: Study, kind: str) -> wording.Wording:
     """The wording in use: the study's newest saved template, or the default."""
-    saved = StudyEmailTemplate.objects.filter(study=study, kind=kind).order_by("-number").first()
+    saved = StudyEmailTemplate.objects.filter(study=study, kind=kind).current()
     if saved is not None:
         return wording.Wording(saved.subject, saved.body)
     return wording.DEFAULTS[kind]
@@ -154,11 +153,10 @@ def study_email_template_save(
     if by_field:
         raise TemplateError([p for found in by_field.values() for p in found], by_field)
     Study.objects.select_for_update().filter(pk=study.pk).first()
-    latest = StudyEmailTemplate.objects.filter(study=study, kind=kind).aggregate(n=Max("number"))
     saved = StudyEmailTemplate.objects.create(
         study=study,
         kind=kind,
-        number=(latest["n"] or 0) + 1,
+        number=StudyEmailTemplate.objects.filter(study=study, kind=kind).next_number(),
         subject=subject.strip(),
         body=body.replace("\r\n", "\n"),
         created_by=by,

@@ -92,9 +92,7 @@ def staff_emails(request: HttpRequest, slug: str) -> HttpResponse:
             services.reminder_policy_save(study=study, by=request.user, **form.cleaned_data)
             messages.success(request, "Reminder settings saved.")
             return redirect("notifications:staff_emails", slug=study.slug)
-    saved = {
-        t.kind: t for t in StudyEmailTemplate.objects.filter(study=study).order_by("kind", "number")
-    }
+    saved = StudyEmailTemplate.objects.filter(study=study).current_each("kind")
     emails = [
         (kind, label, saved.get(kind), services.study_email_template(study=study, kind=kind))
         for kind, label in EmailKind.choices
@@ -149,8 +147,6 @@ def staff_email_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse
             "required": sorted(wording.REQUIRED.get(kind, set())),
             "preview_subject": subject,
             "preview_body": body,
-            "versions": StudyEmailTemplate.objects.filter(study=study, kind=kind).order_by(
-                "-number"
-            ),
+            "versions": StudyEmailTemplate.objects.filter(study=study, kind=kind).newest_first(),
         },
     )

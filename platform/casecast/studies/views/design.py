@@ -50,7 +50,7 @@ def design_versions(request: StaffRequest, slug: str) -> HttpResponse:
         request,
         "studies/staff/design_versions.html",
         "Design versions",
-        versions=study.design_versions.select_related("created_by").order_by("-number"),
+        versions=study.design_versions.newest_first().select_related("created_by"),
     )
 
 
@@ -369,14 +369,14 @@ def consent_view(request: StaffRequest, slug: str) -> HttpResponse:
         request,
         "studies/staff/consent.html",
         "Consent text",
-        versions=study.consent_versions.order_by("-number"),
+        versions=study.consent_versions.newest_first(),
     )
 
 
 @study_staff_required(*DESIGNERS)
 def consent_edit(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
-    latest = study.consent_versions.order_by("-number").first()
+    latest = study.consent_versions.current()
     return form_view(
         request,
         ConsentTextForm(posted(request), initial={"text": latest.text if latest else ""}),

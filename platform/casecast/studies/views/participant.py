@@ -168,7 +168,7 @@ def consent(request: ParticipantRequest, slug: str) -> HttpResponse:
     study = participant.study
     if participant.consented_at is not None:
         return redirect("studies:baseline", slug=slug)
-    version = study.consent_versions.order_by("-number").first()
+    version = study.consent_versions.current()
     form = ConsentForm(
         posted(request), initial={"consent_version": version.pk if version else None}
     )

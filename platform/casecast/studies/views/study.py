@@ -77,7 +77,7 @@ def study_detail(request: StaffRequest, slug: str) -> HttpResponse:
         problems=services.study_readiness_problems(study=study) if study.is_draft else [],
         councils=study.councils.all(),
         phases=study.phases.all(),
-        consent=study.consent_versions.order_by("-number").first(),
+        consent=study.consent_versions.current(),
     )
 
 
