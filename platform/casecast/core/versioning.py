@@ -11,8 +11,8 @@ whose queryset answers the two questions every caller asks:
 
 Filter to one line first; the queryset does not know what a line is. Each model
 keeps its own `UniqueConstraint` on (line…, number), so two saves racing for one
-number cannot both be stored: lock the line's parent (usually the study row)
-before `next_number()` so they do not race at all.
+number cannot both be stored; a service takes a row lock that serialises saves
+in the line (the study row, say) before `next_number()`, so they do not race.
 """
 
 from __future__ import annotations
