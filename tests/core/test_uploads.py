@@ -91,3 +91,20 @@ def test_a_vignette_bank_over_the_site_limit_imports_nothing(client, researcher,
 
     assert "The file must be smaller than" in response.content.decode()
     assert not study.vignettes.filter(key="too-big-case").exists()
+
+
+def test_every_upload_form_in_the_project_uses_the_one_upload_field():
+    from tests.core.test_form_messages import _form_classes
+
+    uploads = {
+        f"{cls.__name__}.{name}": type(field)
+        for cls in _form_classes()
+        for name, field in cls.base_fields.items()
+        if isinstance(field, forms.FileField)
+    }
+    assert {"BankUploadForm.bank_file", "OutcomeCsvForm.file", "DesignImportForm.file"} <= set(
+        uploads
+    )
+    assert {"InvitationCsvForm.file", "ModuleEditForm.upload"} <= set(uploads)
+    bare = sorted(name for name, kind in uploads.items() if kind is not TextUploadField)
+    assert not bare, f"uploads without a size limit: {bare}"
