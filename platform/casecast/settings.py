@@ -169,6 +169,11 @@ STORAGES = {
     },
 }
 
+# --- Uploads ------------------------------------------------------------------
+# Uploads (vignette banks, designs, training modules, CSVs) are read whole into memory:
+# the largest any upload form accepts. Each form may have a lower limit of its own.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+
 # --- Security (production defaults when DEBUG is off) ------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)

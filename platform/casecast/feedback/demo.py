@@ -171,7 +171,7 @@ def _build(study: Study, email: str, arm: Arm) -> Participant:
     ).participant
     study_services.participant_consent(
         participant=participant,
-        consent_version=study.consent_versions.order_by("-number").first(),  # type: ignore[arg-type]
+        consent_version=study.consent_versions.current(),  # type: ignore[arg-type]
     )
     participant = study_services.participant_baseline_submit(
         participant=participant, answers=BASELINE_ANSWERS

@@ -86,12 +86,7 @@ def _latin_square_sequence(participant: Participant) -> int:
 
 def _current_versions(vignette_ids: list[int]) -> dict[int, VignetteVersion]:
     """Each vignette's newest version, in one query."""
-    versions: dict[int, VignetteVersion] = {}
-    for version in VignetteVersion.objects.filter(vignette_id__in=vignette_ids).order_by(
-        "vignette_id", "-number"
-    ):
-        versions.setdefault(version.vignette_id, version)
-    return versions
+    return VignetteVersion.objects.filter(vignette_id__in=vignette_ids).current_each("vignette_id")
 
 
 def phase_start(*, participant: Participant, phase: Phase) -> list[Assignment]:

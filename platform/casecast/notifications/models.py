@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from casecast.core.versioning import VersionedContent
+
 
 class SentEmail(models.Model):
     """One row per logical email, claimed before sending so a retried task never sends twice."""
@@ -42,14 +44,13 @@ class EmailKind(models.TextChoices):
     FEEDBACK_AVAILABLE = "feedback_available", "Feedback available"
 
 
-class StudyEmailTemplate(models.Model):
+class StudyEmailTemplate(VersionedContent):
     """One saved wording of one kind of email for a study; the newest number is used."""
 
     study = models.ForeignKey(
         "studies.Study", on_delete=models.CASCADE, related_name="email_templates"
     )
     kind = models.CharField(max_length=24, choices=EmailKind.choices)
-    number = models.PositiveIntegerField()
     subject = models.CharField(max_length=200)
     body = models.TextField(help_text="Plain text with ((placeholders)).")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,9 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -35,21 +35,12 @@ from casecast.studies.models import Participant, Study
 UNSUBSCRIBE_SALT = "casecast.notifications.reminders-unsubscribe"
 
 
-class TemplateError(ValueError):
-    """A template that cannot be saved. `by_field` maps "subject"/"body" to its problems."""
-
-    def __init__(self, problems: list[str], by_field: dict[str, list[str]] | None = None):
-        super().__init__("; ".join(problems))
-        self.problems = problems
-        self.by_field = by_field or {}
-
-
 # --- rendering -------------------------------------------------------------------------
 
 
 def study_email_template(*, study: Study, kind: str) -> wording.Wording:
     """The wording in use: the study's newest saved template, or the default."""
-    saved = StudyEmailTemplate.objects.filter(study=study, kind=kind).order_by("-number").first()
+    saved = StudyEmailTemplate.objects.filter(study=study, kind=kind).current()
     if saved is not None:
         return wording.Wording(saved.subject, saved.body)
     return wording.DEFAULTS[kind]
@@ -147,18 +138,20 @@ def participant_link_email_send(*, user_id: int) -> bool:
 def study_email_template_save(
     *, study: Study, kind: str, subject: str, body: str, by: Any
 ) -> StudyEmailTemplate:
-    """Save a new version of the study's wording for one kind. Raises TemplateError."""
+    """Save a new version of the study's wording for one kind.
+
+    Raises `ValidationError`, keyed by "subject"/"body" for problems with the wording.
+    """
     if kind not in EmailKind.values:
-        raise TemplateError([f"Unknown email: {kind}"])
+        raise ValidationError(f"Unknown email: {kind}")
     by_field = wording.wording_problems_by_field(kind=kind, subject=subject, body=body)
     if by_field:
-        raise TemplateError([p for found in by_field.values() for p in found], by_field)
+        raise ValidationError(by_field)
     Study.objects.select_for_update().filter(pk=study.pk).first()
-    latest = StudyEmailTemplate.objects.filter(study=study, kind=kind).aggregate(n=Max("number"))
     saved = StudyEmailTemplate.objects.create(
         study=study,
         kind=kind,
-        number=(latest["n"] or 0) + 1,
+        number=StudyEmailTemplate.objects.filter(study=study, kind=kind).next_number(),
         subject=subject.strip(),
         body=body.replace("\r\n", "\n"),
         created_by=by,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from casecast.core.form_views import form_saved
 from casecast.notifications import services, wording
 from casecast.notifications.forms import EmailTemplateForm, ReminderPolicyForm
 from casecast.notifications.models import EmailKind, StudyEmailTemplate
@@ -85,16 +85,18 @@ def staff_emails(request: HttpRequest, slug: str) -> HttpResponse:
     can_edit = request.study_role in MANAGERS  # type: ignore[attr-defined]
     policy = services.reminder_policy_for(study=study)
     form = ReminderPolicyForm(request.POST if request.method == "POST" else None, instance=policy)
-    if request.method == "POST":
-        if not can_edit:
-            raise Http404
-        if form.is_valid():
-            services.reminder_policy_save(study=study, by=request.user, **form.cleaned_data)
-            messages.success(request, "Reminder settings saved.")
-            return redirect("notifications:staff_emails", slug=study.slug)
-    saved = {
-        t.kind: t for t in StudyEmailTemplate.objects.filter(study=study).order_by("kind", "number")
-    }
+    if request.method == "POST" and not can_edit:
+        raise Http404
+    saved_policy = form_saved(
+        request,
+        form,
+        save=lambda data: services.reminder_policy_save(study=study, by=request.user, **data),
+        notice="Reminder settings saved.",
+        to=reverse("notifications:staff_emails", kwargs={"slug": study.slug}),
+    )
+    if saved_policy is not None:
+        return saved_policy
+    saved = StudyEmailTemplate.objects.filter(study=study).current_each("kind")
     emails = [
         (kind, label, saved.get(kind), services.study_email_template(study=study, kind=kind))
         for kind, label in EmailKind.choices
@@ -121,20 +123,17 @@ def staff_email_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse
         request.POST if request.method == "POST" else None,
         initial={"subject": current.subject, "body": current.body},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.study_email_template_save(
-                study=study, kind=kind, by=request.user, **form.cleaned_data
-            )
-        except services.TemplateError as error:
-            # Each problem at the field to change (and so in the error summary).
-            for field, problems in error.by_field.items():
-                form.add_error(field if field in form.fields else None, problems)
-            if not error.by_field:
-                form.add_error(None, error.problems)
-        else:
-            messages.success(request, f"Saved the {EmailKind(kind).label.lower()} email.")
-            return redirect("notifications:staff_emails", slug=study.slug)
+    saved = form_saved(
+        request,
+        form,
+        save=lambda data: services.study_email_template_save(
+            study=study, kind=kind, by=request.user, **data
+        ),
+        notice=f"Saved the {EmailKind(kind).label.lower()} email.",
+        to=reverse("notifications:staff_emails", kwargs={"slug": study.slug}),
+    )
+    if saved is not None:
+        return saved
     subject, body = services.study_email_render(study=study, kind=kind, context=sample_values())
     return render(
         request,
@@ -149,8 +148,6 @@ def staff_email_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse
             "required": sorted(wording.REQUIRED.get(kind, set())),
             "preview_subject": subject,
             "preview_body": body,
-            "versions": StudyEmailTemplate.objects.filter(study=study, kind=kind).order_by(
-                "-number"
-            ),
+            "versions": StudyEmailTemplate.objects.filter(study=study, kind=kind).newest_first(),
         },
     )

@@ -6,10 +6,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from casecast.core.forms import MB, TextUploadField
 from casecast.resolution.outcomes import Outcome, OutcomeError, number_text, outcome_parse
 from casecast.vignettes.models import Question
-
-MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
 class DateInputWidget(forms.MultiWidget):
@@ -231,24 +230,17 @@ class ReasonForm(forms.Form):
 
 
 class OutcomeCsvForm(forms.Form):
-    file = forms.FileField(
+    file = TextUploadField(
+        max_bytes=2 * MB,
         label="Upload a CSV file",
         error_messages={
             "required": "Select a CSV file to import",
             "empty": "The selected file is empty",
             "invalid": "Select a CSV file to import",
-        },
-    )
-
-    def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_CSV_BYTES:
-            raise forms.ValidationError("The file must be smaller than 2 MB")
-        try:
-            return str(upload.read().decode("utf-8-sig"))
-        except UnicodeDecodeError as error:
-            raise forms.ValidationError(
+            "not_utf8": (
                 "The file must be a CSV saved as UTF-8. In Excel, choose File, Save As, and "
                 "under file format pick 'CSV UTF-8 (Comma delimited) (*.csv)'; in LibreOffice, "
                 "choose Text CSV and the character set Unicode (UTF-8)"
-            ) from error
+            ),
+        },
+    )

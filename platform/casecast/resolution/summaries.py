@@ -279,7 +279,7 @@ def _arm_order(study_id: int) -> list[int]:
 def _is_clustered(study_id: int) -> bool:
     unit = (
         DesignVersion.objects.filter(study_id=study_id)
-        .order_by("-number")
+        .newest_first()
         .values_list("unit", flat=True)
         .first()
     )

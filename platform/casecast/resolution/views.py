@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from casecast.core.form_views import form_saved
 from casecast.resolution import exports, selectors, services
 from casecast.resolution.charts import calibration_svg
 from casecast.resolution.csv_import import (
@@ -79,31 +79,15 @@ def outcome_record(request: HttpRequest, slug: str, question_id: int) -> HttpRes
     study, question = _study(request), _question(request, question_id)
     correction = question.has_outcome
     form = OutcomeForm(request.POST or None, question=question, correction=correction)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if correction:
-                services.question_correct(
-                    question=question,
-                    outcome=data["outcome"],
-                    known_at=data["known_at"],
-                    source=data["source"],
-                    by=request.user,
-                    reason=data["reason"],
-                )
-            else:
-                services.question_resolve(
-                    question=question,
-                    outcome=data["outcome"],
-                    known_at=data["known_at"],
-                    source=data["source"],
-                    by=request.user,
-                )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Outcome saved. Forecasts on this question are being scored.")
-            return redirect(_list_url(study))
+    saved = form_saved(
+        request,
+        form,
+        save=lambda data: _outcome_save(request, question, data, correction=correction),
+        notice="Outcome saved. Forecasts on this question are being scored.",
+        to=_list_url(study),
+    )
+    if saved is not None:
+        return saved
     title = "Correct the outcome" if correction else "Record the outcome"
     return render(
         request,
@@ -121,14 +105,35 @@ def outcome_record(request: HttpRequest, slug: str, question_id: int) -> HttpRes
     )
 
 
+def _outcome_save(
+    request: HttpRequest, question: Question, data: dict[str, Any], *, correction: bool
+) -> object:
+    """Record a first outcome, or correct one already recorded (which needs a reason)."""
+    common = {
+        "question": question,
+        "outcome": data["outcome"],
+        "known_at": data["known_at"],
+        "source": data["source"],
+        "by": request.user,
+    }
+    if correction:
+        return services.question_correct(**common, reason=data["reason"])
+    return services.question_resolve(**common)
+
+
 def _annulment(request: HttpRequest, question_id: int, *, annul: bool) -> HttpResponse:
     study, question = _study(request), _question(request, question_id)
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        change = services.question_annul if annul else services.question_reinstate
-        change(question=question, by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, "Question annulled." if annul else "Question reinstated.")
-        return redirect(_list_url(study))
+    change = services.question_annul if annul else services.question_reinstate
+    saved = form_saved(
+        request,
+        form,
+        save=lambda data: change(question=question, by=request.user, reason=data["reason"]),
+        notice="Question annulled." if annul else "Question reinstated.",
+        to=_list_url(study),
+    )
+    if saved is not None:
+        return saved
     return render(
         request,
         "resolution/annul_form.html",
@@ -164,7 +169,7 @@ def outcomes_import(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = outcomes_import_csv(
-                study=study, csv_text=form.cleaned_data["file"], by=request.user
+                study=study, csv_text=form.cleaned_data["file"].text, by=request.user
             )
         except OutcomeCsvError as error:
             errors = [str(e) for e in error.errors]

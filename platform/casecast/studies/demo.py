@@ -223,7 +223,7 @@ def _demo_participant(study: Study, email: str, stage: str) -> User:
         if stage == "baseline":
             services.participant_consent(
                 participant=participant,
-                consent_version=study.consent_versions.order_by("-number").first(),  # type: ignore[arg-type]
+                consent_version=study.consent_versions.current(),  # type: ignore[arg-type]
             )
             services.participant_baseline_submit(participant=participant, answers=BASELINE_ANSWERS)
     assert participant.user is not None

@@ -27,7 +27,7 @@ FORMAT_VERSION = 1
 
 def design_export(*, study: Study) -> str:
     version = design_current(study=study)
-    consent = study.consent_versions.order_by("-number").first()
+    consent = study.consent_versions.current()
     data = {
         "casecast_design": FORMAT_VERSION,
         "study": {

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from casecast.core.forms import MB, TextUploadField
 from casecast.studies.design import COUNCIL_FACTORS
 from casecast.studies.models import (
     Arm,
@@ -479,21 +480,15 @@ class RoleForm(forms.Form):
 
 
 class InvitationCsvForm(forms.Form):
-    file = forms.FileField(
+    file = TextUploadField(
+        max_bytes=2 * MB,
         label="Upload a CSV file",
         help_text="Two columns with a header row: email,council. The council is its name or "
         "its code.",
-        error_messages=_errors("Choose a CSV file"),
+        error_messages=_errors(
+            "Choose a CSV file", not_utf8="The file must be a CSV saved as UTF-8"
+        ),
     )
-
-    def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > 2_000_000:
-            raise ValidationError("The file must be smaller than 2 MB")
-        try:
-            return str(upload.read().decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            raise ValidationError("The file must be a CSV saved as UTF-8") from None
 
 
 class CodesForm(forms.Form):
@@ -522,20 +517,12 @@ class CodesForm(forms.Form):
 
 
 class DesignImportForm(forms.Form):
-    file = forms.FileField(
+    file = TextUploadField(
+        max_bytes=1 * MB,
         label="Upload a design file",
         help_text="A .yaml file exported from Casecast.",
         error_messages=_errors("Choose a design file"),
     )
-
-    def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > 1_000_000:
-            raise ValidationError("The file must be smaller than 1 MB")
-        try:
-            return str(upload.read().decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            raise ValidationError("The file must be saved as UTF-8") from None
 
 
 class AdvanceListForm(forms.Form):

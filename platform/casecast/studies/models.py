@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from casecast.audit.models import AppendOnlyError
+from casecast.core.versioning import VersionedContent
 
 
 def _new_secret() -> str:
@@ -107,7 +108,7 @@ class StudyMembership(models.Model):
         return f"{self.user}: {self.get_role_display()} in {self.study}"
 
 
-class DesignVersion(models.Model):
+class DesignVersion(VersionedContent):
     """The trial-critical design, frozen once the study leaves draft."""
 
     class Scheme(models.TextChoices):
@@ -120,7 +121,6 @@ class DesignVersion(models.Model):
         COUNCIL = "council", "Councils (cluster randomisation)"
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="design_versions")
-    number = models.PositiveIntegerField()
     scheme = models.CharField(max_length=14, choices=Scheme.choices, default=Scheme.BLOCKS)
     unit = models.CharField(max_length=12, choices=Unit.choices, default=Unit.PARTICIPANT)
     strata = models.JSONField(
@@ -257,11 +257,10 @@ class Phase(models.Model):
         return f"{self.study}: {self.name}"
 
 
-class ConsentVersion(models.Model):
+class ConsentVersion(VersionedContent):
     """Consent text, never edited once a participant has agreed to it."""
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="consent_versions")
-    number = models.PositiveIntegerField()
     text = models.TextField(help_text="Participant information and consent statements (Markdown).")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -71,7 +71,7 @@ def studies_for_staff(*, user: Any) -> QuerySet[Study]:
 
 
 def design_current(*, study: Study) -> DesignVersion:
-    version = study.design_versions.order_by("-number").first()
+    version = study.design_versions.current()
     assert version is not None, "every study has a design version from creation"
     return version
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from casecast.core.forms import KB, TextUploadField
 from casecast.training.content import CONFIDENCE_LEVELS, Step
 
 CONFIDENCE_CHOICES = [(str(level), f"{level}%") for level in CONFIDENCE_LEVELS]
@@ -54,10 +55,12 @@ class ModuleEditForm(forms.Form):
         help_text="Edit the content here, or upload a YAML file below. "
         "Saving creates a new version.",
     )
-    upload = forms.FileField(
+    upload = TextUploadField(
+        max_bytes=512 * KB,
         label="Or upload a YAML file",
         required=False,
         help_text="A .yaml or .yml file in the same format. It replaces the text above.",
+        error_messages={"not_utf8": "The file must be UTF-8 text"},
     )
     note = forms.CharField(
         label="What changed (optional)",
@@ -69,16 +72,11 @@ class ModuleEditForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         """Errors go on the field they are about, so the summary links to it."""
         data = super().clean() or {}
+        if self.has_error("upload"):  # too large or not text: the text box is not the problem
+            return data
         upload = data.get("upload")
         if upload is not None:
-            if upload.size > 512 * 1024:
-                self.add_error("upload", "The file is too large (the limit is 512 KB)")
-                return data
-            try:
-                data["source_yaml"] = upload.read().decode("utf-8")
-            except UnicodeDecodeError:
-                self.add_error("upload", "The file must be UTF-8 text")
-                return data
+            data["source_yaml"] = upload.text
         if not (data.get("source_yaml") or "").strip():
             self.add_error("source_yaml", "Enter the module content or upload a YAML file")
         return data

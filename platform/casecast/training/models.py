@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from casecast.core.versioning import VersionedContent
 from casecast.training.content import (
     CONFIDENCE_LEVELS,
     MODULE_KEYS,
@@ -27,14 +28,13 @@ class ModuleKey(models.TextChoices):
 assert tuple(ModuleKey.values) == MODULE_KEYS
 
 
-class TrainingModuleVersion(models.Model):
+class TrainingModuleVersion(VersionedContent):
     """One saved version of a study's training module (the newest is current)."""
 
     study = models.ForeignKey(
         "studies.Study", on_delete=models.CASCADE, related_name="training_versions"
     )
     key = models.CharField(max_length=20, choices=ModuleKey.choices)
-    number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     content = models.JSONField(help_text="Checked content (see casecast/training/content.py).")
     source_yaml = models.TextField(help_text="The YAML as the researcher saved it.")

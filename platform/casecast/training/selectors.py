@@ -168,7 +168,7 @@ class CurrentContent:
 
 
 def module_content_current(*, study: Study, key: str) -> CurrentContent:
-    version = TrainingModuleVersion.objects.filter(study=study, key=key).order_by("-number").first()
+    version = TrainingModuleVersion.objects.filter(study=study, key=key).current()
     if version is not None:
         return CurrentContent(version, version.module, version.source_yaml)
     source = bundled_yaml(key=key)
@@ -246,9 +246,7 @@ def module_overviews(*, study: Study) -> list[ModuleOverview]:
     """Each module: its versions, the arms that do it, and how many started/finished it."""
     overviews = []
     for key, label in ModuleKey.choices:
-        versions = list(
-            TrainingModuleVersion.objects.filter(study=study, key=key).order_by("-number")
-        )
+        versions = list(TrainingModuleVersion.objects.filter(study=study, key=key).newest_first())
         attempts = TrainingAttempt.objects.filter(participant__study=study, key=key)
         counts = attempts.aggregate(
             started=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False))

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from casecast.audit.services import audit_record
@@ -41,13 +41,10 @@ def module_version_save(
     content = module_parse(source_yaml, key=key)
     with transaction.atomic():
         Study.objects.select_for_update().filter(pk=study.pk).first()
-        latest = TrainingModuleVersion.objects.filter(study=study, key=key).aggregate(
-            n=Max("number")
-        )["n"]
         version = TrainingModuleVersion.objects.create(
             study=study,
             key=key,
-            number=(latest or 0) + 1,
+            number=TrainingModuleVersion.objects.filter(study=study, key=key).next_number(),
             title=content.title,
             content=content.as_json(),
             source_yaml=source_yaml,
@@ -66,7 +63,7 @@ def module_version_save(
 
 def module_version_current(*, study: Study, key: str) -> TrainingModuleVersion:
     """The newest version, creating version 1 from the bundled content if there is none."""
-    version = TrainingModuleVersion.objects.filter(study=study, key=key).order_by("-number").first()
+    version = TrainingModuleVersion.objects.filter(study=study, key=key).current()
     if version is not None:
         return version
     try:
@@ -78,7 +75,9 @@ def module_version_current(*, study: Study, key: str) -> TrainingModuleVersion:
             note="Bundled content",
         )
     except IntegrityError:  # another request created it first
-        return TrainingModuleVersion.objects.filter(study=study, key=key).order_by("-number")[0]
+        created = TrainingModuleVersion.objects.filter(study=study, key=key).current()
+        assert created is not None, "the version that collided with ours exists"
+        return created
 
 
 def training_start(*, participant: Participant, now: datetime | None = None) -> TrainingAttempt:

@@ -158,7 +158,9 @@ def _update_vignette(*, study: Study, vignette: Vignette, spec: VignetteSpec) ->
             return Action.REPLACED
         except ProtectedError:
             pass  # Something already points at its questions: keep it, add a version.
-    _create_version(vignette=vignette, number=current.number + 1, spec=spec, previous=current)
+    _create_version(
+        vignette=vignette, number=vignette.versions.next_number(), spec=spec, previous=current
+    )
     return Action.NEW_VERSION
 
 

@@ -4,32 +4,23 @@ from typing import Any
 
 from django import forms
 
+from casecast.core.forms import MB, TextUploadField
 from casecast.studies.models import Arm
 from casecast.vignettes.models import Vignette
 
-MAX_BANK_BYTES = 5 * 1024 * 1024
-
 
 class BankUploadForm(forms.Form):
-    bank_file = forms.FileField(
+    bank_file = TextUploadField(
+        max_bytes=5 * MB,
         label="Bank file",
         help_text="A YAML (.yaml, .yml), JSON (.json) or questions CSV (.csv) file, up to 5 MB.",
         error_messages={
             "required": "Select a bank file to upload",
             "empty": "The selected file is empty",
             "invalid": "Select a bank file to upload",
+            "not_utf8": "The file must be saved as UTF-8 text.",
         },
     )
-
-    def clean_bank_file(self) -> Any:
-        upload = self.cleaned_data["bank_file"]
-        if upload.size > MAX_BANK_BYTES:
-            raise forms.ValidationError("The file must be smaller than 5 MB.")
-        try:
-            self.cleaned_data["text"] = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise forms.ValidationError("The file must be saved as UTF-8 text.") from error
-        return upload
 
 
 EVERYONE = ""

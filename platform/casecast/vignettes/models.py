@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from casecast.core.versioning import VersionedContent
+
 
 class Vignette(models.Model):
     study = models.ForeignKey("studies.Study", on_delete=models.CASCADE, related_name="vignettes")
@@ -28,16 +30,15 @@ class Vignette(models.Model):
         return self.key
 
     def current_version(self) -> VignetteVersion:
-        return self.versions.order_by("-number").first()  # type: ignore[return-value]
+        return self.versions.current()  # type: ignore[return-value]
 
 
-class VignetteVersion(models.Model):
+class VignetteVersion(VersionedContent):
     class Source(models.TextChoices):
         FICTIONAL = "fictional", "Fictional"
         ANONYMISED = "anonymised", "Anonymised from a real case"
 
     vignette = models.ForeignKey(Vignette, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, help_text="One or two sentences shown in the task list.")
     tags = models.JSONField(default=list, blank=True)

@@ -76,7 +76,7 @@ def bank_upload(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         report = bank_import(
             study=study,
-            text=form.cleaned_data["text"],
+            text=form.cleaned_data["bank_file"].text,
             filename=form.cleaned_data["bank_file"].name,
             by=request.user,
         )

@@ -69,7 +69,7 @@ def _design_record(
     """
     # Lock the allocation state so no allocation runs half under the old design.
     RandomisationState.objects.select_for_update().filter(study=study).first()
-    latest = study.design_versions.order_by("-number").first()
+    latest = study.design_versions.current()
     assert latest is not None, "every study has a design version from creation"
     values: dict[str, Any] = {
         "scheme": latest.scheme,
@@ -87,7 +87,11 @@ def _design_record(
         version = latest
     else:
         version = DesignVersion.objects.create(
-            study=study, number=latest.number + 1, created_by=by, reason=reason.strip(), **values
+            study=study,
+            number=study.design_versions.next_number(),
+            created_by=by,
+            reason=reason.strip(),
+            **values,
         )
     audit_record(
         action="design.change",
@@ -352,13 +356,13 @@ def eligibility_question_delete(*, question: EligibilityQuestion, by: User | Non
 @transaction.atomic
 def consent_save(*, study: Study, text: str, by: User | None) -> ConsentVersion:
     """New consent text. A version anyone has agreed to is never edited: a new one is made."""
-    latest = study.consent_versions.select_for_update().order_by("-number").first()
+    latest = ConsentVersion.objects.filter(study=study).select_for_update().current()
     if latest is not None and latest.text == text:
         return latest
     in_use = latest is not None and Participant.objects.filter(consent_version=latest).exists()
     if latest is None or in_use:
         version = ConsentVersion.objects.create(
-            study=study, number=(latest.number + 1) if latest else 1, text=text
+            study=study, number=study.consent_versions.next_number(), text=text
         )
     else:
         latest.text = text

@@ -332,7 +332,7 @@ def participant_consent(
     _active(participant)
     if participant.consented_at is not None:
         return participant
-    latest = participant.study.consent_versions.order_by("-number").first()
+    latest = participant.study.consent_versions.current()
     if consent_version.study_id != participant.study_id or consent_version != latest:
         raise ValidationError(
             "The study information has changed since you opened the page. Read it again."

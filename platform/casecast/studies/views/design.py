@@ -1,53 +1,56 @@
-"""Design versions, YAML export and import, invitations, and allocation exports."""
+"""Study staff pages that set the study up: arms, randomisation, councils, phases,
+baseline and eligibility questions, consent text, and the design as versions and YAML.
+
+Only study administrators (`DESIGNERS`) change these; everyone on the team reads them.
+Each change goes through one service, which refuses (a `ValidationError`) what the
+study's status no longer allows, e.g. removing an arm once recruiting.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
+from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from casecast.audit.services import audit_record
+from casecast.core.form_views import posted
 from casecast.studies import selectors, services
 from casecast.studies.design_yaml import DesignFileError, design_export, design_import
-from casecast.studies.forms import AdvanceListForm, CodesForm, DesignImportForm, InvitationCsvForm
-from casecast.studies.models import Study
+from casecast.studies.forms import (
+    ArmForm,
+    BaselineQuestionForm,
+    ConsentTextForm,
+    CouncilForm,
+    DesignImportForm,
+    EligibilityQuestionForm,
+    PhaseForm,
+    RandomisationForm,
+)
+from casecast.studies.models import Arm, BaselineQuestion, Council, EligibilityQuestion, Phase
 from casecast.studies.permissions import (
-    MANAGERS,
+    DESIGNERS,
     StaffRequest,
     may_create_studies,
     study_staff_required,
 )
-from casecast.studies.views.participant import _add_errors, _posted
-from casecast.studies.views.staff import _page
+from casecast.studies.views.staff_pages import action_view, form_view, staff_page
 
-
-def _csv_response(
-    filename: str, columns: list[str], rows: Iterable[dict[str, Any]]
-) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+# --- Design versions, YAML export and import ---------------------------------------------
 
 
 @study_staff_required()
 def design_versions(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
-    return _page(
+    return staff_page(
         request,
         "studies/staff/design_versions.html",
         "Design versions",
-        versions=study.design_versions.select_related("created_by").order_by("-number"),
+        versions=study.design_versions.newest_first().select_related("created_by"),
     )
 
 
@@ -64,11 +67,11 @@ def design_download(request: StaffRequest, slug: str) -> HttpResponse:
 def design_upload(request: HttpRequest) -> HttpResponse:
     if not may_create_studies(request.user):
         raise PermissionDenied
-    form = DesignImportForm(_posted(request), request.FILES or None)
+    form = DesignImportForm(posted(request), request.FILES or None)
     problems: list[Any] = []
     if request.method == "POST" and form.is_valid():
         try:
-            study = design_import(text=form.cleaned_data["file"], by=request.user)  # type: ignore[arg-type]
+            study = design_import(text=form.cleaned_data["file"].text, by=request.user)  # type: ignore[arg-type]
         except DesignFileError as error:
             problems = error.problems
             form.add_error("file", "The design file has problems. Nothing was imported.")
@@ -82,97 +85,304 @@ def design_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@study_staff_required(*MANAGERS)
-def invitations(request: StaffRequest, slug: str) -> HttpResponse:
-    study = request.study
-    upload = InvitationCsvForm(prefix="csv")
-    codes = CodesForm(prefix="codes", study=study)
-    row_errors: list[Any] = []
-    if request.method == "POST" and "csv-file" in request.FILES:
-        upload = InvitationCsvForm(request.POST, request.FILES, prefix="csv")
-        if upload.is_valid():
-            try:
-                sent = services.invitations_import_csv(
-                    study=study, csv_text=upload.cleaned_data["file"], by=request.user
-                )
-            except services.InvitationCsvError as error:
-                row_errors = error.errors
-                upload.add_error("file", "The file has problems. Nobody was invited.")
-            except ValidationError as error:
-                _add_errors(upload, error)
-            else:
-                messages.success(request, f"{len(sent)} invitations are being sent.")
-                return redirect("studies:invitations", slug=slug)
-    elif request.method == "POST":
-        codes = CodesForm(request.POST, prefix="codes", study=study)
-        if codes.is_valid():
-            council = get_object_or_404(study.councils, pk=codes.cleaned_data["council"])
-            services.invitation_codes_generate(
-                study=study, council=council, count=codes.cleaned_data["count"], by=request.user
-            )
-            messages.success(request, f"{codes.cleaned_data['count']} codes made for {council}.")
-            return redirect("studies:invitations", slug=slug)
-    return _page(
-        request,
-        "studies/staff/invitations.html",
-        "Invitations",
-        upload=upload,
-        codes_form=codes,
-        row_errors=row_errors,
-        codes=selectors.invitation_codes(study=study),
-        email_invitations=study.invitations.filter(kind="email").count(),
-    )
-
-
-@study_staff_required(*MANAGERS)
-def codes_download(request: StaffRequest, slug: str) -> HttpResponse:
-    study = request.study
-    rows = [
-        {"code": i.code, "council": i.council.name, "used": "yes" if i.used_at else "no"}
-        for i in selectors.invitation_codes(study=study)
-    ]
-    return _csv_response(f"{study.slug}-codes.csv", ["code", "council", "used"], rows)
+# --- Arms and randomisation -------------------------------------------------------------
 
 
 @study_staff_required()
-def allocations_download(request: StaffRequest, slug: str) -> HttpResponse:
-    """Pseudonymised allocations: only once the study has closed (concealment)."""
+def arm_list(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
-    if not selectors.stratum_counts_visible(study=study):
-        raise PermissionDenied
-    audit_record(action="allocations.export", actor=request.user, study_id=study.pk, target=study)
-    return _csv_response(
-        f"{study.slug}-allocations.csv",
-        selectors.ALLOCATION_EXPORT_COLUMNS,
-        selectors.allocation_export_rows(study=study),
+    return staff_page(
+        request, "studies/staff/arms.html", "Arms", arms=selectors.arms_ordered(study=study)
     )
 
 
-def advance_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """Site administrators only: the allocation list made in advance from the secret seed."""
-    if not getattr(request.user, "is_site_admin", False):
-        raise PermissionDenied
-    study = get_object_or_404(Study, slug=slug)
-    form = AdvanceListForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            rows = selectors.advance_allocation_rows(
-                study=study, per_stratum=form.cleaned_data["per_stratum"]
-            )
-        except ValueError as error:
-            form.add_error(None, str(error))
-        else:
-            audit_record(
-                action="allocations.advance_list",
-                actor=request.user,
-                study_id=study.pk,
-                target=study,
-                data={"per_stratum": form.cleaned_data["per_stratum"]},
-            )
-            columns = list(rows[0]) if rows else ["stratum", "position", "arm"]
-            return _csv_response(f"{study.slug}-allocation-list.csv", columns, rows)
-    return render(
+@study_staff_required(*DESIGNERS)
+def arm_edit(request: StaffRequest, slug: str, key: str | None = None) -> HttpResponse:
+    study = request.study
+    arm = get_object_or_404(Arm, study=study, key=key) if key else None
+    initial = (
+        {name: getattr(arm, name) for name in ArmForm.base_fields if name != "reason"}
+        if arm
+        else {}
+    )
+    form = ArmForm(posted(request), initial=initial)
+    return form_view(
         request,
-        "studies/staff/advance_list.html",
-        {"form": form, "study": study, "page_title": "Allocation list in advance"},
+        form,
+        save=lambda data: services.arm_save(
+            study=study, by=request.user, arm=arm, reason=data["reason"], **form.service_fields()
+        ),
+        notice="Arm saved.",
+        back="studies:arms",
+        title=f"Change arm: {arm.name}" if arm else "Add an arm",
+        submit="Save arm",
+        frozen=not study.is_draft,
+    )
+
+
+@require_POST
+@study_staff_required(*DESIGNERS)
+def arm_delete(request: StaffRequest, slug: str, key: str) -> HttpResponse:
+    arm = get_object_or_404(Arm, study=request.study, key=key)
+    return action_view(
+        request,
+        lambda: services.arm_delete(arm=arm, by=request.user),
+        notice="Arm removed.",
+        back="studies:arms",
+    )
+
+
+@study_staff_required(*DESIGNERS)
+def randomisation_edit(request: StaffRequest, slug: str) -> HttpResponse:
+    study = request.study
+    version = selectors.design_current(study=study)
+    initial = {
+        "scheme": version.scheme,
+        "unit": version.unit,
+        "strata": version.strata,
+        "block_multiples": ", ".join(str(m) for m in version.block_multiples),
+        "minimisation_probability": version.minimisation_probability,
+    }
+    form = RandomisationForm(posted(request), initial=initial, study=study)
+    return form_view(
+        request,
+        form,
+        save=lambda data: services.randomisation_save(study=study, by=request.user, **data),
+        notice="Randomisation design saved.",
+        back="studies:detail",
+        title="Randomisation",
+        submit="Save randomisation design",
+        frozen=not study.is_draft,
+        intro="Who is randomised, how, and what the allocation is balanced on.",
+    )
+
+
+# --- Councils and phases ------------------------------------------------------------------
+
+
+@study_staff_required()
+def council_list(request: StaffRequest, slug: str) -> HttpResponse:
+    study = request.study
+    return staff_page(
+        request,
+        "studies/staff/councils.html",
+        "Councils",
+        councils=study.councils.all(),
+        show_arms=selectors.stratum_counts_visible(study=study),
+    )
+
+
+@study_staff_required(*DESIGNERS)
+def council_edit(request: StaffRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    study = request.study
+    council = get_object_or_404(Council, study=study, pk=pk) if pk else None
+    initial = {"name": council.name, "region": council.region} if council else {}
+    return form_view(
+        request,
+        CouncilForm(posted(request), initial=initial),
+        save=lambda data: services.council_save(
+            study=study, by=request.user, council=council, **data
+        ),
+        notice="Council saved.",
+        back="studies:councils",
+        title="Change council" if council else "Add a council",
+        submit="Save council",
+    )
+
+
+@require_POST
+@study_staff_required(*DESIGNERS)
+def council_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    council = get_object_or_404(Council, study=request.study, pk=pk)
+    return action_view(
+        request,
+        lambda: services.council_delete(council=council, by=request.user),
+        notice="Council removed.",
+        back="studies:councils",
+    )
+
+
+@study_staff_required()
+def phase_list(request: StaffRequest, slug: str) -> HttpResponse:
+    return staff_page(
+        request, "studies/staff/phases.html", "Phases", phases=request.study.phases.all()
+    )
+
+
+@require_POST
+@study_staff_required(*DESIGNERS)
+def phase_move(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    phase = get_object_or_404(Phase, study=request.study, pk=pk)
+    up = request.POST.get("direction") == "up"
+    return action_view(
+        request,
+        lambda: services.phase_move(phase=phase, up=up, by=request.user),
+        notice=f"Moved {phase.name!r} {'up' if up else 'down'}.",
+        back="studies:phases",
+    )
+
+
+def _opening(day: date | None) -> datetime | None:
+    """A phase given a release date opens at 9 in the morning, UK time, that day."""
+    return timezone.make_aware(datetime.combine(day, time(9))) if day else None
+
+
+@study_staff_required(*DESIGNERS)
+def phase_edit(request: StaffRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    study = request.study
+    phase = get_object_or_404(Phase, study=study, pk=pk) if pk else None
+    initial = (
+        {
+            "name": phase.name,
+            "randomise_before": phase.randomise_before,
+            "ordering": phase.ordering,
+            "opens_at": phase.opens_at.date() if phase and phase.opens_at else None,
+        }
+        if phase
+        else {}
+    )
+    return form_view(
+        request,
+        PhaseForm(posted(request), initial=initial),
+        save=lambda data: services.phase_save(
+            study=study,
+            by=request.user,
+            phase=phase,
+            **{**data, "opens_at": _opening(data["opens_at"])},
+        ),
+        notice="Phase saved.",
+        back="studies:phases",
+        title="Change phase" if phase else "Add a phase",
+        submit="Save phase",
+    )
+
+
+@require_POST
+@study_staff_required(*DESIGNERS)
+def phase_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    phase = get_object_or_404(Phase, study=request.study, pk=pk)
+    return action_view(
+        request,
+        lambda: services.phase_delete(phase=phase, by=request.user),
+        notice="Phase removed.",
+        back="studies:phases",
+    )
+
+
+# --- Baseline and eligibility questions, consent ------------------------------------------
+
+
+@study_staff_required()
+def baseline_list(request: StaffRequest, slug: str) -> HttpResponse:
+    study = request.study
+    return staff_page(
+        request,
+        "studies/staff/questions.html",
+        "Baseline and eligibility questions",
+        baseline=study.baseline_questions.all(),
+        eligibility=study.eligibility_questions.all(),
+    )
+
+
+@require_POST
+@study_staff_required(*DESIGNERS)
+def baseline_move(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    question = get_object_or_404(BaselineQuestion, study=request.study, pk=pk)
+    up = request.POST.get("direction") == "up"
+    return action_view(
+        request,
+        lambda: services.baseline_question_move(question=question, up=up, by=request.user),
+        notice=f"Moved {question.label!r} {'up' if up else 'down'}.",
+        back="studies:questions",
+    )
+
+
+@study_staff_required(*DESIGNERS)
+def baseline_edit(request: StaffRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    study = request.study
+    question = get_object_or_404(BaselineQuestion, study=study, pk=pk) if pk else None
+    initial: dict[str, Any] = {"required": True}
+    if question:
+        initial = {name: getattr(question, name) for name in BaselineQuestionForm.base_fields}
+        initial["choices"] = "\n".join(question.choices)
+    return form_view(
+        request,
+        BaselineQuestionForm(posted(request), initial=initial),
+        save=lambda data: services.baseline_question_save(
+            study=study, by=request.user, question=question, **data
+        ),
+        notice="Question saved.",
+        back="studies:questions",
+        title="Change baseline question" if question else "Add a baseline question",
+        submit="Save question",
+    )
+
+
+@require_POST
+@study_staff_required(*DESIGNERS)
+def baseline_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    question = get_object_or_404(BaselineQuestion, study=request.study, pk=pk)
+    return action_view(
+        request,
+        lambda: services.baseline_question_delete(question=question, by=request.user),
+        notice="Question removed.",
+        back="studies:questions",
+    )
+
+
+@study_staff_required(*DESIGNERS)
+def eligibility_add(request: StaffRequest, slug: str) -> HttpResponse:
+    return form_view(
+        request,
+        EligibilityQuestionForm(posted(request)),
+        save=lambda data: services.eligibility_question_save(
+            study=request.study,
+            by=request.user,
+            text=data["text"],
+            help_text=data["help_text"],
+            eligible_answer=data["eligible_answer"] == "yes",
+        ),
+        notice="Eligibility question saved.",
+        back="studies:questions",
+        title="Add an eligibility question",
+        submit="Save question",
+        intro="Asked before someone joins with a study or council code.",
+    )
+
+
+@require_POST
+@study_staff_required(*DESIGNERS)
+def eligibility_delete(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    question = get_object_or_404(EligibilityQuestion, study=request.study, pk=pk)
+    return action_view(
+        request,
+        lambda: services.eligibility_question_delete(question=question, by=request.user),
+        notice="Eligibility question removed.",
+        back="studies:questions",
+    )
+
+
+@study_staff_required()
+def consent_view(request: StaffRequest, slug: str) -> HttpResponse:
+    study = request.study
+    return staff_page(
+        request,
+        "studies/staff/consent.html",
+        "Consent text",
+        versions=study.consent_versions.newest_first(),
+    )
+
+
+@study_staff_required(*DESIGNERS)
+def consent_edit(request: StaffRequest, slug: str) -> HttpResponse:
+    study = request.study
+    latest = study.consent_versions.current()
+    return form_view(
+        request,
+        ConsentTextForm(posted(request), initial={"text": latest.text if latest else ""}),
+        save=lambda data: services.consent_save(study=study, text=data["text"], by=request.user),
+        notice="Consent text saved.",
+        back="studies:consent_text",
+        title="Change the consent text",
+        submit="Save consent text",
     )

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from casecast.accounts.services import participant_link
+from casecast.core.form_views import errors_onto_form, posted
 from casecast.studies import selectors, services
 from casecast.studies.forms import (
     BaselineForm,
@@ -28,26 +29,13 @@ from casecast.studies.permissions import ParticipantRequest, participant_gate
 SESSION_KEY = "studies_enrolment"
 
 
-def _posted(request: HttpRequest) -> Any:
-    """The POST data for a form, bound even when empty (so missing answers are errors)."""
-    return request.POST if request.method == "POST" else None
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 # --- Enrolment with a code (anonymous) ------------------------------------------------
 
 
 @login_not_required
 @never_cache
 def enrol_code(request: HttpRequest) -> HttpResponse:
-    form = EnrolCodeForm(_posted(request))
+    form = EnrolCodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         target = selectors.enrolment_target_for_code(code=form.cleaned_data["code"])
         if target is None:
@@ -87,7 +75,7 @@ def enrol_eligibility(request: HttpRequest) -> HttpResponse:
     if pending is None:
         return redirect("studies:enrol_code")
     data, study = pending
-    form = EligibilityForm(_posted(request), questions=list(study.eligibility_questions.all()))
+    form = EligibilityForm(posted(request), questions=list(study.eligibility_questions.all()))
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
         if not services.participant_eligible(study=study, answers=answers):
@@ -116,7 +104,7 @@ def enrol_details(request: HttpRequest) -> HttpResponse:
     data, study = pending
     if study.eligibility_questions.exists() and data.get("answers") is None:
         return redirect("studies:enrol_eligibility")
-    form = EnrolDetailsForm(_posted(request), allow_no_email=study.allow_no_email)
+    form = EnrolDetailsForm(posted(request), allow_no_email=study.allow_no_email)
     if request.method == "POST" and form.is_valid():
         try:
             result = services.participant_enrol(
@@ -128,7 +116,7 @@ def enrol_details(request: HttpRequest) -> HttpResponse:
                 eligibility_answers={int(k): v for k, v in (data.get("answers") or {}).items()},
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_onto_form(form, error)
         else:
             return _enrolled(request, result=result, study=study)
     return render(
@@ -180,16 +168,16 @@ def consent(request: ParticipantRequest, slug: str) -> HttpResponse:
     study = participant.study
     if participant.consented_at is not None:
         return redirect("studies:baseline", slug=slug)
-    version = study.consent_versions.order_by("-number").first()
+    version = study.consent_versions.current()
     form = ConsentForm(
-        _posted(request), initial={"consent_version": version.pk if version else None}
+        posted(request), initial={"consent_version": version.pk if version else None}
     )
     if request.method == "POST" and form.is_valid() and version is not None:
         chosen = study.consent_versions.filter(pk=form.cleaned_data["consent_version"]).first()
         try:
             services.participant_consent(participant=participant, consent_version=chosen or version)
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_onto_form(form, error)
         else:
             return redirect("studies:baseline", slug=slug)
     return render(
@@ -211,12 +199,12 @@ def baseline(request: ParticipantRequest, slug: str) -> HttpResponse:
     study = participant.study
     if participant.baseline_completed_at is not None:
         return redirect("core:home")
-    form = BaselineForm(_posted(request), questions=list(study.baseline_questions.all()))
+    form = BaselineForm(posted(request), questions=list(study.baseline_questions.all()))
     if request.method == "POST" and form.is_valid():
         try:
             services.participant_baseline_submit(participant=participant, answers=form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, "Thank you. Your answers have been saved.")
             return redirect("core:home")
@@ -232,7 +220,7 @@ def baseline(request: ParticipantRequest, slug: str) -> HttpResponse:
 def withdraw(request: ParticipantRequest, slug: str) -> HttpResponse:
     participant = request.participant
     study = participant.study
-    form = WithdrawForm(_posted(request))
+    form = WithdrawForm(posted(request))
     if request.method == "POST" and form.is_valid():
         keep = form.cleaned_data["keep_data"] == "yes"
         services.participant_withdraw(participant=participant, keep_data=keep, by=request.user)
