@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from casecast.vignettes import kinds
+
 
 class Vignette(models.Model):
     study = models.ForeignKey("studies.Study", on_delete=models.CASCADE, related_name="vignettes")
@@ -81,13 +83,7 @@ class Stage(models.Model):
         return f"{self.version}: stage {self.position}"
 
 
-DEFAULT_DECISIONS = [
-    "No further action",
-    "Early help",
-    "Child in need plan",
-    "Child protection plan",
-    "Care proceedings",
-]
+DEFAULT_DECISIONS = list(kinds.DEFAULT_DECISIONS)
 
 # The stated 5-point scale for confidence in a decision (1 = lowest).
 DEFAULT_CONFIDENCE_SCALE = [
@@ -101,12 +97,18 @@ DEFAULT_CONFIDENCE_SCALE = [
 
 class Question(models.Model):
     class Kind(models.TextChoices):
-        BINARY = "binary", "Probability of an event"
-        MULTIPLE_CHOICE = "multiple_choice", "Probabilities over options"
-        ORDERED = "ordered", "Probabilities over ordered categories"
-        NUMERIC = "numeric", "A number (percentiles or interval)"
-        DECISION = "decision", "Decision and confidence"
-        RATIONALE = "rationale", "Free-text reasoning"
+        """The registered kinds (vignettes/kinds.py), as the field's choices.
+
+        Values and labels come from the registry; a test checks that every registered
+        kind has a member here, in registry order.
+        """
+
+        BINARY = kinds.BINARY.choice
+        MULTIPLE_CHOICE = kinds.MULTIPLE_CHOICE.choice
+        ORDERED = kinds.ORDERED.choice
+        NUMERIC = kinds.NUMERIC.choice
+        DECISION = kinds.DECISION.choice
+        RATIONALE = kinds.RATIONALE.choice
 
     class NumericFormat(models.TextChoices):
         QUANTILES = "quantiles", "5th, 50th and 95th percentiles"
@@ -179,7 +181,7 @@ class Question(models.Model):
                 name="question_interval_confidence_range",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="binary")
+                condition=~Q(kind=kinds.BINARY.value)
                 | Q(outcome_category__isnull=True, outcome_numeric__isnull=True),
                 name="question_binary_outcome_only",
             ),
@@ -189,13 +191,14 @@ class Question(models.Model):
         return self.text
 
     @property
+    def declared_kind(self) -> kinds.QuestionKind | None:
+        """The registry's declaration of this question's kind (None for an unknown name)."""
+        return kinds.find(self.kind)
+
+    @property
     def is_forecast(self) -> bool:
-        return self.kind in (
-            self.Kind.BINARY,
-            self.Kind.MULTIPLE_CHOICE,
-            self.Kind.ORDERED,
-            self.Kind.NUMERIC,
-        )
+        kind = self.declared_kind
+        return kind is not None and kind.is_forecast
 
     @property
     def confidence_labels(self) -> list[str]:
