@@ -183,6 +183,16 @@ def forecast_values() -> list[str]:
     return [kind.value for kind in _REGISTRY.values() if kind.is_forecast]
 
 
+def other_values() -> list[str]:
+    """Kinds that are only recorded, not scored (a decision, a rationale)."""
+    return [kind.value for kind in _REGISTRY.values() if not kind.is_forecast]
+
+
+def values_with_outcome() -> list[str]:
+    """Kinds whose questions can carry an outcome (forecasts, and decisions: the one taken)."""
+    return [kind.value for kind in _REGISTRY.values() if kind.has_outcome]
+
+
 def values_scored_by(*rules: Scoring) -> list[str]:
     return [kind.value for kind in _REGISTRY.values() if kind.scoring in rules]
 
