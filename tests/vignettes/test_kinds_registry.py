@@ -8,7 +8,9 @@ file, drawn on a stage page, stored as a `Forecast` and scored.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 import yaml
@@ -186,3 +188,27 @@ def test_toy_kind_is_drawn_stored_and_scored(
     assert score.kind == TOY
     # The outcome happened: Brier (0.3 - 1)^2 = 0.49.
     assert score.brier == pytest.approx(0.49)
+
+
+# --- the researchers' documentation lists what the registry declares ---------------------
+
+
+def _documented_kinds() -> dict[str, set[str]]:
+    """The kinds table of docs/vignette-format.md: kind → its extra fields."""
+    text = (Path(__file__).parents[2] / "docs" / "vignette-format.md").read_text()
+    table = text.split("| `kind` | participant answers | extra fields |", 1)[1]
+    rows: dict[str, set[str]] = {}
+    for line in table.splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        kind, _, fields = (cell.strip() for cell in line.strip("|").split("|"))
+        rows[kind.strip("`")] = set(re.findall(r"`([a-z_]+)`", fields))
+    return rows
+
+
+def test_vignette_format_doc_lists_every_kind_with_its_bank_fields():
+    documented = _documented_kinds()
+
+    assert list(documented) == kinds.values()
+    for kind in kinds.registered():
+        assert documented[kind.value] == set(kind.bank_fields), kind.value
