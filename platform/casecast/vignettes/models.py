@@ -96,19 +96,13 @@ DEFAULT_CONFIDENCE_SCALE = [
 
 
 class Question(models.Model):
-    class Kind(models.TextChoices):
-        """The registered kinds (vignettes/kinds.py), as the field's choices.
-
-        Values and labels come from the registry; a test checks that every registered
-        kind has a member here, in registry order.
-        """
-
-        BINARY = kinds.BINARY.choice
-        MULTIPLE_CHOICE = kinds.MULTIPLE_CHOICE.choice
-        ORDERED = kinds.ORDERED.choice
-        NUMERIC = kinds.NUMERIC.choice
-        DECISION = kinds.DECISION.choice
-        RATIONALE = kinds.RATIONALE.choice
+    # The registered kinds (vignettes/kinds.py) as the field's choices, one member per kind
+    # named by its upper-cased value: Question.Kind.BINARY == "binary". Built from the
+    # registry so a new kind is declared in one place; django-stubs cannot type members
+    # made at import time (hence the ignore), so code asks `kinds` rather than `Kind`.
+    Kind = models.TextChoices(  # type: ignore[call-overload]
+        "Kind", [(kind.value.upper(), kind.choice) for kind in kinds.registered()]
+    )
 
     class NumericFormat(models.TextChoices):
         QUANTILES = "quantiles", "5th, 50th and 95th percentiles"
