@@ -29,6 +29,11 @@ MESSAGE_NOT_CERTAIN = (
 )
 MESSAGE_WHOLE_NUMBER = "Enter the percentage as a whole number, like 30"
 
+# A choice answer's two fields, "<prefix>-decision" and "<prefix>-confidence" (saved drafts
+# are keyed by these names, so they stay as they are).
+CHOICE_PART = "decision"
+CONFIDENCE_PART = "confidence"
+
 # Numeric answer parts: (field suffix, how the field is named in messages).
 QUANTILE_PARTS = (("p5", "low estimate"), ("p50", "middle estimate"), ("p95", "high estimate"))
 INTERVAL_PARTS = (("lower", "lower bound"), ("upper", "upper bound"))
@@ -109,7 +114,7 @@ def field_names(spec: QuestionSpec) -> list[str]:
     if shape == AnswerShape.QUANTITY:
         return [part_field(spec, part) for part, _ in numeric_parts(spec)]
     if shape == AnswerShape.CHOICE:
-        return [part_field(spec, "decision"), part_field(spec, "confidence")]
+        return [part_field(spec, CHOICE_PART), part_field(spec, CONFIDENCE_PART)]
     return [spec.prefix]
 
 
@@ -222,18 +227,18 @@ def _numeric(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[Field
 
 
 def _choice(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
-    decision = parse_choice(data.get(part_field(spec, "decision"), ""), count=len(spec.options))
+    decision = parse_choice(data.get(part_field(spec, CHOICE_PART), ""), count=len(spec.options))
     confidence = parse_choice(
-        data.get(part_field(spec, "confidence"), ""), count=CONFIDENCE_LEVELS + 1
+        data.get(part_field(spec, CONFIDENCE_PART), ""), count=CONFIDENCE_LEVELS + 1
     )
     errors = []
     if decision is None:
         errors.append(
-            FieldError(part_field(spec, "decision"), "Select the decision you would take")
+            FieldError(part_field(spec, CHOICE_PART), "Select the decision you would take")
         )
     if confidence is None or confidence == 0:
         message = "Select how confident you are in this decision"
-        errors.append(FieldError(part_field(spec, "confidence"), message))
+        errors.append(FieldError(part_field(spec, CONFIDENCE_PART), message))
     if errors:
         return errors
     return Answer(spec.prefix, decision=decision, decision_confidence=confidence)

@@ -224,10 +224,10 @@ def _fields(
             for part, _ in rules.numeric_parts(spec)
         ]
     if shape == AnswerShape.CHOICE:
-        decision = make(rules.part_field(spec, "decision"), question.text)
+        decision = make(rules.part_field(spec, rules.CHOICE_PART), question.text)
         decision.choices = _choices(decision.name, spec.options, decision.value)
         confidence = make(
-            rules.part_field(spec, "confidence"), "How confident are you in this decision?"
+            rules.part_field(spec, rules.CONFIDENCE_PART), "How confident are you in this decision?"
         )
         confidence.hint = confidence_hint(question)
         # An en dash, as GOV.UK content style writes ranges and pairs.

@@ -97,7 +97,7 @@ DEFAULT_CONFIDENCE_SCALE = [
 
 class Question(models.Model):
     # The registered kinds (vignettes/kinds.py) as the field's choices, one member per kind
-    # named by its upper-cased value: Question.Kind.BINARY == "binary". Built from the
+    # named by its upper-cased value (Question.Kind.BINARY is kinds.BINARY.value). Built from the
     # registry so a new kind is declared in one place; django-stubs cannot type members
     # made at import time (hence the ignore), so code asks `kinds` rather than `Kind`.
     Kind = models.TextChoices(  # type: ignore[call-overload]
