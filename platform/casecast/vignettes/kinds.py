@@ -204,7 +204,9 @@ def values_answered_as(*shapes: AnswerShape) -> list[str]:
 def describe(kinds: Iterable[QuestionKind]) -> str:
     """'binary (yes/no), multiple_choice, ordered or numeric', for data dictionaries."""
     names = [f"{k.value} ({k.export_note})" if k.export_note else k.value for k in kinds]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _template(name: str) -> str:
