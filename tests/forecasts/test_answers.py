@@ -3,14 +3,19 @@
 import pytest
 from casecast.forecasts import answers as rules
 from casecast.forecasts.answers import Answer, FieldError, QuestionSpec, parse_answer, parse_stage
+from casecast.vignettes import kinds
 
-BINARY = QuestionSpec("q1", rules.BINARY)
-CHOICE = QuestionSpec("q2", rules.MULTIPLE_CHOICE, options=("Home", "Kinship care", "Foster care"))
-ORDERED = QuestionSpec("q3", rules.ORDERED, options=("low", "medium", "high"))
-QUANTILES = QuestionSpec("q4", rules.NUMERIC, numeric_format=rules.QUANTILES)
-INTERVAL = QuestionSpec("q5", rules.NUMERIC, numeric_format=rules.INTERVAL, interval_confidence=90)
-DECISION = QuestionSpec("q6", rules.DECISION, options=("No further action", "Early help"))
-RATIONALE = QuestionSpec("q7", rules.RATIONALE)
+BINARY = QuestionSpec("q1", kinds.BINARY.value)
+CHOICE = QuestionSpec(
+    "q2", kinds.MULTIPLE_CHOICE.value, options=("Home", "Kinship care", "Foster care")
+)
+ORDERED = QuestionSpec("q3", kinds.ORDERED.value, options=("low", "medium", "high"))
+QUANTILES = QuestionSpec("q4", kinds.NUMERIC.value, numeric_format=rules.QUANTILES)
+INTERVAL = QuestionSpec(
+    "q5", kinds.NUMERIC.value, numeric_format=rules.INTERVAL, interval_confidence=90
+)
+DECISION = QuestionSpec("q6", kinds.DECISION.value, options=("No further action", "Early help"))
+RATIONALE = QuestionSpec("q7", kinds.RATIONALE.value)
 
 
 def errors(spec, data):
@@ -174,6 +179,6 @@ def test_field_names_cover_every_kind():
 
 
 def test_optional_rationale_may_be_left_blank():
-    optional = QuestionSpec("q7", rules.RATIONALE, required=False)
+    optional = QuestionSpec("q7", kinds.RATIONALE.value, required=False)
     assert parse_answer(optional, {"q7": "  "}) is None
     assert parse_answer(optional, {"q7": "Short."}) == Answer("q7", rationale="Short.")

@@ -31,6 +31,7 @@ from casecast.studies.models import (
     Study,
 )
 from casecast.studies.selectors import design_current
+from casecast.vignettes.kinds import AnswerShape
 from casecast.vignettes.models import Question
 
 BASELINE_ANSWERS = {
@@ -50,16 +51,16 @@ ProbabilityFor = Callable[[Question], int]
 def _answer_fields(question: Question, probability_for: ProbabilityFor) -> dict[str, str]:
     spec = journey_services.question_spec(question)
     names = answer_rules.field_names(spec)
-    kind = question.kind
-    if kind == Question.Kind.BINARY:
+    shape = answer_rules.answer_shape(spec)
+    if shape == AnswerShape.PROBABILITY:
         return {spec.prefix: str(probability_for(question))}
-    if kind in (Question.Kind.MULTIPLE_CHOICE, Question.Kind.ORDERED):
+    if shape == AnswerShape.DISTRIBUTION:
         share, rest = divmod(100, len(names))
         return {name: str(share + (1 if i < rest else 0)) for i, name in enumerate(names)}
-    if kind == Question.Kind.NUMERIC:
+    if shape == AnswerShape.QUANTITY:
         values = ["2", "20"] if len(names) == 2 else ["2", "8", "20"]
         return dict(zip(names, values, strict=True))
-    if kind == Question.Kind.DECISION:
+    if shape == AnswerShape.CHOICE:
         return {names[0]: "1", names[1]: "3"}
     return {spec.prefix: "Based on the history and what the family says."}
 

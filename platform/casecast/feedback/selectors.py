@@ -26,17 +26,12 @@ from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution.models import ForecastScore
 from casecast.resolution.selectors import outcomes_visible
 from casecast.studies.models import Participant, Study
+from casecast.vignettes import kinds
 from casecast.vignettes.models import Question, Stage
 
 OUTCOME = "outcome"
 CALIBRATION = "calibration"
 PEER = "peer"
-FORECAST_KINDS = (
-    Question.Kind.BINARY,
-    Question.Kind.MULTIPLE_CHOICE,
-    Question.Kind.ORDERED,
-    Question.Kind.NUMERIC,
-)
 # Fewer other participants than this and a standing would say too much about them.
 MIN_PEERS = 4
 
@@ -170,7 +165,7 @@ def case_feedback(*, participant: Participant, assignment: Assignment) -> CaseFe
     questions = [
         q
         for q in Question.objects.filter(
-            version_id=assignment.vignette_version_id, kind__in=FORECAST_KINDS
+            version_id=assignment.vignette_version_id, kind__in=kinds.forecast_values()
         )
         .select_related("version")
         .order_by("stage__position", "position", "pk")
@@ -221,7 +216,9 @@ def visible_scores(*, participant: Participant, binary_only: bool = True) -> lis
         participant=participant, is_last=True, is_retest=False
     ).select_related("question__version", "forecast")
     if binary_only:
-        scores = scores.filter(kind=Question.Kind.BINARY, probability__isnull=False)
+        scores = scores.filter(
+            kind__in=kinds.values_scored_by(kinds.Scoring.EVENT), probability__isnull=False
+        )
     rows = list(scores.order_by("forecast__submitted_at", "pk"))
     questions = {row.question_id: row.question for row in rows}
     visible = _visible(participant, list(questions.values()))
@@ -338,7 +335,7 @@ def peer_standing(*, participant: Participant) -> Standing | None:
             question_id__in=question_ids,
             is_last=True,
             is_retest=False,
-            kind=Question.Kind.BINARY,
+            kind__in=kinds.values_scored_by(kinds.Scoring.EVENT),
             brier__isnull=False,
             participant__withdrawn_at__isnull=True,
         ).values_list("participant_id", "question_id", "brier")

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from casecast.forecasts.models import Forecast
 from casecast.resolution.models import ForecastScore
 from casecast.resolution.outcomes import Outcome, outcome_label
+from casecast.vignettes.kinds import AnswerShape, Scoring
 from casecast.vignettes.models import Question
 
 if TYPE_CHECKING:
     from casecast.feedback.selectors import Standing, TrackRecord
 
-Kind = Question.Kind
 
 NOT_YET = "We will show you what happened, and your score, when the outcome can be shared."
 NEVER_SHOWN = "Outcomes are not shared in this study, so there is no score to show."
@@ -37,18 +37,29 @@ def _with_unit(value: float | None, question: Question) -> str:
     return f"{_number(value)} {question.unit}" if question.unit else _number(value)
 
 
+def _answer_shape(question: Question) -> AnswerShape | None:
+    kind = question.declared_kind
+    return kind.answer if kind else None
+
+
+def _rules(question: Question) -> Scoring | None:
+    kind = question.declared_kind
+    return kind.scoring if kind else None
+
+
 def answer_text(*, question: Question, forecast: Forecast) -> str:
     """What the participant said, in their own terms."""
-    if question.kind == Kind.BINARY and forecast.probability_pct is not None:
+    shape = _answer_shape(question)
+    if shape == AnswerShape.PROBABILITY and forecast.probability_pct is not None:
         return f"You said {forecast.probability_pct}%."
-    if question.kind in (Kind.MULTIPLE_CHOICE, Kind.ORDERED) and forecast.probabilities_pct:
+    if shape == AnswerShape.DISTRIBUTION and forecast.probabilities_pct:
         options = list(question.options or [])
         parts = [
             f"{label} {pct}%"
             for label, pct in zip(options, forecast.probabilities_pct, strict=False)
         ]
         return "You said: " + "; ".join(parts) + "."
-    if question.kind == Kind.NUMERIC:
+    if shape == AnswerShape.QUANTITY:
         if forecast.median is not None:
             return (
                 f"Your middle estimate was {_with_unit(forecast.median, question)} "
@@ -164,12 +175,13 @@ def _numeric_reading(question: Question, forecast: Forecast, value: float) -> st
 def _score_value(
     question: Question, forecast: Forecast, score: ForecastScore
 ) -> tuple[float | None, str]:
-    """The score shown for a kind, and how to read it."""
-    if question.kind == Kind.BINARY:
+    """The score shown for a kind's scoring rules, and how to read it."""
+    rules = _rules(question)
+    if rules == Scoring.EVENT:
         return score.brier, "Scores run from 0, perfect, to 1."
-    if question.kind == Kind.MULTIPLE_CHOICE:
+    if rules == Scoring.CATEGORIES:
         return score.brier, "Scores run from 0, perfect, to 2."
-    if question.kind == Kind.ORDERED:
+    if rules == Scoring.ORDERED_CATEGORIES:
         return score.rps, "Scores run from 0, perfect, to 1, and are lower when you were close."
     value = score.crps if forecast.median is not None else score.interval_score
     if value is None:
@@ -184,7 +196,7 @@ def score_text(*, question: Question, forecast: Forecast, score: ForecastScore) 
     value, reading = _score_value(question, forecast, score)
     if value is None:
         return "This answer has no score."
-    if question.kind == Kind.NUMERIC:
+    if _rules(question) == Scoring.QUANTITY:
         return f"{_number(value)} (lower is better; 0 would be perfect). {reading}"
     return f"{value:.2f}. {reading}"
 

@@ -1,9 +1,10 @@
-"""Parse and check a participant's answers, one question kind at a time.
+"""Parse and check a participant's answers, one answer shape at a time.
 
 Pure: no database, no Django. A `QuestionSpec` says what a question expects
 and which form fields carry its answer; `parse_stage` turns the posted strings
 into typed `Answer`s or into `FieldError`s that name the field to fix, in page
-order, worded for the person who typed them.
+order, worded for the person who typed them. A question's kind is looked up in
+the registry (`vignettes/kinds.py`), whose answer shape picks the parser here.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-BINARY = "binary"
-MULTIPLE_CHOICE = "multiple_choice"
-ORDERED = "ordered"
-NUMERIC = "numeric"
-DECISION = "decision"
-RATIONALE = "rationale"
+from casecast.vignettes import kinds
+from casecast.vignettes.kinds import AnswerShape
+
 QUANTILES = "quantiles"
 INTERVAL = "interval"
 
@@ -30,6 +28,11 @@ MESSAGE_NOT_CERTAIN = (
     "so 0% and 100% are not allowed."
 )
 MESSAGE_WHOLE_NUMBER = "Enter the percentage as a whole number, like 30"
+
+# A choice answer's two fields, "<prefix>-decision" and "<prefix>-confidence" (saved drafts
+# are keyed by these names, so they stay as they are).
+CHOICE_PART = "decision"
+CONFIDENCE_PART = "confidence"
 
 # Numeric answer parts: (field suffix, how the field is named in messages).
 QUANTILE_PARTS = (("p5", "low estimate"), ("p50", "middle estimate"), ("p95", "high estimate"))
@@ -99,14 +102,19 @@ def numeric_parts(spec: QuestionSpec) -> tuple[tuple[str, str], ...]:
     return INTERVAL_PARTS if spec.numeric_format == INTERVAL else QUANTILE_PARTS
 
 
+def answer_shape(spec: QuestionSpec) -> AnswerShape:
+    return kinds.get(spec.kind).answer
+
+
 def field_names(spec: QuestionSpec) -> list[str]:
     """Every form field that carries this question's answer, in page order."""
-    if spec.kind in (MULTIPLE_CHOICE, ORDERED):
+    shape = answer_shape(spec)
+    if shape == AnswerShape.DISTRIBUTION:
         return [option_field(spec, i) for i in range(len(spec.options))]
-    if spec.kind == NUMERIC:
+    if shape == AnswerShape.QUANTITY:
         return [part_field(spec, part) for part, _ in numeric_parts(spec)]
-    if spec.kind == DECISION:
-        return [part_field(spec, "decision"), part_field(spec, "confidence")]
+    if shape == AnswerShape.CHOICE:
+        return [part_field(spec, CHOICE_PART), part_field(spec, CONFIDENCE_PART)]
     return [spec.prefix]
 
 
@@ -148,10 +156,10 @@ def parse_choice(raw: str, *, count: int) -> int | None:
     return value if 0 <= value < count else None
 
 
-# --- one question per kind ---------------------------------------------------
+# --- one question per answer shape ---------------------------------------------
 
 
-def _binary(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
+def _probability(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
     value = parse_percentage(data.get(spec.prefix, ""), missing="Enter a percentage from 1 to 99")
     if isinstance(value, str):
         return [FieldError(spec.prefix, value)]
@@ -218,25 +226,25 @@ def _numeric(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[Field
     return Answer(spec.prefix, lower=values[0], median=values[1], upper=values[2])
 
 
-def _decision(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
-    decision = parse_choice(data.get(part_field(spec, "decision"), ""), count=len(spec.options))
+def _choice(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
+    decision = parse_choice(data.get(part_field(spec, CHOICE_PART), ""), count=len(spec.options))
     confidence = parse_choice(
-        data.get(part_field(spec, "confidence"), ""), count=CONFIDENCE_LEVELS + 1
+        data.get(part_field(spec, CONFIDENCE_PART), ""), count=CONFIDENCE_LEVELS + 1
     )
     errors = []
     if decision is None:
         errors.append(
-            FieldError(part_field(spec, "decision"), "Select the decision you would take")
+            FieldError(part_field(spec, CHOICE_PART), "Select the decision you would take")
         )
     if confidence is None or confidence == 0:
         message = "Select how confident you are in this decision"
-        errors.append(FieldError(part_field(spec, "confidence"), message))
+        errors.append(FieldError(part_field(spec, CONFIDENCE_PART), message))
     if errors:
         return errors
     return Answer(spec.prefix, decision=decision, decision_confidence=confidence)
 
 
-def _rationale(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
+def _text(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[FieldError]:
     text = data.get(spec.prefix, "").strip().replace("\r\n", "\n")
     if not text:
         return [FieldError(spec.prefix, "Explain your reasoning")]
@@ -247,12 +255,11 @@ def _rationale(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[Fie
 
 
 _PARSERS = {
-    BINARY: _binary,
-    MULTIPLE_CHOICE: _distribution,
-    ORDERED: _distribution,
-    NUMERIC: _numeric,
-    DECISION: _decision,
-    RATIONALE: _rationale,
+    AnswerShape.PROBABILITY: _probability,
+    AnswerShape.DISTRIBUTION: _distribution,
+    AnswerShape.QUANTITY: _numeric,
+    AnswerShape.CHOICE: _choice,
+    AnswerShape.TEXT: _text,
 }
 
 
@@ -264,7 +271,7 @@ def parse_answer(spec: QuestionSpec, data: Mapping[str, str]) -> Answer | list[F
     """The typed answer, the errors to show, or None for a skipped optional question."""
     if not spec.required and is_blank(spec, data):
         return None
-    return _PARSERS[spec.kind](spec, data)
+    return _PARSERS[answer_shape(spec)](spec, data)
 
 
 def parse_stage(specs: Sequence[QuestionSpec], data: Mapping[str, str]) -> ParsedStage:

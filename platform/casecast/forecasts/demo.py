@@ -11,6 +11,8 @@ import uuid
 from casecast.forecasts import services
 from casecast.forecasts.models import Assignment, PhaseVignette
 from casecast.studies.models import Participant, Phase, Study
+from casecast.vignettes import kinds
+from casecast.vignettes.kinds import AnswerShape
 from casecast.vignettes.models import Question, Stage
 
 # The studies seeder's "Participant who has done the baseline questions".
@@ -21,18 +23,19 @@ _DEMO_KEYS = uuid.UUID("5b0f6a39-3a8e-4c55-9d53-6f1b0b7c2a10")
 def example_answer(question: Question) -> dict[str, str]:
     """A plausible, valid answer to one question, as the form would post it."""
     prefix = f"q{question.pk}"
-    if question.kind == Question.Kind.BINARY:
+    shape = kinds.get(question.kind).answer
+    if shape == AnswerShape.PROBABILITY:
         return {prefix: "40"}
-    if question.kind in (Question.Kind.MULTIPLE_CHOICE, Question.Kind.ORDERED):
+    if shape == AnswerShape.DISTRIBUTION:
         count = max(len(question.options), 1)
         shares = [100 // count] * count
         shares[0] += 100 - sum(shares)
         return {f"{prefix}-{i}": str(share) for i, share in enumerate(shares)}
-    if question.kind == Question.Kind.NUMERIC:
+    if shape == AnswerShape.QUANTITY:
         if question.numeric_format == Question.NumericFormat.INTERVAL:
             return {f"{prefix}-lower": "2", f"{prefix}-upper": "12"}
         return {f"{prefix}-p5": "2", f"{prefix}-p50": "6", f"{prefix}-p95": "15"}
-    if question.kind == Question.Kind.DECISION:
+    if shape == AnswerShape.CHOICE:
         return {f"{prefix}-decision": "1", f"{prefix}-confidence": "3"}
     return {prefix: "The referral history and the home visit both point the same way."}
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from casecast.forecasts import answers as rules
 from casecast.forecasts.models import Forecast
 from casecast.forecasts.services import question_spec
+from casecast.vignettes import kinds
+from casecast.vignettes.kinds import AnswerShape
 from casecast.vignettes.models import Question
 
 RATIONALE_MAX_CHARS = rules.RATIONALE_MAX_CHARS
@@ -94,6 +96,15 @@ class QuestionBlock:
         return self.question.kind
 
     @property
+    def shape(self) -> AnswerShape:
+        return kinds.get(self.question.kind).answer
+
+    @property
+    def template(self) -> str:
+        """The partial that draws this question, as its kind declares."""
+        return kinds.get(self.question.kind).template
+
+    @property
     def prefix(self) -> str:
         return f"q{self.question.pk}"
 
@@ -110,19 +121,9 @@ class QuestionBlock:
         return self.fields
 
 
-# On-page help, by question kind (also listed in docs/participant-journey.md).
+# On-page help for a number, by its format (also listed in docs/participant-journey.md);
+# other kinds declare their help in the registry (vignettes/kinds.py).
 HINTS = {
-    rules.BINARY: (
-        "Enter a whole number from 1 to 99. For example, 30 means it would happen "
-        "in about 3 out of 10 cases like this."
-    ),
-    rules.MULTIPLE_CHOICE: (
-        "Give each option a percentage. They must add up to 100%. Use whole numbers from 1 to 99."
-    ),
-    rules.ORDERED: (
-        "The options are in order. Give each one a percentage. They must add up to 100%. "
-        "Use whole numbers from 1 to 99."
-    ),
     rules.QUANTILES: (
         "Give three numbers: a low estimate, your best guess and a high estimate. "
         "Each must be the same as or more than the one before."
@@ -131,8 +132,6 @@ HINTS = {
         "Give a lower and an upper number. Choose them so that you are {confidence}% sure "
         "the true number is between them."
     ),
-    rules.DECISION: "Choose the decision you would take if this were your case.",
-    rules.RATIONALE: "A few sentences are enough.",
 }
 # Sentence-ending marks: a quoted question that ends with one needs no full stop after it.
 _SENTENCE_ENDS = (".", "?", "!", "…")
@@ -156,24 +155,24 @@ def _follows_from(question: Question) -> str:
 
 
 def question_hint(question: Question) -> str:
-    kind = question.kind
-    if kind == rules.NUMERIC:
+    kind = kinds.get(question.kind)
+    if kind.answer == AnswerShape.QUANTITY:
         if question.numeric_format == rules.INTERVAL:
             confidence = question.interval_confidence or 90
             return HINTS[rules.INTERVAL].format(confidence=confidence)
         return HINTS[rules.QUANTILES]
-    hint = HINTS.get(kind, "")
-    if kind == rules.DECISION and question.relates_to is not None:
+    hint = kind.hint
+    if kind.needs_relates_to and question.relates_to is not None:
         hint = f"{_follows_from(question.relates_to)} {hint}"
     return hint
 
 
 def _describe(block: QuestionBlock) -> None:
     """Fill in each field's aria-describedby: only ids that are on the page."""
-    single = block.kind in (rules.BINARY, rules.RATIONALE)
+    single = block.shape in (AnswerShape.PROBABILITY, AnswerShape.TEXT)
     for position, item in enumerate(block.fields):
         ids = []
-        if single or (block.kind == rules.DECISION and position == 0):
+        if single or (block.shape == AnswerShape.CHOICE and position == 0):
             ids.append(block.context_ids)
         if item.hint:
             ids.append(f"{item.id}-hint")
@@ -215,19 +214,20 @@ def _fields(
     def make(name: str, label: str, hint: str = "") -> Field:
         return Field(name, label, values.get(name, ""), hint, errors.get(name, ""))
 
-    if spec.kind in (rules.MULTIPLE_CHOICE, rules.ORDERED):
+    shape = rules.answer_shape(spec)
+    if shape == AnswerShape.DISTRIBUTION:
         return [make(rules.option_field(spec, i), option) for i, option in enumerate(spec.options)]
-    if spec.kind == rules.NUMERIC:
+    if shape == AnswerShape.QUANTITY:
         labels = INTERVAL_LABELS if spec.numeric_format == rules.INTERVAL else QUANTILE_LABELS
         return [
             make(rules.part_field(spec, part), *labels[part])
             for part, _ in rules.numeric_parts(spec)
         ]
-    if spec.kind == rules.DECISION:
-        decision = make(rules.part_field(spec, "decision"), question.text)
+    if shape == AnswerShape.CHOICE:
+        decision = make(rules.part_field(spec, rules.CHOICE_PART), question.text)
         decision.choices = _choices(decision.name, spec.options, decision.value)
         confidence = make(
-            rules.part_field(spec, "confidence"), "How confident are you in this decision?"
+            rules.part_field(spec, rules.CONFIDENCE_PART), "How confident are you in this decision?"
         )
         confidence.hint = confidence_hint(question)
         # An en dash, as GOV.UK content style writes ranges and pairs.
@@ -282,7 +282,7 @@ def error_summary(blocks: Sequence[QuestionBlock]) -> list[SummaryError]:
             if not item.error:
                 continue
             where = f"Question {block.number}"
-            if block.kind in (rules.MULTIPLE_CHOICE, rules.ORDERED, rules.NUMERIC):
+            if block.shape in (AnswerShape.DISTRIBUTION, AnswerShape.QUANTITY):
                 where += f", {item.label}"
             items.append(SummaryError(href=f"#{item.first_id}", text=f"{where}: {item.error}"))
     return items
@@ -300,13 +300,13 @@ def _number(value: float | None, unit: str) -> str:
 
 def answer_text(question: Question, forecast: Forecast) -> str:
     """A submitted answer in words, for the read-only view of a locked part."""
-    kind = question.kind
-    if kind == Question.Kind.BINARY:
+    shape = kinds.get(question.kind).answer
+    if shape == AnswerShape.PROBABILITY:
         return f"{forecast.probability_pct}%"
-    if kind in (Question.Kind.MULTIPLE_CHOICE, Question.Kind.ORDERED):
+    if shape == AnswerShape.DISTRIBUTION:
         pairs = zip(question.options, forecast.probabilities_pct or [], strict=False)
         return "; ".join(f"{option}: {pct}%" for option, pct in pairs)
-    if kind == Question.Kind.NUMERIC:
+    if shape == AnswerShape.QUANTITY:
         unit = question.unit
         if forecast.median is not None:
             return (
@@ -317,7 +317,7 @@ def answer_text(question: Question, forecast: Forecast) -> str:
             f"Between {_number(forecast.lower, unit)} and {_number(forecast.upper, unit)} "
             f"({forecast.interval_confidence}% sure)"
         )
-    if kind == Question.Kind.DECISION:
+    if shape == AnswerShape.CHOICE:
         spec = question_spec(question)
         decision = spec.options[forecast.decision] if forecast.decision is not None else ""
         labels = question.confidence_labels

@@ -25,7 +25,8 @@ from casecast.forecasts.delivery import phase_order
 from casecast.forecasts.models import Assignment, Draft, Forecast, StageVisit
 from casecast.resolution.services import forecasts_submitted
 from casecast.studies.models import Participant, Phase
-from casecast.vignettes.models import DEFAULT_DECISIONS, Question, Stage, VignetteVersion
+from casecast.vignettes import kinds
+from casecast.vignettes.models import Question, Stage, VignetteVersion
 
 IDEMPOTENCY_FIELD = "idempotency_key"
 
@@ -200,9 +201,8 @@ def _stage_submitted(assignment: Assignment, stage: Stage) -> bool:
 
 
 def question_spec(question: Question) -> answer_rules.QuestionSpec:
-    options = list(question.options)
-    if question.kind == Question.Kind.DECISION and not options:
-        options = list(DEFAULT_DECISIONS)
+    # A kind with default options (a decision) offers them when the question lists none.
+    options = list(question.options) or list(kinds.get(question.kind).default_options)
     return answer_rules.QuestionSpec(
         prefix=f"q{question.pk}",
         kind=question.kind,

@@ -24,9 +24,11 @@ from casecast.resolution.outcomes import (
     date_check_not_future,
     date_parse,
     outcome_parse,
+    resolvable_shape,
 )
 from casecast.resolution.services import _enqueue_questions, outcome_apply
 from casecast.studies.models import Study
+from casecast.vignettes import kinds
 from casecast.vignettes.models import Question
 
 REQUIRED_COLUMNS = ("vignette", "question", "outcome", "known_at", "source")
@@ -240,9 +242,10 @@ def outcomes_template_csv(*, study: Study) -> str:
 def _example_outcome(question: Question) -> str:
     """What to write, not a value: an unedited template must not record a made-up outcome,
     so this cell fails the import until it is replaced."""
-    if question.kind == Question.Kind.BINARY:
+    shape = resolvable_shape(question)
+    if shape == kinds.Outcome.YES_NO:
         return "<yes or no>"
-    if question.kind in (Question.Kind.MULTIPLE_CHOICE, Question.Kind.ORDERED):
+    if shape == kinds.Outcome.OPTION:
         options = [str(option) for option in question.options or []]
         return f"<one of: {'; '.join(options)}>" if options else "<option number>"
     return "<a number>"

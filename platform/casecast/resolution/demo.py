@@ -23,7 +23,8 @@ from casecast.resolution.simulation import (
 )
 from casecast.studies import services as study_services
 from casecast.studies.models import BaselineQuestion, EnrolmentRoute, Participant, Study
-from casecast.vignettes.models import Question, Stage
+from casecast.vignettes import kinds
+from casecast.vignettes.models import Stage
 
 DEMO_PARTICIPANTS = 40
 DEMO_SEED = 40
@@ -111,7 +112,7 @@ def _forecasts(study: Study, people: list[Participant]) -> None:
                 position=position,
                 is_retest=item.is_retest,
             )
-            questions = [q for q in version.questions.all() if q.kind == Question.Kind.BINARY]
+            questions = [q for q in version.questions.all() if q.kind == kinds.BINARY.value]
             if not questions:
                 continue
             answered.append(assignment)

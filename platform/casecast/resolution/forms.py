@@ -7,7 +7,14 @@ from django import forms
 from django.utils import timezone
 
 from casecast.core.forms import MB, TextUploadField
-from casecast.resolution.outcomes import Outcome, OutcomeError, number_text, outcome_parse
+from casecast.resolution.outcomes import (
+    Outcome,
+    OutcomeError,
+    number_text,
+    outcome_parse,
+    resolvable_shape,
+)
+from casecast.vignettes import kinds
 from casecast.vignettes.models import Question
 
 
@@ -151,10 +158,10 @@ class OutcomeForm(forms.Form):
 
     def clean_outcome(self) -> Any:
         value = self.cleaned_data["outcome"]
-        kind = self.question.kind
-        if kind == Question.Kind.BINARY:
+        shape = resolvable_shape(self.question)
+        if shape == kinds.Outcome.YES_NO:
             return Outcome(binary=value == "yes")
-        if kind in (Question.Kind.MULTIPLE_CHOICE, Question.Kind.ORDERED):
+        if shape == kinds.Outcome.OPTION:
             return Outcome(category=int(value) - 1)
         try:
             return outcome_parse(question=self.question, text=value)
@@ -193,9 +200,10 @@ class OutcomeForm(forms.Form):
 
 def outcome_choices(question: Question) -> list[tuple[str, str]]:
     """Radio choices for a question with a fixed set of outcomes; [] for a number."""
-    if question.kind == Question.Kind.BINARY:
+    shape = resolvable_shape(question)
+    if shape == kinds.Outcome.YES_NO:
         return [("yes", "Yes"), ("no", "No")]
-    if question.kind in (Question.Kind.MULTIPLE_CHOICE, Question.Kind.ORDERED):
+    if shape == kinds.Outcome.OPTION:
         return [(str(i), str(label)) for i, label in enumerate(question.options or [], start=1)]
     return []
 

@@ -1,4 +1,5 @@
-"""Outcome values: what a question's outcome is, parsed from text and checked by kind.
+"""Outcome values: what a question's outcome is, parsed from text and checked by the
+outcome shape its kind declares (vignettes/kinds.py). Forecast kinds are resolvable.
 
 Used by the record/correct forms and by the CSV import, so both give the same
 error messages ("'maybe' is not yes/no").
@@ -13,11 +14,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from casecast.vignettes import kinds
 from casecast.vignettes.models import Question
 
-Kind = Question.Kind
-
-RESOLVABLE_KINDS = (Kind.BINARY, Kind.MULTIPLE_CHOICE, Kind.ORDERED, Kind.NUMERIC)
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
 
@@ -51,15 +50,21 @@ class Outcome:
         return {"binary": self.binary, "category": self.category, "numeric": self.numeric}
 
 
+def resolvable_shape(question: Question) -> kinds.Outcome | None:
+    """The shape of the question's outcome, or None if its kind is not resolved."""
+    kind = kinds.find(question.kind)
+    return kind.outcome if kind is not None and kind.is_forecast else None
+
+
 def outcome_check(*, question: Question, outcome: Outcome) -> None:
     """Raise OutcomeError unless `outcome` fits the question's kind and options."""
-    kind = question.kind
-    if kind not in RESOLVABLE_KINDS:
+    shape = resolvable_shape(question)
+    if shape is None:
         raise OutcomeError(f"a {question.get_kind_display().lower()} question has no outcome")
-    if kind == Kind.BINARY:
+    if shape == kinds.Outcome.YES_NO:
         if outcome.binary is None or outcome.category is not None or outcome.numeric is not None:
             raise OutcomeError("a yes/no question needs a yes or no outcome")
-    elif kind in (Kind.MULTIPLE_CHOICE, Kind.ORDERED):
+    elif shape == kinds.Outcome.OPTION:
         options = len(question.options or [])
         if outcome.category is None or outcome.binary is not None or outcome.numeric is not None:
             raise OutcomeError("this question needs one of its options as the outcome")
@@ -74,11 +79,12 @@ def outcome_parse(*, question: Question, text: str) -> Outcome:
     value = (text or "").strip()
     if not value:
         raise OutcomeError("enter the outcome")
-    if question.kind == Kind.BINARY:
+    shape = resolvable_shape(question)
+    if shape == kinds.Outcome.YES_NO:
         return _parse_binary(value)
-    if question.kind in (Kind.MULTIPLE_CHOICE, Kind.ORDERED):
+    if shape == kinds.Outcome.OPTION:
         return Outcome(category=_parse_option(value, list(question.options or [])))
-    if question.kind == Kind.NUMERIC:
+    if shape == kinds.Outcome.NUMBER:
         return Outcome(numeric=_parse_number(value))
     raise OutcomeError(f"a {question.get_kind_display().lower()} question has no outcome")
 

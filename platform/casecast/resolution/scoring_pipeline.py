@@ -28,6 +28,8 @@ from casecast.resolution import bulk, selectors, summaries
 from casecast.resolution.bulk import Column
 from casecast.resolution.models import ForecastScore, RescoreJob
 from casecast.studies.models import Study
+from casecast.vignettes import kinds
+from casecast.vignettes.kinds import AnswerShape, Scoring
 
 QUANTILE_TAUS = (0.05, 0.5, 0.95)
 QUANTILE_ALPHA = 0.1  # p5..p95 is a central 90% interval
@@ -35,9 +37,12 @@ DEFAULT_CONFIDENCE = 90
 ID_BATCH = 5000
 RESCORE_CHUNK_FORECASTS = 20_000
 
-# Scorable question kinds; a question's kind is read as its index here (-1: other kinds).
-KINDS = ("binary", "multiple_choice", "ordered", "numeric")
-BINARY, MULTIPLE_CHOICE, ORDERED, NUMERIC = range(len(KINDS))
+
+def scored_kinds() -> list[kinds.QuestionKind]:
+    """The registered kinds with scoring rules; a forecast's kind is read as its index here
+    (-1: a kind that is not scored). Read at call time, so a kind registered later counts."""
+    return [kind for kind in kinds.registered() if kind.scoring is not None]
+
 
 SCORE_FIELDS = [
     "study",
@@ -86,7 +91,10 @@ def _read_spec() -> dict[str, Column]:
         "confidence": Column("interval_confidence", "float"),
         "kind": Column(
             Case(
-                *[When(question__kind=kind, then=Value(code)) for code, kind in enumerate(KINDS)],
+                *[
+                    When(question__kind=kind.value, then=Value(code))
+                    for code, kind in enumerate(scored_kinds())
+                ],
                 default=Value(-1),
                 output_field=IntegerField(),
             )
@@ -283,9 +291,16 @@ def _read(forecasts: Any) -> _Columns:
     arrays = bulk.read_columns(forecasts, _read_spec())
     kind = arrays["kind"]
     pcts: dict[int, Any] = {}
-    if np.isin(kind, (MULTIPLE_CHOICE, ORDERED)).any():
+    distributions = [
+        code
+        for code, scored in enumerate(scored_kinds())
+        if scored.answer == AnswerShape.DISTRIBUTION
+    ]
+    if np.isin(kind, distributions).any():
         row_of = {int(pk): i for i, pk in enumerate(arrays["ids"])}
-        categorical = forecasts.filter(question__kind__in=KINDS[MULTIPLE_CHOICE : ORDERED + 1])
+        categorical = forecasts.filter(
+            question__kind__in=kinds.values_answered_as(AnswerShape.DISTRIBUTION)
+        )
         for pk, value in categorical.order_by().values_list("pk", "probabilities_pct"):
             pcts[row_of[pk]] = value
     return _Columns(**arrays, pcts=pcts)
@@ -316,17 +331,18 @@ class _Scores:
 
 
 def compute_scores(c: _Columns) -> _Scores:
-    """Score every row by its question's kind; rows without an outcome stay unscored."""
+    """Score every row by the rules its question's kind declares; rows without an outcome
+    stay unscored."""
     out = _Scores.empty(len(c))
     live = c.annulled != 1
-    _score_binary(c, out, np.flatnonzero(live & (c.kind == BINARY)))
-    for kind in (MULTIPLE_CHOICE, ORDERED):
-        _score_categorical(c, out, np.flatnonzero(live & (c.kind == kind)), kind)
-    _score_numeric(c, out, np.flatnonzero(live & (c.kind == NUMERIC)))
+    for code, kind in enumerate(scored_kinds()):
+        rules = kind.scoring
+        assert rules is not None  # scored_kinds() holds only kinds with rules
+        _SCORERS[rules](c, out, np.flatnonzero(live & (c.kind == code)), rules)
     return out
 
 
-def _score_binary(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp]) -> None:
+def _score_event(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp], rules: Scoring) -> None:
     rows = rows[(c.outcome_binary[rows] >= 0) & (c.pct[rows] >= 0)]
     if not rows.size:
         return
@@ -339,7 +355,9 @@ def _score_binary(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp]) -> None
     out.spherical[rows] = scoring.spherical(p, y)
 
 
-def _score_categorical(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp], kind: int) -> None:
+def _score_categorical(
+    c: _Columns, out: _Scores, rows: npt.NDArray[np.intp], rules: Scoring
+) -> None:
     # Probabilities are JSON lists of any length: group rows by width to score as matrices.
     by_width: dict[int, list[int]] = {}
     for i in rows.tolist():
@@ -353,14 +371,14 @@ def _score_categorical(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp], ki
         y = c.outcome_category[idx].astype(np.intp)
         out.ok[idx] = True
         out.brier[idx] = scoring.brier_multi(P, y)
-        if kind == ORDERED:
+        if rules == Scoring.ORDERED_CATEGORIES:
             out.rps[idx] = scoring.rps(P, y)
         else:
             out.log_score[idx] = scoring.log_score_multi(P, y)
             out.spherical[idx] = scoring.spherical_multi(P, y)
 
 
-def _score_numeric(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp]) -> None:
+def _score_numeric(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp], rules: Scoring) -> None:
     usable = rows[
         ~np.isnan(c.outcome_numeric[rows]) & ~np.isnan(c.lower[rows]) & ~np.isnan(c.upper[rows])
     ]
@@ -392,6 +410,14 @@ def _score_numeric(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp]) -> Non
         )
 
 
+_SCORERS = {
+    Scoring.EVENT: _score_event,
+    Scoring.CATEGORIES: _score_categorical,
+    Scoring.ORDERED_CATEGORIES: _score_categorical,
+    Scoring.QUANTITY: _score_numeric,
+}
+
+
 def build_scores(c: _Columns, after: dict[int, bool]) -> tuple[dict[str, Any], IntArray]:
     """ForecastScore columns (by attname) for scorable rows, and the ids of rows to unscore."""
     scores = compute_scores(c)
@@ -402,7 +428,7 @@ def build_scores(c: _Columns, after: dict[int, bool]) -> tuple[dict[str, Any], I
         "study_id": c.study[rows],
         "participant_id": c.participant[rows],
         "question_id": c.question[rows],
-        "kind": np.array(KINDS, dtype=np.str_)[c.kind[rows]],
+        "kind": np.array([kind.value for kind in scored_kinds()], dtype=np.str_)[c.kind[rows]],
         **{name: getattr(scores, name)[rows] for name in _SCORE_COLUMNS},
         # The outcome the score was computed from; only the kind's own outcome is set.
         "outcome_binary": c.outcome_binary[rows],

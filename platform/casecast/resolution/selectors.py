@@ -19,6 +19,7 @@ from casecast.resolution.models import ArmSummary, ForecastScore, RescoreJob
 from casecast.resolution.outcomes import Outcome, outcome_label
 from casecast.studies.models import Participant, Phase, Study
 from casecast.studies.selectors import arms_ordered
+from casecast.vignettes import kinds
 from casecast.vignettes.models import Question
 
 # --- which forecasts count -----------------------------------------------------------
@@ -122,7 +123,7 @@ def resolution_rows(*, study: Study) -> list[ResolutionRow]:
     """One row per vignette and question key, shown through the latest version."""
     questions = (
         Question.objects.filter(version__vignette__study=study)
-        .exclude(kind__in=[Question.Kind.DECISION, Question.Kind.RATIONALE])
+        .exclude(kind__in=kinds.other_values())
         .select_related("version__vignette")
         .order_by("version__vignette__key", "stage__position", "position", "-version__number")
     )
@@ -346,7 +347,10 @@ def calibration_rows(*, study: Study, bins: int = 10) -> list[CalibrationRow]:
     """Calibration of every counted binary forecast in the study (all participants)."""
     rows = list(
         ForecastScore.objects.filter(
-            study=study, is_last=True, is_retest=False, kind=Question.Kind.BINARY
+            study=study,
+            is_last=True,
+            is_retest=False,
+            kind__in=kinds.values_scored_by(kinds.Scoring.EVENT),
         ).values_list("probability", "outcome_binary")
     )
     if not rows:
@@ -390,6 +394,6 @@ def unscored_resolved_forecasts(*, study: Study) -> int:
             | Q(question__outcome_category__isnull=False)
             | Q(question__outcome_numeric__isnull=False)
         )
-        .exclude(question__kind__in=[Question.Kind.DECISION, Question.Kind.RATIONALE])
+        .exclude(question__kind__in=kinds.other_values())
         .count()
     )

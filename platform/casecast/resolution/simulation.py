@@ -56,6 +56,7 @@ from casecast.resolution.csv_import import outcomes_import_csv
 from casecast.resolution.models import ArmSummary
 from casecast.studies import services as study_services
 from casecast.studies.models import EnrolmentRoute, Participant, Phase, Study
+from casecast.vignettes import kinds
 from casecast.vignettes.models import Question, Stage, Vignette, VignetteVersion
 
 FloatArray = npt.NDArray[np.float64]
@@ -350,7 +351,7 @@ def bank_build(study: Study, options: SimulationOptions, rng: np.random.Generato
                         stage=stage,
                         key=f"q{j + 1}",
                         position=j,
-                        kind=Question.Kind.BINARY,
+                        kind=kinds.BINARY.value,
                         text=f"Event {j + 1} within 6 months?",
                     )
                     for j in range(options.questions)

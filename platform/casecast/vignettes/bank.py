@@ -27,16 +27,8 @@ from casecast.audit.services import audit_record
 from casecast.forecasts.models import Assignment
 from casecast.studies.models import Study
 from casecast.vignettes import bank_format
-from casecast.vignettes.bank_schema import (
-    Issue,
-    OutcomeSpec,
-    Problem,
-    QuestionSpec,
-    StageSpec,
-    VignetteSpec,
-    path_label,
-    validate_bank,
-)
+from casecast.vignettes.bank_schema import Issue, Problem, path_label, validate_bank
+from casecast.vignettes.bank_specs import OutcomeSpec, QuestionSpec, StageSpec, VignetteSpec
 from casecast.vignettes.models import Question, Stage, Vignette, VignetteVersion
 
 

@@ -19,16 +19,17 @@ from typing import Any
 
 import yaml
 
+from casecast.vignettes import kinds
 from casecast.vignettes.bank_schema import (
     BANK_FORMAT,
     DEFAULT_CONFIDENCE_SCALE,
     Issue,
     Path,
     Problem,
-    QuestionSpec,
-    VignetteSpec,
     path_label,
 )
+from casecast.vignettes.bank_specs import QuestionSpec, VignetteSpec
+from casecast.vignettes.kinds import Outcome
 
 FORMATS = {"yaml": "yaml", "yml": "yaml", "json": "json", "csv": "csv"}
 
@@ -487,11 +488,13 @@ def _csv_bool(cell: str) -> bool:
 
 
 def _csv_outcome(cell: str, kind: str) -> Any:
-    """Cells are text; give the validator the type the kind expects where it parses."""
+    """Cells are text; give the validator the type the kind's outcome expects where it parses."""
+    declared = kinds.find(kind)
+    shape = declared.outcome if declared else None
     try:
-        if kind == "binary":
+        if shape == Outcome.YES_NO:
             return _csv_bool(cell)
-        if kind == "numeric":
+        if shape == Outcome.NUMBER:
             return float(cell)
     except ValueError:
         return cell

@@ -5,9 +5,13 @@ names each problem by its path in the document, e.g.
 ("vignettes", 3, "stages", 1, "questions", 0, "kind"). The format readers turn
 a path into a line number, a JSON pointer or a CSV row and column.
 
-The result of a clean validation is a list of `VignetteSpec`s: normalised
-content with defaults filled in, compared against stored versions to decide
-whether an import changes anything.
+The result of a clean validation is a list of `VignetteSpec`s (bank_specs.py):
+normalised content with defaults filled in, compared against stored versions
+to decide whether an import changes anything.
+
+What each question kind may say — its extra fields, whether options are
+required, what its outcome is — comes from the registry (kinds.py); the checks
+here are per field and per outcome shape, so they apply to any registered kind.
 """
 
 from __future__ import annotations
@@ -16,50 +20,35 @@ import datetime as dt
 import difflib
 import math
 import re
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
-from casecast.vignettes.models import (
-    DEFAULT_CONFIDENCE_SCALE,
-    DEFAULT_DECISIONS,
-    Question,
-    VignetteVersion,
+from casecast.vignettes import kinds
+from casecast.vignettes.bank_specs import (
+    VIGNETTE_FIELDS,
+    OutcomeSpec,
+    QuestionSpec,
+    StageSpec,
+    VignetteSpec,
 )
+from casecast.vignettes.kinds import Outcome
+from casecast.vignettes.models import DEFAULT_CONFIDENCE_SCALE, Question, VignetteVersion
 
 Path = tuple[str | int, ...]
-Kind = Question.Kind
 
 BANK_FORMAT = "casecast-bank/1"
-FORECAST_KINDS = {Kind.BINARY, Kind.MULTIPLE_CHOICE, Kind.ORDERED, Kind.NUMERIC}
-CHOICE_KINDS = {Kind.MULTIPLE_CHOICE, Kind.ORDERED, Kind.DECISION}
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 TOP_FIELDS = {"format", "title", "description", "vignettes"}
-VIGNETTE_FIELDS = {
-    "key",
-    "title",
-    "summary",
-    "difficulty",
-    "tags",
-    "source",
-    "source_note",
-    "family",
-    "stages",
-}
 STAGE_FIELDS = {"title", "body", "questions"}
 FAMILY_FIELDS = {"name", "relationship", "age", "notes"}
 OUTCOME_FIELDS = {"value", "known_at", "source"}
 COMMON_QUESTION_FIELDS = {"key", "kind", "text", "help_text", "required", "outcome"}
-KIND_FIELDS: dict[str, set[str]] = {
-    Kind.BINARY: {"base_rate", "base_rate_note", "earlier"},
-    Kind.MULTIPLE_CHOICE: {"options", "earlier"},
-    Kind.ORDERED: {"options", "earlier"},
-    Kind.NUMERIC: {"numeric_format", "interval_confidence", "unit", "earlier"},
-    Kind.DECISION: {"options", "relates_to", "confidence_scale", "earlier"},
-    Kind.RATIONALE: {"relates_to"},
-}
-QUESTION_FIELDS = COMMON_QUESTION_FIELDS.union(*KIND_FIELDS.values())
+
+
+def question_fields() -> set[str]:
+    """Every field some registered kind of question may have."""
+    return COMMON_QUESTION_FIELDS.union(*(kind.bank_fields for kind in kinds.registered()))
 
 
 @dataclass(frozen=True)
@@ -90,87 +79,6 @@ def path_label(path: Path) -> str:
     for part in path:
         label += f"[{part}]" if isinstance(part, int) else (f".{part}" if label else part)
     return label
-
-
-# --- Normalised content --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutcomeSpec:
-    binary: bool | None = None
-    category: int | None = None
-    numeric: float | None = None
-    known_at: dt.date | None = None
-    source: str = ""
-
-    @property
-    def value(self) -> bool | int | float | None:
-        for value in (self.binary, self.category, self.numeric):
-            if value is not None:
-                return value
-        return None
-
-
-@dataclass
-class QuestionSpec:
-    key: str
-    kind: str
-    text: str
-    help_text: str = ""
-    required: bool = True
-    options: list[str] = field(default_factory=list)
-    numeric_format: str = ""
-    interval_confidence: int | None = None
-    unit: str = ""
-    confidence_scale: list[str] = field(default_factory=list)
-    relates_to: str = ""
-    earlier: str = ""
-    base_rate: float | None = None
-    base_rate_note: str = ""
-    outcome: OutcomeSpec | None = None
-
-    def content(self) -> dict[str, Any]:
-        """Everything a participant sees; the outcome is not content."""
-        content = asdict(self)
-        del content["outcome"]
-        return content
-
-
-@dataclass
-class StageSpec:
-    title: str
-    body: str
-    questions: list[QuestionSpec] = field(default_factory=list)
-
-    def content(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "body": self.body,
-            "questions": [question.content() for question in self.questions],
-        }
-
-
-@dataclass
-class VignetteSpec:
-    key: str
-    title: str
-    summary: str = ""
-    difficulty: str = ""
-    tags: list[str] = field(default_factory=list)
-    source: str = VignetteVersion.Source.FICTIONAL
-    source_note: str = ""
-    family: list[dict[str, Any]] = field(default_factory=list)
-    stages: list[StageSpec] = field(default_factory=list)
-
-    def content(self) -> dict[str, Any]:
-        content = {name: getattr(self, name) for name in VIGNETTE_FIELDS if name != "stages"}
-        content["stages"] = [stage.content() for stage in self.stages]
-        return content
-
-    def questions(self) -> Iterator[tuple[int, QuestionSpec]]:
-        for stage_index, stage in enumerate(self.stages):
-            for question in stage.questions:
-                yield stage_index, question
 
 
 # --- Validation -----------------------------------------------------------------
@@ -412,56 +320,60 @@ class _Checker:
         return stage
 
     def question(self, data: Any, path: Path) -> QuestionSpec | None:
-        if not self.mapping(data, path, QUESTION_FIELDS, {"key", "kind", "text"}):
+        allowed = question_fields()
+        if not self.mapping(data, path, allowed, {"key", "kind", "text"}):
             return None
-        kind = data.get("kind")
-        if "kind" in data and kind not in Kind.values:
-            self.problem((*path, "kind"), f"must be one of: {', '.join(Kind.values)}")
+        kind = kinds.find(data.get("kind"))
+        if "kind" in data and kind is None:
+            self.problem((*path, "kind"), f"must be one of: {', '.join(kinds.values())}")
         spec = QuestionSpec(
             key=self.key(data, "key", path),
-            kind=kind if kind in Kind.values else "",
+            kind=kind.value if kind else "",
             text=self.text(data, "text", path, max_length=400, required=True),
             help_text=self.text(data, "help_text", path, max_length=400),
             required=self.boolean(data, "required", path, default=True),
         )
-        if not spec.kind:
+        if kind is None:
             return spec
-        for name in sorted(set(data) & QUESTION_FIELDS - COMMON_QUESTION_FIELDS):
-            if name not in KIND_FIELDS[spec.kind]:
-                self.problem((*path, name), _not_for_kind_reason(name, spec.kind))
-        self.kind_fields(data, path, spec)
-        spec.outcome = self.outcome(data, path, spec)
+        for name in sorted(set(data) & allowed - COMMON_QUESTION_FIELDS):
+            if name not in kind.bank_fields:
+                self.problem((*path, name), _not_for_kind_reason(name, kind.value))
+        self.kind_fields(data, path, spec, kind)
+        spec.outcome = self.outcome(data, path, spec, kind)
         return spec
 
-    def kind_fields(self, data: dict[str, Any], path: Path, spec: QuestionSpec) -> None:
-        allowed = KIND_FIELDS[spec.kind]
-        if "options" in allowed:
-            spec.options = self.options(data, path, spec.kind)
-        if spec.kind == Kind.NUMERIC:
+    def kind_fields(
+        self, data: dict[str, Any], path: Path, spec: QuestionSpec, kind: kinds.QuestionKind
+    ) -> None:
+        """The fields the kind declares; each is checked the same way whatever the kind."""
+        allowed = kind.bank_fields
+        if kind.takes_options:
+            spec.options = self.options(data, path, kind)
+        if kind.takes_number_format:
             self.numeric_fields(data, path, spec)
-        if spec.kind == Kind.DECISION:
+        if kind.takes_confidence_scale:
             spec.confidence_scale = self.confidence_scale(data, path)
-            if "relates_to" not in data:
-                self.problem(
-                    (*path, "relates_to"),
-                    "required field is missing: a decision names the forecast question it "
-                    "relates to",
-                )
-        if "relates_to" in allowed:
-            spec.relates_to = self.key(data, "relates_to", path)
-        if "earlier" in allowed:
-            spec.earlier = self.key(data, "earlier", path)
-        if spec.kind == Kind.BINARY:
+        if kind.needs_relates_to and kinds.RELATES_TO not in data:
+            self.problem(
+                (*path, kinds.RELATES_TO),
+                f"required field is missing: a {kind.value} names the forecast question it "
+                "relates to",
+            )
+        if kinds.RELATES_TO in allowed:
+            spec.relates_to = self.key(data, kinds.RELATES_TO, path)
+        if kinds.EARLIER in allowed:
+            spec.earlier = self.key(data, kinds.EARLIER, path)
+        if allowed >= kinds.BASE_RATE_FIELDS:
             spec.base_rate = self.number(data, "base_rate", path, 0, 1)
             spec.base_rate_note = self.text(data, "base_rate_note", path, max_length=300)
 
-    def options(self, data: dict[str, Any], path: Path, kind: str) -> list[str]:
-        if kind == Kind.DECISION and "options" not in data:
-            return list(DEFAULT_DECISIONS)
+    def options(self, data: dict[str, Any], path: Path, kind: kinds.QuestionKind) -> list[str]:
+        if kind.default_options and "options" not in data:
+            return list(kind.default_options)
         if "options" not in data:
             self.problem(
                 (*path, "options"),
-                f"required field is missing: {kind} questions list at least 2 options",
+                f"required field is missing: {kind.value} questions list at least 2 options",
             )
             return []
         options = self.string_list(data, "options", path, max_length=200)
@@ -508,13 +420,15 @@ class _Checker:
             self.problem((*path, "confidence_scale"), "must list exactly 5 labels, lowest first")
         return labels
 
-    def outcome(self, data: dict[str, Any], path: Path, spec: QuestionSpec) -> OutcomeSpec | None:
+    def outcome(
+        self, data: dict[str, Any], path: Path, spec: QuestionSpec, kind: kinds.QuestionKind
+    ) -> OutcomeSpec | None:
         value = data.get("outcome")
         if value is None:
             return None
         path = (*path, "outcome")
-        if spec.kind == Kind.RATIONALE:
-            self.problem(path, "rationale questions have no outcome")
+        if kind.outcome is None:
+            self.problem(path, f"{kind.value} questions have no outcome")
             return None
         if not self.mapping(value, path, OUTCOME_FIELDS, {"value"}):
             return None
@@ -522,23 +436,28 @@ class _Checker:
         source = self.text(value, "source", path, max_length=300)
         if "value" not in value:
             return None
-        return self.outcome_value(value["value"], (*path, "value"), spec, known_at, source)
+        outcome = self.outcome_value(value["value"], (*path, "value"), spec, kind.outcome)
+        return replace(outcome, known_at=known_at, source=source) if outcome else None
 
     def outcome_value(
-        self, value: Any, path: Path, spec: QuestionSpec, known_at: dt.date | None, source: str
+        self, value: Any, path: Path, spec: QuestionSpec, shape: Outcome
     ) -> OutcomeSpec | None:
-        if spec.kind == Kind.BINARY:
+        """The value checked against the kind's outcome shape (the date and source aside)."""
+        if shape == Outcome.YES_NO:
             if not isinstance(value, bool):
                 self.problem(
-                    path, f"a binary outcome must be true or false, not {_type_name(value)}"
+                    path,
+                    f"a {spec.kind} outcome must be true or false, not {_type_name(value)}",
                 )
                 return None
-            return OutcomeSpec(binary=value, known_at=known_at, source=source)
-        if spec.kind == Kind.NUMERIC:
+            return OutcomeSpec(binary=value)
+        if shape == Outcome.NUMBER:
             if not _is_number(value):
-                self.problem(path, f"a numeric outcome must be a number, not {_type_name(value)}")
+                self.problem(
+                    path, f"a {spec.kind} outcome must be a number, not {_type_name(value)}"
+                )
                 return None
-            return OutcomeSpec(numeric=float(value), known_at=known_at, source=source)
+            return OutcomeSpec(numeric=float(value))
         index = _category_index(value, spec.options)
         if index is None:
             self.problem(
@@ -547,7 +466,7 @@ class _Checker:
                 f"position counting from 0 (0 to {len(spec.options) - 1})",
             )
             return None
-        return OutcomeSpec(category=index, known_at=known_at, source=source)
+        return OutcomeSpec(category=index)
 
     def date(self, data: dict[str, Any], name: str, path: Path) -> dt.date | None:
         value = data.get(name)
@@ -573,7 +492,7 @@ class _Checker:
         name = ref.spec.relates_to
         if target is None:
             self.problem(path, f"no question with key {name!r} in this vignette")
-        elif target.spec.kind not in FORECAST_KINDS:
+        elif target.spec.kind not in kinds.forecast_values():
             self.problem(path, f"{name!r} is a {target.spec.kind} question, not a forecast")
         elif target.stage > ref.stage:
             self.problem(
@@ -608,8 +527,8 @@ def _unknown_field_reason(name: str, allowed: set[str]) -> str:
 
 
 def _not_for_kind_reason(name: str, kind: str) -> str:
-    kinds = [k for k, fields in KIND_FIELDS.items() if name in fields]
-    return f"{kind} questions do not take {name!r}; only {', '.join(kinds)} questions do"
+    takers = [k.value for k in kinds.registered() if name in k.bank_fields]
+    return f"{kind} questions do not take {name!r}; only {', '.join(takers)} questions do"
 
 
 def _category_index(value: Any, options: list[str]) -> int | None:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from casecast.core.versioning import VersionedContent
+from casecast.vignettes import kinds
 
 
 class Vignette(models.Model):
@@ -82,13 +83,7 @@ class Stage(models.Model):
         return f"{self.version}: stage {self.position}"
 
 
-DEFAULT_DECISIONS = [
-    "No further action",
-    "Early help",
-    "Child in need plan",
-    "Child protection plan",
-    "Care proceedings",
-]
+DEFAULT_DECISIONS = list(kinds.DEFAULT_DECISIONS)
 
 # The stated 5-point scale for confidence in a decision (1 = lowest).
 DEFAULT_CONFIDENCE_SCALE = [
@@ -101,13 +96,13 @@ DEFAULT_CONFIDENCE_SCALE = [
 
 
 class Question(models.Model):
-    class Kind(models.TextChoices):
-        BINARY = "binary", "Probability of an event"
-        MULTIPLE_CHOICE = "multiple_choice", "Probabilities over options"
-        ORDERED = "ordered", "Probabilities over ordered categories"
-        NUMERIC = "numeric", "A number (percentiles or interval)"
-        DECISION = "decision", "Decision and confidence"
-        RATIONALE = "rationale", "Free-text reasoning"
+    # The registered kinds (vignettes/kinds.py) as the field's choices, one member per kind
+    # named by its upper-cased value (Question.Kind.BINARY is kinds.BINARY.value). Built from the
+    # registry so a new kind is declared in one place; django-stubs cannot type members
+    # made at import time (hence the ignore), so code asks `kinds` rather than `Kind`.
+    Kind = models.TextChoices(  # type: ignore[call-overload]
+        "Kind", [(kind.value.upper(), kind.choice) for kind in kinds.registered()]
+    )
 
     class NumericFormat(models.TextChoices):
         QUANTILES = "quantiles", "5th, 50th and 95th percentiles"
@@ -180,7 +175,7 @@ class Question(models.Model):
                 name="question_interval_confidence_range",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="binary")
+                condition=~Q(kind=kinds.BINARY.value)
                 | Q(outcome_category__isnull=True, outcome_numeric__isnull=True),
                 name="question_binary_outcome_only",
             ),
@@ -190,13 +185,14 @@ class Question(models.Model):
         return self.text
 
     @property
+    def declared_kind(self) -> kinds.QuestionKind | None:
+        """The registry's declaration of this question's kind (None for an unknown name)."""
+        return kinds.find(self.kind)
+
+    @property
     def is_forecast(self) -> bool:
-        return self.kind in (
-            self.Kind.BINARY,
-            self.Kind.MULTIPLE_CHOICE,
-            self.Kind.ORDERED,
-            self.Kind.NUMERIC,
-        )
+        kind = self.declared_kind
+        return kind is not None and kind.is_forecast
 
     @property
     def confidence_labels(self) -> list[str]:

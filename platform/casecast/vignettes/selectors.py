@@ -8,7 +8,8 @@ from django.db.models import Count, Q
 
 from casecast.forecasts.models import PhaseVignette
 from casecast.studies.models import Phase, Study
-from casecast.vignettes.models import Question, Vignette, VignetteVersion
+from casecast.vignettes import kinds
+from casecast.vignettes.models import Vignette, VignetteVersion
 
 
 def vignette_current_version(*, vignette: Vignette) -> VignetteVersion:
@@ -43,7 +44,7 @@ def study_vignette_rows(*, study: Study) -> list[VignetteRow]:
         questions = version.questions.aggregate(
             total=Count("pk"),
             known=Count("pk", filter=_OUTCOME_KNOWN),
-            forecasts=Count("pk", filter=Q(kind__in=_OUTCOME_KINDS)),
+            forecasts=Count("pk", filter=Q(kind__in=kinds.values_with_outcome())),
         )
         rows.append(
             VignetteRow(
@@ -64,8 +65,6 @@ _OUTCOME_KNOWN = (
     | Q(outcome_category__isnull=False)
     | Q(outcome_numeric__isnull=False)
 )
-# Questions that can have an outcome: forecasts and decisions (the decision actually taken).
-_OUTCOME_KINDS = [kind for kind in Question.Kind.values if kind != Question.Kind.RATIONALE]
 
 
 @dataclass
