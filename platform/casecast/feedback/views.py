@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
-from casecast.feedback import selectors
+from casecast.feedback import records, selectors
 from casecast.forecasts.models import Assignment
 from casecast.forecasts.selectors import assignment_for_user
 from casecast.studies.permissions import participant_required
@@ -97,6 +97,6 @@ def standing(request: HttpRequest) -> HttpResponse:
         {
             "page_title": "How you compare",
             "standing": standing,
-            "min_peers": selectors.MIN_PEERS,
+            "min_peers": records.MIN_PEERS,
         },
     )
