@@ -16,6 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
+from casecast.feedback.selectors import case_feedback
 from casecast.forecasts.delivery import PlanItem, items_for_arm
 from casecast.forecasts.models import Assignment, Draft, Forecast, PhaseVignette, StageVisit
 from casecast.studies.models import Participant, Phase
@@ -137,8 +138,6 @@ def feedback_after_case(*, assignment: Assignment) -> Any:
 
     Whatever it returns is passed to `forecasts/includes/feedback.html` as `feedback`.
     """
-    from casecast.feedback.selectors import case_feedback
-
     return case_feedback(participant=assignment.participant, assignment=assignment)
 
 

@@ -25,6 +25,7 @@ from casecast.forecasts.delivery import phase_order
 from casecast.forecasts.models import Assignment, Draft, Forecast, StageVisit
 from casecast.resolution.services import forecasts_submitted
 from casecast.studies.models import Participant, Phase
+from casecast.studies.services import participant_randomise
 from casecast.vignettes.models import DEFAULT_DECISIONS, Question, Stage, VignetteVersion
 
 IDEMPOTENCY_FIELD = "idempotency_key"
@@ -70,8 +71,6 @@ _UNAVAILABLE = {
 
 
 def _randomise(participant: Participant) -> None:
-    from casecast.studies.services import participant_randomise
-
     participant_randomise(participant=participant)
     participant.refresh_from_db(fields=["arm", "status"])
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from casecast import scoring
+from casecast.audit.models import AuditEvent
 
 # The one pseudonym function every export uses (exports.py); named here too, where the
 # score export used to live, for code and tests that look for it.
@@ -158,8 +159,6 @@ def question_for_study(*, study: Study, question_id: int) -> Question | None:
 
 
 def question_history(*, question: Question) -> QuerySet[Any]:
-    from casecast.audit.models import AuditEvent
-
     ids = [
         str(pk)
         for pk in Question.objects.filter(
