@@ -95,10 +95,6 @@ class CaseFeedback:
     def pending(self) -> bool:
         return any(q.state == State.SCORING for q in self.questions)
 
-    @property
-    def any_shown(self) -> bool:
-        return any(q.state in (State.SCORED, State.SCORING) for q in self.questions)
-
 
 def _last_forecasts(assignment: Assignment) -> dict[int, Forecast]:
     latest: dict[int, Forecast] = {}
