@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from casecast.audit.services import audit_record
-from casecast.resolution import scoring_pipeline
 from casecast.resolution.models import RescoreJob
 from casecast.resolution.outcomes import (
     Outcome,
@@ -29,7 +28,7 @@ from casecast.resolution.outcomes import (
 )
 from casecast.studies.models import Study
 from casecast.vignettes.models import Question
-from tasks.scoring import rescore_study, score_questions, score_submission
+from tasks.scoring import rescore_study, score_questions
 
 
 def question_siblings(*, question: Question) -> QuerySet[Question]:
@@ -206,20 +205,6 @@ def question_annul(*, question: Question, by: Any, reason: str) -> list[int]:
 def question_reinstate(*, question: Question, by: Any, reason: str) -> list[int]:
     """Undo an annulment: the question's forecasts are scored again if it has an outcome."""
     return _annulled_set(question=question, annulled=False, by=by, reason=reason)
-
-
-# --- triggers from other features -------------------------------------------------
-
-
-def forecasts_submitted(*, forecast_ids: Sequence[int]) -> None:
-    """Hook for the journey: call after writing a stage's forecasts (inside its transaction).
-
-    Enqueues at most one task per submission, after commit, and only if some of
-    the forecasts answer a question whose outcome is already known.
-    """
-    scorable = scoring_pipeline.forecasts_scorable(forecast_ids=forecast_ids)
-    if scorable:
-        score_submission.delay_on_commit(sorted(scorable))
 
 
 # --- full rescore ---------------------------------------------------------------------
