@@ -15,7 +15,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from casecast.feedback.selectors import case_feedback
 from casecast.forecasts.delivery import PlanItem, items_for_arm
 from casecast.forecasts.models import Assignment, Draft, Forecast, PhaseVignette, StageVisit
 from casecast.studies.models import Participant, Phase
@@ -136,14 +135,6 @@ def forecasts_scorable(*, forecast_ids: Sequence[int]) -> list[int]:
         )
         .values_list("pk", flat=True)
     )
-
-
-def feedback_after_case(*, assignment: Assignment) -> Any:
-    """Outcome feedback to show on "Case complete"; None when the arm or timing withholds it.
-
-    Whatever it returns is passed to `forecasts/includes/feedback.html` as `feedback`.
-    """
-    return case_feedback(participant=assignment.participant, assignment=assignment)
 
 
 # --- Phases and the task list ------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from casecast.feedback.selectors import case_feedback
 from casecast.forecasts import pages, selectors, services
 from casecast.forecasts.models import Assignment
 from casecast.forecasts.selectors import CaseProgress
@@ -277,6 +278,7 @@ def complete(request: HttpRequest, assignment: Assignment) -> HttpResponse:
         "version": assignment.vignette_version,
         "task_list": task_list,
         "next_assignment": task_list.next_assignment,
-        "feedback": selectors.feedback_after_case(assignment=assignment),
+        # None when the arm or the study's timing withholds outcome feedback.
+        "feedback": case_feedback(participant=assignment.participant, assignment=assignment),
     }
     return render(request, "forecasts/complete.html", context)
