@@ -68,4 +68,4 @@ css:
 	cd platform/frontend && npm ci && npm run build
 
 clean:
-	rm -rf $(VENV) casecast.egg-info .pytest_cache .mypy_cache .ruff_cache staticfiles test-artifacts casecast.sqlite3
+	rm -rf $(VENV) casecast.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache staticfiles test-artifacts casecast.sqlite3
