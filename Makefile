@@ -13,7 +13,7 @@ help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make bench    benchmarks (scoring engine, journey, pipeline); figures in docs/performance.md"
-	@echo "make check    ruff format --check, ruff check, mypy, makemigrations --check"
+	@echo "make check    ruff format --check, ruff check, lint-imports, mypy (--strict for the engines), makemigrations --check"
 
 run: install seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -41,12 +41,17 @@ test-fast: install
 test-slow: install
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
+# lint-imports checks the import contracts in pyproject.toml (layers, pure engines,
+# one-way task dependencies); PYTHONPATH makes it read this checkout's source.
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	PYTHONPATH=platform:. $(BIN)/lint-imports
 
+# The pure engines are held to --strict as well (no Any leaking out of numpy).
 typecheck: install
 	$(BIN)/mypy platform/casecast tasks
+	$(BIN)/mypy --strict platform/casecast/scoring platform/casecast/randomisation
 
 check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -63,4 +68,4 @@ css:
 	cd platform/frontend && npm ci && npm run build
 
 clean:
-	rm -rf $(VENV) casecast.egg-info .pytest_cache .mypy_cache .ruff_cache staticfiles test-artifacts casecast.sqlite3
+	rm -rf $(VENV) casecast.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache staticfiles test-artifacts casecast.sqlite3

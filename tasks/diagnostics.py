@@ -1,5 +1,7 @@
 """A trivial task used by /healthz checks and the worker integration test."""
 
+from casecast.accounts.models import User
+
 from tasks.celery_app import app
 
 
@@ -10,6 +12,4 @@ def add(x: int, y: int) -> int:
 
 @app.task
 def count_users() -> int:
-    from casecast.accounts.models import User
-
     return User.objects.count()

@@ -6,6 +6,7 @@ study, so a partial run leaves no partial summary. Database contention
 (deadlock, serialisation failure, lock timeout) is retried with backoff.
 """
 
+from casecast.resolution import jobs, scoring_pipeline
 from django.db import DatabaseError
 
 from tasks.celery_app import app
@@ -23,24 +24,18 @@ RETRY = {
 @app.task(**RETRY)
 def score_submission(forecast_ids: list[int]) -> int:
     """A stage's forecasts were submitted to questions whose outcome is known."""
-    from casecast.resolution.services import forecasts_score
-
-    return forecasts_score(forecast_ids=forecast_ids).scored
+    return scoring_pipeline.score_submission(forecast_ids=forecast_ids).scored
 
 
 @app.task(**RETRY)
 def score_questions(question_ids: list[int]) -> int:
     """Questions were resolved, corrected, annulled or reinstated."""
-    from casecast.resolution.services import questions_score
-
-    return questions_score(question_ids=question_ids).scored
+    return scoring_pipeline.score_questions(question_ids=question_ids).scored
 
 
 @app.task(bind=True, **RETRY)
 def rescore_study(self, job_id: int) -> str:
     """A full rescore of one study, reporting progress on its RescoreJob row."""
-    from casecast.resolution.services import rescore_job_run
-
     final = self.request.retries >= self.max_retries
-    job = rescore_job_run(job_id=job_id, final_attempt=final)
+    job = jobs.rescore_job_run(job_id=job_id, final_attempt=final)
     return job.status if job is not None else "skipped"

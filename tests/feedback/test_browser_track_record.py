@@ -44,7 +44,7 @@ def test_case_feedback_updates_in_place_when_the_score_arrives(page, researcher)
     from casecast.feedback.demo import case_answer
     from casecast.forecasts.services import phase_start
     from casecast.resolution.models import ForecastScore
-    from casecast.resolution.services import forecasts_score
+    from casecast.resolution.scoring_pipeline import score_submission
 
     from tests.feedback_support import probability_pct
 
@@ -58,7 +58,7 @@ def test_case_feedback_updates_in_place_when_the_score_arrives(page, researcher)
     assert page.get_by_text("Your score is being calculated").count() == 12
     assert not page.get_by_role("link", name="Refresh").is_visible()  # the script polls instead
 
-    forecasts_score(forecast_ids=list(participant.forecasts.values_list("pk", flat=True)))
+    score_submission(forecast_ids=list(participant.forecasts.values_list("pk", flat=True)))
 
     # No reload: the script's next poll swaps the block and announces it.
     page.get_by_text("Your scores are ready.").wait_for(timeout=15_000)

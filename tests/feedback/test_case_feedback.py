@@ -48,9 +48,9 @@ def test_while_scoring_the_page_says_so_offers_refresh_and_the_json_reports_pend
     assert data["pending"] is True
     assert {q["state"] for q in data["questions"]} == {"scoring"}
 
-    from casecast.resolution.services import forecasts_score
+    from casecast.resolution.scoring_pipeline import score_submission
 
-    forecasts_score(forecast_ids=list(participant.forecasts.values_list("pk", flat=True)))
+    score_submission(forecast_ids=list(participant.forecasts.values_list("pk", flat=True)))
     data = client.get(status_url).json()
     assert data["pending"] is False
     scores = [card.rows["Your score"] for card in feedback_cards(f"<main>{data['html']}</main>")]

@@ -12,7 +12,7 @@ from casecast.feedback.demo import case_answer
 from casecast.forecasts import answers as answer_rules
 from casecast.forecasts import selectors as journey
 from casecast.forecasts import services as journey_services
-from casecast.resolution.services import forecasts_score
+from casecast.resolution.scoring_pipeline import score_submission
 from casecast.vignettes.services import phase_vignettes_set
 from django.urls import reverse
 
@@ -71,7 +71,7 @@ def _answer(participant, numbers=None):
             assert result.ok, result.errors
             forecasts += result.forecasts
             progress = journey.case_progress(assignment=assignment)
-    forecasts_score(forecast_ids=[f.pk for f in forecasts])
+    score_submission(forecast_ids=[f.pk for f in forecasts])
     return assignment
 
 

@@ -105,13 +105,13 @@ def test_after_phase_timing_withholds_until_every_case_in_the_phase_is_done(clie
     participant = create_participant(study=study, email="me@example.org", arm="outcome")
     from casecast.feedback.demo import case_answer
     from casecast.forecasts.services import phase_start
-    from casecast.resolution.services import forecasts_score
+    from casecast.resolution.scoring_pipeline import score_submission
 
     from tests.feedback_support import probability_pct
 
     first, second = phase_start(participant=participant, phase=phase)
     forecasts = case_answer(assignment=first, probability_for=probability_pct)
-    forecasts_score(forecast_ids=[f.pk for f in forecasts])
+    score_submission(forecast_ids=[f.pk for f in forecasts])
     client.force_login(participant.user)
     page = client.get(reverse("feedback:case", args=[first.pk])).content.decode()
     assert not _scores_shown(page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from casecast.forecasts import services as journey_services
 from casecast.resolution import services
 from casecast.resolution.models import ArmSummary, ForecastScore, ParticipantSummary
 from casecast.resolution.outcomes import Outcome
@@ -32,7 +33,7 @@ def test_submission_to_a_resolved_question_is_scored_at_once(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         forecast = casebook.answer(people["ann"], q, probability_pct=90)
         other = casebook.answer(people["ann"], casebook.q("plan"), probabilities_pct=[40, 30, 30])
-        services.forecasts_submitted(forecast_ids=[forecast.pk, other.pk])
+        journey_services.forecasts_submitted(forecast_ids=[forecast.pk, other.pk])
     assert len(callbacks) == 1  # one task per submission, not per forecast
     assert ForecastScore.objects.get(forecast=forecast).brier == pytest.approx(0.01)
     assert not ForecastScore.objects.filter(forecast=other).exists()  # plan is unresolved
@@ -44,7 +45,7 @@ def test_submission_to_unresolved_questions_enqueues_nothing(
 ):
     forecast = casebook.answer(people["ann"], casebook.q("rereferral"), probability_pct=90)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.forecasts_submitted(forecast_ids=[forecast.pk])
+        journey_services.forecasts_submitted(forecast_ids=[forecast.pk])
     assert callbacks == []
     assert not ForecastScore.objects.exists()
 
@@ -58,7 +59,7 @@ def test_an_update_submitted_later_takes_over_as_the_counted_forecast(
     assert ForecastScore.objects.get(forecast=first).is_last
     with django_capture_on_commit_callbacks(execute=True):
         update = casebook.answer(people["ann"], q, probability_pct=80, is_update=True)
-        services.forecasts_submitted(forecast_ids=[update.pk])
+        journey_services.forecasts_submitted(forecast_ids=[update.pk])
     assert not ForecastScore.objects.get(forecast=first).is_last
     assert ParticipantSummary.objects.get(participant=people["ann"]).mean_brier == pytest.approx(
         0.04

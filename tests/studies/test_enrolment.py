@@ -1,7 +1,7 @@
 """Joining a study with a code: eligibility, email or bookmarked link, duplicates refused."""
 
 import pytest
-from casecast.studies import services
+from casecast.studies import jobs, services
 from casecast.studies.models import EnrolmentRoute, Invitation, Participant, Study
 from django.urls import reverse
 
@@ -131,7 +131,7 @@ def test_enrolment_emails_the_personal_link_once(
     assert mailoutbox[0].to == ["mail@example.org"]
     assert "/accounts/link/?token=" in mailoutbox[0].body
     participant = Participant.objects.get(user__email="mail@example.org")
-    assert services.enrolment_link_email_send(participant_id=participant.pk) is False
+    assert jobs.enrolment_link_email_send(participant_id=participant.pk) is False
 
 
 def test_staff_cannot_enrol_in_their_own_study(study, researcher):

@@ -1,15 +1,12 @@
-"""Writes for accounts: participant links and their delivery."""
+"""Writes for accounts: asking for a participant's personal link by email.
 
-from django.conf import settings
-from django.urls import reverse
-from sesame.utils import get_query_string
+The link itself is built by `accounts.selectors.participant_link`; the email is
+sent by a task (`tasks.notifications.send_participant_link`), whose job imports
+the selector, never this module, so the dependency runs one way.
+"""
 
 from casecast.accounts.models import User
-
-
-def participant_link(*, user: User) -> str:
-    """The personal sign-in link for a participant (valid for SESAME_MAX_AGE)."""
-    return f"{settings.SITE_URL}{reverse('accounts:link')}{get_query_string(user)}"
+from tasks.notifications import send_participant_link
 
 
 def participant_link_request(*, email: str) -> None:
@@ -21,6 +18,4 @@ def participant_link_request(*, email: str) -> None:
     user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
     if user is None or not user.is_participant:
         return
-    from tasks.notifications import send_participant_link
-
     send_participant_link.delay_on_commit(user.pk)

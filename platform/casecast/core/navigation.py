@@ -6,6 +6,9 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
+from casecast.feedback.selectors import policies_for
+from casecast.studies.selectors import active_participations
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -27,9 +30,6 @@ def _has_feedback(user: Any) -> bool:
     Runs on every page, so it asks only for the arm's policies (one query), not for
     the feedback itself.
     """
-    from casecast.feedback.selectors import policies_for
-    from casecast.studies.selectors import active_participations
-
     participation = active_participations(user=user).first()
     return participation is not None and bool(policies_for(participant=participation))
 

@@ -20,6 +20,7 @@ from casecast.forecasts import answers as answer_rules
 from casecast.forecasts import selectors as journey
 from casecast.forecasts import services as journey_services
 from casecast.forecasts.models import Assignment, Forecast
+from casecast.resolution.scoring_pipeline import score_submission
 from casecast.studies import services as study_services
 from casecast.studies.models import (
     Allocation,
@@ -31,6 +32,9 @@ from casecast.studies.models import (
     Study,
 )
 from casecast.studies.selectors import design_current
+from casecast.training import selectors as training
+from casecast.training import services as training_services
+from casecast.training.content import CONFIDENCE
 from casecast.vignettes.kinds import AnswerShape
 from casecast.vignettes.models import Question
 
@@ -92,14 +96,12 @@ def phase_answer(
     *, participant: Participant, phase: Phase, probability_for: ProbabilityFor
 ) -> list[Forecast]:
     """Start a phase and answer all its cases; scores whatever has an outcome."""
-    from casecast.resolution.services import forecasts_score
-
     forecasts: list[Forecast] = []
     for assignment in journey_services.phase_start(participant=participant, phase=phase):
         if assignment.completed_at is None:
             forecasts += case_answer(assignment=assignment, probability_for=probability_for)
     if forecasts:
-        forecasts_score(forecast_ids=[f.pk for f in forecasts])
+        score_submission(forecast_ids=[f.pk for f in forecasts])
     return forecasts
 
 
@@ -136,10 +138,6 @@ def _demo_probability(seed: str) -> ProbabilityFor:
 
 
 def _training_complete(participant: Participant) -> None:
-    from casecast.training import selectors as training
-    from casecast.training import services as training_services
-    from casecast.training.content import CONFIDENCE
-
     attempt = training_services.training_start(participant=participant)
     rng = random.Random(f"training:{participant.pk}")
     for view in training.attempt_progress(attempt=attempt).steps:
@@ -192,8 +190,6 @@ def _build(study: Study, email: str, arm: Arm) -> Participant:
 
 def seed_demo_feedback_participants(*, study: Study) -> list[tuple[str, User]]:
     """(label, user) for one demo participant in each feedback arm that the study has."""
-    from casecast.resolution.services import forecasts_score
-
     people: list[tuple[str, User]] = []
     for label, email, arm_key in DEMO_FEEDBACK_PARTICIPANTS:
         arm = study.arms.filter(key=arm_key).first()
@@ -208,7 +204,7 @@ def seed_demo_feedback_participants(*, study: Study) -> list[tuple[str, User]]:
                 Forecast.objects.filter(participant=participant).values_list("pk", flat=True)
             )
             if ids:
-                forecasts_score(forecast_ids=ids)
+                score_submission(forecast_ids=ids)
         assert participant.user is not None
         people.append((label, participant.user))
     return people

@@ -21,7 +21,8 @@ import numpy as np
 
 from casecast import scoring
 from casecast.feedback import wording
-from casecast.feedback.calibration import MIN_FORECASTS, CalibrationChart, calibration_chart
+from casecast.feedback.calibration import MIN_FORECASTS, calibration_chart
+from casecast.feedback.records import Standing, TrackRecord
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution.models import ForecastScore
 from casecast.resolution.selectors import outcomes_visible
@@ -33,7 +34,6 @@ OUTCOME = "outcome"
 CALIBRATION = "calibration"
 PEER = "peer"
 # Fewer other participants than this and a standing would say too much about them.
-MIN_PEERS = 4
 
 
 def policies_for(*, participant: Participant) -> frozenset[str]:
@@ -89,10 +89,6 @@ class CaseFeedback:
     @property
     def pending(self) -> bool:
         return any(q.state == State.SCORING for q in self.questions)
-
-    @property
-    def any_shown(self) -> bool:
-        return any(q.state in (State.SCORED, State.SCORING) for q in self.questions)
 
 
 def _last_forecasts(assignment: Assignment) -> dict[int, Forecast]:
@@ -242,30 +238,6 @@ def later_visible_score_count(*, participant: Participant) -> int:
 # --- calibration track record ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TrackRecord:
-    n: int
-    brier: float | None
-    reliability: float | None
-    resolution: float | None
-    auc: float | None
-    mean_forecast: float | None
-    event_rate: float | None
-    chart: CalibrationChart
-
-    @property
-    def enough(self) -> bool:
-        return self.n >= MIN_FORECASTS
-
-    @property
-    def sentences(self) -> list[str]:
-        return wording.track_record_sentences(self) if self.enough else []
-
-    @property
-    def numbers(self) -> list[wording.Number]:
-        return wording.track_record_numbers(self) if self.enough else []
-
-
 def _finite(value: object) -> float | None:
     number = float(value)  # type: ignore[arg-type]
     return number if np.isfinite(number) else None
@@ -300,22 +272,6 @@ def track_record(*, participant: Participant) -> TrackRecord | None:
 
 
 # --- peer comparison ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Standing:
-    n_questions: int
-    n_peers: int
-    relative_brier: float | None
-    better_than_pct: int | None
-
-    @property
-    def enough(self) -> bool:
-        return self.n_questions > 0 and self.n_peers >= MIN_PEERS
-
-    @property
-    def sentences(self) -> list[str]:
-        return wording.standing_sentences(self) if self.enough else []
 
 
 def peer_standing(*, participant: Participant) -> Standing | None:

@@ -8,16 +8,16 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
-from casecast.feedback import selectors
+from casecast.feedback import records, selectors
 from casecast.forecasts.models import Assignment
 from casecast.forecasts.selectors import assignment_for_user
-from casecast.studies.permissions import participant_required
+from casecast.studies.permissions import ParticipantRequest, participant_required
 
 
 @never_cache
 @participant_required
-def home(request: HttpRequest) -> HttpResponse:
-    overview = selectors.feedback_overview(participant=request.participant)  # type: ignore[attr-defined]
+def home(request: ParticipantRequest) -> HttpResponse:
+    overview = selectors.feedback_overview(participant=request.participant)
     if overview is None:
         raise Http404("There is no feedback in your study group.")
     return render(
@@ -39,7 +39,7 @@ def _own_case(request: HttpRequest, assignment_id: int) -> selectors.CaseFeedbac
 
 @never_cache
 @participant_required
-def case(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def case(request: ParticipantRequest, assignment_id: int) -> HttpResponse:
     feedback = _own_case(request, assignment_id)
     return render(
         request,
@@ -53,7 +53,7 @@ def case(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 @never_cache
 @participant_required
-def case_status(request: HttpRequest, assignment_id: int) -> JsonResponse:
+def case_status(request: ParticipantRequest, assignment_id: int) -> JsonResponse:
     """Polled while a score is being calculated; `html` replaces the feedback block."""
     feedback = _own_case(request, assignment_id)
     html = render_to_string(
@@ -70,8 +70,8 @@ def case_status(request: HttpRequest, assignment_id: int) -> JsonResponse:
 
 @never_cache
 @participant_required
-def track_record(request: HttpRequest) -> HttpResponse:
-    record = selectors.track_record(participant=request.participant)  # type: ignore[attr-defined]
+def track_record(request: ParticipantRequest) -> HttpResponse:
+    record = selectors.track_record(participant=request.participant)
     if record is None:
         raise Http404("There is no track record in your study group.")
     return render(
@@ -87,8 +87,8 @@ def track_record(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @participant_required
-def standing(request: HttpRequest) -> HttpResponse:
-    standing = selectors.peer_standing(participant=request.participant)  # type: ignore[attr-defined]
+def standing(request: ParticipantRequest) -> HttpResponse:
+    standing = selectors.peer_standing(participant=request.participant)
     if standing is None:
         raise Http404("There is no comparison in your study group.")
     return render(
@@ -97,6 +97,6 @@ def standing(request: HttpRequest) -> HttpResponse:
         {
             "page_title": "How you compare",
             "standing": standing,
-            "min_peers": selectors.MIN_PEERS,
+            "min_peers": records.MIN_PEERS,
         },
     )

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from casecast.forecasts.models import Forecast
 from casecast.resolution.models import ForecastScore
 from casecast.resolution.outcomes import Outcome, outcome_label
 from casecast.vignettes.kinds import AnswerShape, Scoring
 from casecast.vignettes.models import Question
-
-if TYPE_CHECKING:
-    from casecast.feedback.selectors import Standing, TrackRecord
-
 
 NOT_YET = "We will show you what happened, and your score, when the outcome can be shared."
 NEVER_SHOWN = "Outcomes are not shared in this study, so there is no score to show."
@@ -199,140 +194,3 @@ def score_text(*, question: Question, forecast: Forecast, score: ForecastScore) 
     if _rules(question) == Scoring.QUANTITY:
         return f"{_number(value)} (lower is better; 0 would be perfect). {reading}"
     return f"{value:.2f}. {reading}"
-
-
-def _calibration_sentence(record: TrackRecord) -> str:
-    assert record.reliability is not None and record.mean_forecast is not None
-    assert record.event_rate is not None
-    if record.reliability < 0.01:
-        verdict = (
-            "You are well calibrated: your percentages closely match how often things happened."
-        )
-    elif record.reliability < 0.04:
-        verdict = (
-            "You are fairly well calibrated: your percentages match how often things "
-            "happened, with room to improve."
-        )
-    else:
-        verdict = "Your percentages do not match how often things happened very well yet."
-    said, happened = round(100 * record.mean_forecast), round(100 * record.event_rate)
-    if said > happened + 5:
-        lean = (
-            f" On average you said {said}% and things happened {happened}% of the time: "
-            "you tend to over-estimate how likely things are."
-        )
-    elif said < happened - 5:
-        lean = (
-            f" On average you said {said}% and things happened {happened}% of the time: "
-            "you tend to under-estimate how likely things are."
-        )
-    else:
-        lean = f" On average you said {said}% and things happened {happened}% of the time."
-    return f"{verdict}{lean}"
-
-
-def _resolution_sentence(record: TrackRecord) -> str:
-    if record.auc is None:
-        return (
-            "We cannot yet tell how well you tell likely from unlikely cases, because so far "
-            "the outcomes were all the same."
-        )
-    auc = record.auc
-    if auc >= 0.8:
-        verdict = "very well"
-    elif auc >= 0.7:
-        verdict = "well"
-    elif auc >= 0.6:
-        verdict = "a little better than chance"
-    else:
-        verdict = "about as well as chance"
-    return (
-        f"You tell likely from unlikely cases {verdict}: taking one case where the event "
-        "happened and one where it did not, you gave the higher percentage to the one where "
-        f"it happened {round(100 * auc)}% of the time (50% is chance, 100% is perfect)."
-    )
-
-
-def track_record_sentences(record: TrackRecord) -> list[str]:
-    """The plain-English findings; the statistics behind them are in `track_record_numbers`."""
-    assert record.brier is not None
-    return [
-        f"Your overall score is {record.brier:.2f}. Scores run from 0, perfect, to 1; always "
-        "saying 50% would score 0.25.",
-        _calibration_sentence(record),
-        _resolution_sentence(record),
-    ]
-
-
-@dataclass(frozen=True)
-class Number:
-    """A statistic behind the track record: its name, value and what it means."""
-
-    name: str
-    value: str
-    meaning: str
-
-
-def track_record_numbers(record: TrackRecord) -> list[Number]:
-    """The statistics the sentences come from, each explained in plain English."""
-    assert record.brier is not None
-    numbers = [
-        Number(
-            "Brier score",
-            f"{record.brier:.2f}",
-            "Your overall score. For each forecast, the gap between what you said (as a "
-            "proportion, so 70% is 0.7) and what happened (1 if it happened, 0 if not) is "
-            "squared, and the results are averaged. 0 is perfect and 1 is the worst; always "
-            "saying 50% would score 0.25.",
-        )
-    ]
-    if record.reliability is not None:
-        numbers.append(
-            Number(
-                "Reliability",
-                f"{record.reliability:.3f}",
-                "How far your percentages are from how often things happened, group by group "
-                "as in the chart. 0 is perfect; lower is better.",
-            )
-        )
-    if record.resolution is not None:
-        numbers.append(
-            Number(
-                "Resolution",
-                f"{record.resolution:.3f}",
-                "How much the share of cases where it happened differs from one group of your "
-                "percentages to another, compared with how often it happened overall. Higher "
-                "is better; 0 means every group turned out the same as the overall rate.",
-            )
-        )
-    if record.auc is not None:
-        numbers.append(
-            Number(
-                "AUC",
-                f"{record.auc:.2f}",
-                "The chance that, for one case where the event happened and one where it did "
-                "not, you gave the higher percentage to the one where it happened. 0.5 is "
-                "chance and 1 is perfect.",
-            )
-        )
-    return numbers
-
-
-def standing_sentences(standing: Standing) -> list[str]:
-    assert standing.relative_brier is not None and standing.better_than_pct is not None
-    relative = standing.relative_brier
-    if relative < -0.005:
-        compared = "better than"
-    elif relative > 0.005:
-        compared = "not as good as"
-    else:
-        compared = "about the same as"
-    tenths = round(standing.better_than_pct / 10)
-    return [
-        f"On the {standing.n_questions} questions you have feedback on, your forecasts were "
-        f"{compared} the typical participant's.",
-        f"You did better than about {tenths} in 10 of the {standing.n_peers} other participants "
-        "who answered the same questions.",
-        f"Your relative Brier score is {relative:+.3f}: your score minus the typical (median) "
-        "score on each question, averaged. Below 0 is better than typical.",
-    ]

@@ -6,19 +6,19 @@ every function takes the participant (or their assignment) it is about.
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from django.apps import apps
 from django.utils import timezone
 
 from casecast.forecasts.delivery import PlanItem, items_for_arm
 from casecast.forecasts.models import Assignment, Draft, Forecast, PhaseVignette, StageVisit
 from casecast.studies.models import Participant, Phase
+from casecast.training import selectors as training_selectors
 from casecast.vignettes.models import Question, Stage
 
 
@@ -113,12 +113,7 @@ class TaskList:
         )
 
 
-# --- Hooks for later issues --------------------------------------------------
-
-# The one place that knows where training lives. When the training app
-# arrives it provides `casecast.training.selectors.training_complete`.
-TRAINING_APP = "casecast.training"
-TRAINING_SELECTOR = "casecast.training.selectors"
+# --- What the journey asks of other apps --------------------------------------
 
 
 def training_complete(*, participant: Participant) -> bool:
@@ -126,20 +121,20 @@ def training_complete(*, participant: Participant) -> bool:
     arm = participant.arm
     if arm is None or not arm.training_module:
         return True
-    if not apps.is_installed(TRAINING_APP):
-        return False
-    module = importlib.import_module(TRAINING_SELECTOR)
-    return bool(module.training_complete(participant=participant))
+    return training_selectors.training_complete(participant=participant)
 
 
-def feedback_after_case(*, assignment: Assignment) -> Any:
-    """Outcome feedback to show on "Case complete"; None when the arm or timing withholds it.
-
-    Whatever it returns is passed to `forecasts/includes/feedback.html` as `feedback`.
-    """
-    from casecast.feedback.selectors import case_feedback
-
-    return case_feedback(participant=assignment.participant, assignment=assignment)
+def forecasts_scorable(*, forecast_ids: Sequence[int]) -> list[int]:
+    """Those of these forecasts whose question already has an outcome (one query)."""
+    return list(
+        Forecast.objects.filter(pk__in=list(forecast_ids), question__annulled=False)
+        .exclude(
+            question__outcome_binary__isnull=True,
+            question__outcome_category__isnull=True,
+            question__outcome_numeric__isnull=True,
+        )
+        .values_list("pk", flat=True)
+    )
 
 
 # --- Phases and the task list ------------------------------------------------

@@ -12,7 +12,7 @@ Guarantees:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +23,11 @@ from casecast.forecasts import answers as answer_rules
 from casecast.forecasts import selectors
 from casecast.forecasts.delivery import phase_order
 from casecast.forecasts.models import Assignment, Draft, Forecast, StageVisit
-from casecast.resolution.services import forecasts_submitted
 from casecast.studies.models import Participant, Phase
+from casecast.studies.services import participant_randomise
 from casecast.vignettes import kinds
 from casecast.vignettes.models import Question, Stage, VignetteVersion
+from tasks.scoring import score_submission
 
 IDEMPOTENCY_FIELD = "idempotency_key"
 
@@ -71,8 +72,6 @@ _UNAVAILABLE = {
 
 
 def _randomise(participant: Participant) -> None:
-    from casecast.studies.services import participant_randomise
-
     participant_randomise(participant=participant)
     participant.refresh_from_db(fields=["arm", "status"])
 
@@ -287,6 +286,18 @@ def stage_submit(
 
 def _complete(assignment: Assignment) -> bool:
     return Assignment.objects.filter(pk=assignment.pk, completed_at__isnull=False).exists()
+
+
+def forecasts_submitted(*, forecast_ids: Sequence[int]) -> None:
+    """Score a submission at once when an outcome is already known (call inside its transaction).
+
+    Enqueues at most one task per submission, after commit, and only if some of
+    the forecasts answer a question whose outcome is already known. The task runs
+    the resolution app's scoring pipeline; the journey never imports it.
+    """
+    scorable = selectors.forecasts_scorable(forecast_ids=forecast_ids)
+    if scorable:
+        score_submission.delay_on_commit(sorted(scorable))
 
 
 def _write_stage(

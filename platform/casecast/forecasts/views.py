@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from casecast.forecasts import forms, selectors, services
+from casecast.feedback.selectors import case_feedback
+from casecast.forecasts import pages, selectors, services
 from casecast.forecasts.models import Assignment
 from casecast.forecasts.selectors import CaseProgress
 from casecast.studies.models import Phase
@@ -210,14 +211,14 @@ def _render_form(
 ) -> HttpResponse:
     questions = selectors.stage_questions(stage=current)
     arm = assignment.participant.arm
-    blocks = forms.question_blocks(
+    blocks = pages.question_blocks(
         questions=questions,
         values=values,
         errors=errors or [],
         show_base_rates=bool(arm and arm.shows_base_rates),
         earlier=selectors.earlier_forecasts(assignment=assignment, questions=questions),
     )
-    summary = forms.error_summary(blocks)
+    summary = pages.error_summary(blocks)
     title = _page_title(progress, current)
     context = {
         **_case_context(assignment, progress, current),
@@ -226,7 +227,7 @@ def _render_form(
         "page_title": title,
         "idempotency_key": key,
         "is_last_part": progress.next_stage(current) is None,
-        "rationale_max_chars": forms.RATIONALE_MAX_CHARS,
+        "rationale_max_chars": pages.RATIONALE_MAX_CHARS,
     }
     return render(request, "forecasts/stage.html", context)
 
@@ -237,7 +238,7 @@ def _render_submitted(
     questions = selectors.stage_questions(stage=current)
     forecasts = selectors.stage_forecasts(assignment=assignment, stage=current)
     answered = [
-        (q, forms.answer_text(q, forecasts[q.pk]) if q.pk in forecasts else "Not answered")
+        (q, pages.answer_text(q, forecasts[q.pk]) if q.pk in forecasts else "Not answered")
         for q in questions
     ]
     context = {
@@ -277,6 +278,7 @@ def complete(request: HttpRequest, assignment: Assignment) -> HttpResponse:
         "version": assignment.vignette_version,
         "task_list": task_list,
         "next_assignment": task_list.next_assignment,
-        "feedback": selectors.feedback_after_case(assignment=assignment),
+        # None when the arm or the study's timing withholds outcome feedback.
+        "feedback": case_feedback(participant=assignment.participant, assignment=assignment),
     }
     return render(request, "forecasts/complete.html", context)

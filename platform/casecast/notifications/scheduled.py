@@ -25,11 +25,14 @@ from datetime import datetime, timedelta
 from django.db.models import Max
 from django.utils import timezone
 
+from casecast.accounts.selectors import participant_link
+from casecast.feedback.selectors import later_visible_score_count
 from casecast.forecasts import selectors as journey
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.notifications.models import EmailKind, FeedbackNotice, ReminderPolicy, SentEmail
 from casecast.notifications.services import email_send_once, reminder_policy_for, unsubscribe_url
 from casecast.studies.models import Participant, Phase, Study
+from casecast.training.models import TrainingAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +46,6 @@ UNFINISHED = (
 
 
 def _link(participant: Participant) -> str:
-    from casecast.accounts.services import participant_link
-
     assert participant.user is not None
     return participant_link(user=participant.user)
 
@@ -116,8 +117,6 @@ def last_activity(*, participant: Participant) -> datetime:
     moments.append(
         Assignment.objects.filter(participant=participant).aggregate(t=Max("started_at"))["t"]
     )
-    from casecast.training.models import TrainingAttempt
-
     moments.append(
         TrainingAttempt.objects.filter(participant=participant).aggregate(t=Max("last_seen_at"))[
             "t"
@@ -244,8 +243,6 @@ def new_wave_emails_send(*, now: datetime | None = None) -> int:
 
 def feedback_available_emails_send(*, now: datetime | None = None) -> int:
     """Tell participants in feedback arms when scores they have not seen become visible."""
-    from casecast.feedback.selectors import later_visible_score_count
-
     sent = 0
     participants = Participant.objects.filter(
         study__status__in=(*ACTIVE_STUDY, Study.Status.CLOSED),

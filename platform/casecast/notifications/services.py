@@ -116,21 +116,6 @@ def email_send_once(
     return True
 
 
-def participant_link_email_send(*, user_id: int) -> bool:
-    from casecast.accounts.services import participant_link
-
-    user = User.objects.get(pk=user_id)
-    # A new link may be asked for many times; one email per request minute is enough.
-    minute = timezone.now().strftime("%Y%m%d%H%M")
-    return email_send_once(
-        key=f"link:{user.pk}:{minute}",
-        kind="link",
-        user=user,
-        template="notifications/email/participant_link.txt",
-        context={"link": participant_link(user=user), "site_name": settings.SITE_NAME},
-    )
-
-
 # --- researchers: wording and cadence --------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from casecast.core.form_views import form_saved
 from casecast.notifications import services, wording
 from casecast.notifications.forms import EmailTemplateForm, ReminderPolicyForm
 from casecast.notifications.models import EmailKind, StudyEmailTemplate
-from casecast.studies.permissions import MANAGERS, study_staff_required
+from casecast.studies.permissions import MANAGERS, StaffRequest, study_staff_required
 
 SAMPLE_VALUES = {
     "cases_to_do": "2 cases",
@@ -80,9 +80,9 @@ def _kind(kind: str) -> str:
 
 
 @study_staff_required()
-def staff_emails(request: HttpRequest, slug: str) -> HttpResponse:
-    study = request.study  # type: ignore[attr-defined]
-    can_edit = request.study_role in MANAGERS  # type: ignore[attr-defined]
+def staff_emails(request: StaffRequest, slug: str) -> HttpResponse:
+    study = request.study
+    can_edit = request.study_role in MANAGERS
     policy = services.reminder_policy_for(study=study)
     form = ReminderPolicyForm(request.POST if request.method == "POST" else None, instance=policy)
     if request.method == "POST" and not can_edit:
@@ -115,8 +115,8 @@ def staff_emails(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @study_staff_required(*MANAGERS)
-def staff_email_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
-    study = request.study  # type: ignore[attr-defined]
+def staff_email_edit(request: StaffRequest, slug: str, kind: str) -> HttpResponse:
+    study = request.study
     kind = _kind(kind)
     current = services.study_email_template(study=study, kind=kind)
     form = EmailTemplateForm(

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -17,14 +17,6 @@ from django.utils.safestring import SafeString, mark_safe
 SIZE = 320
 MARGIN = 44
 PLOT = SIZE - 2 * MARGIN
-
-
-class CalibrationPoint(Protocol):
-    count: int
-    mean_forecast: float | None
-    observed_rate: float | None
-    ci_low: float | None
-    ci_high: float | None
 
 
 def _x(p: float) -> float:

@@ -24,6 +24,7 @@ from casecast.resolution.simulation import (
 from casecast.studies import services as study_services
 from casecast.studies.models import BaselineQuestion, EnrolmentRoute, Participant, Study
 from casecast.vignettes import kinds
+from casecast.vignettes.bank import bank_import
 from casecast.vignettes.models import Stage
 
 DEMO_PARTICIPANTS = 40
@@ -41,8 +42,6 @@ class DemoError(RuntimeError):
 def seed_awaiting_outcome(*, study: Study) -> None:
     """Add the demo case whose outcome is still to be recorded (idempotent: importing the
     same file again changes nothing, and an outcome recorded since is left alone)."""
-    from casecast.vignettes.bank import bank_import
-
     report = bank_import(
         study=study,
         text=AWAITING_OUTCOME_PATH.read_text(encoding="utf-8"),

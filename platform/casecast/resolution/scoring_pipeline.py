@@ -208,19 +208,6 @@ def rescore_study(*, study_id: int, job_id: int | None = None) -> ScoringResult:
     return total
 
 
-def forecasts_scorable(*, forecast_ids: Sequence[int]) -> list[int]:
-    """Those of these forecasts whose question already has an outcome (one query)."""
-    return list(
-        Forecast.objects.filter(pk__in=list(forecast_ids), question__annulled=False)
-        .exclude(
-            question__outcome_binary__isnull=True,
-            question__outcome_category__isnull=True,
-            question__outcome_numeric__isnull=True,
-        )
-        .values_list("pk", flat=True)
-    )
-
-
 # --- one study, under its lock ----------------------------------------------------
 
 

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from casecast import scoring
+from casecast.audit.models import AuditEvent
 
 # The one pseudonym function every export uses (exports.py); named here too, where the
 # score export used to live, for code and tests that look for it.
@@ -159,8 +160,6 @@ def question_for_study(*, study: Study, question_id: int) -> Question | None:
 
 
 def question_history(*, question: Question) -> QuerySet[Any]:
-    from casecast.audit.models import AuditEvent
-
     ids = [
         str(pk)
         for pk in Question.objects.filter(
@@ -377,10 +376,6 @@ def arm_results(*, study: Study) -> list[tuple[Any, ArmSummary | None]]:
     summaries = {s.arm_id: s for s in ArmSummary.objects.filter(study=study)}
     arms = sorted(arms_ordered(study=study), key=lambda arm: (not arm.is_control, arm.position))
     return [(arm, summaries.get(arm.pk)) for arm in arms]
-
-
-def studies_with_scores() -> QuerySet[Study]:
-    return Study.objects.filter(Exists(ForecastScore.objects.filter(study=OuterRef("pk"))))
 
 
 def unscored_resolved_forecasts(*, study: Study) -> int:

@@ -4,6 +4,8 @@ A question is resolved by its key across every version of its vignette, so a
 forecast made on version 1 and one made on version 2 are scored against the
 same outcome. Every change is audited (who, when, why) and enqueues, after
 commit, one task that scores or unscores exactly the forecasts it affects.
+The tasks run `scoring_pipeline` and `jobs`, which never import this module,
+so the dependency runs one way: services → tasks → jobs.
 """
 
 from __future__ import annotations
@@ -13,12 +15,10 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from casecast.audit.services import audit_record
-from casecast.resolution import scoring_pipeline
 from casecast.resolution.models import RescoreJob
 from casecast.resolution.outcomes import (
     Outcome,
@@ -28,6 +28,7 @@ from casecast.resolution.outcomes import (
 )
 from casecast.studies.models import Study
 from casecast.vignettes.models import Question
+from tasks.scoring import rescore_study, score_questions
 
 
 def question_siblings(*, question: Question) -> QuerySet[Question]:
@@ -77,8 +78,6 @@ def _snapshot(question: Question) -> dict[str, Any]:
 
 
 def _enqueue_questions(question_ids: Sequence[int]) -> None:
-    from tasks.scoring import score_questions
-
     if question_ids:
         score_questions.delay_on_commit(sorted(question_ids))
 
@@ -208,33 +207,6 @@ def question_reinstate(*, question: Question, by: Any, reason: str) -> list[int]
     return _annulled_set(question=question, annulled=False, by=by, reason=reason)
 
 
-# --- triggers from other features -------------------------------------------------
-
-
-def forecasts_submitted(*, forecast_ids: Sequence[int]) -> None:
-    """Hook for the journey: call after writing a stage's forecasts (inside its transaction).
-
-    Enqueues at most one task per submission, after commit, and only if some of
-    the forecasts answer a question whose outcome is already known.
-    """
-    scorable = scoring_pipeline.forecasts_scorable(forecast_ids=forecast_ids)
-    if scorable:
-        from tasks.scoring import score_submission
-
-        score_submission.delay_on_commit(sorted(scorable))
-
-
-# --- called by tasks ---------------------------------------------------------------
-
-
-def forecasts_score(*, forecast_ids: Sequence[int]) -> scoring_pipeline.ScoringResult:
-    return scoring_pipeline.score_submission(forecast_ids=forecast_ids)
-
-
-def questions_score(*, question_ids: Sequence[int]) -> scoring_pipeline.ScoringResult:
-    return scoring_pipeline.score_questions(question_ids=question_ids)
-
-
 # --- full rescore ---------------------------------------------------------------------
 
 
@@ -263,41 +235,5 @@ def study_rescore_start(*, study: Study, by: Any) -> RescoreJob:
     """The researcher's button: queue a full rescore (or return the one already running)."""
     job, created = rescore_job_create(study=study, by=by)
     if created:
-        from tasks.scoring import rescore_study
-
         rescore_study.delay_on_commit(job.pk)
     return job
-
-
-def rescore_job_run(*, job_id: int, final_attempt: bool = True) -> RescoreJob | None:
-    """Run a rescore job to the end. Claims the job first; a finished job is left alone."""
-    now = timezone.now()
-    claimed = RescoreJob.objects.filter(
-        pk=job_id, status__in=[RescoreJob.Status.QUEUED, RescoreJob.Status.RUNNING]
-    ).update(status=RescoreJob.Status.RUNNING, started_at=now, error="")
-    if not claimed:
-        return None
-    job = RescoreJob.objects.get(pk=job_id)
-    try:
-        result = scoring_pipeline.rescore_study(study_id=job.study_id, job_id=job.pk)
-    except DatabaseError as error:
-        if final_attempt:
-            _job_failed(job_id, error)
-        raise
-    except Exception as error:
-        _job_failed(job_id, error)
-        raise
-    RescoreJob.objects.filter(pk=job_id, status=RescoreJob.Status.RUNNING).update(
-        status=RescoreJob.Status.DONE,
-        done=F("total"),
-        scored=result.scored,
-        finished_at=timezone.now(),
-    )
-    return RescoreJob.objects.get(pk=job_id)
-
-
-def _job_failed(job_id: int, error: Exception) -> None:
-    # The class name only: messages can quote data.
-    RescoreJob.objects.filter(pk=job_id).update(
-        status=RescoreJob.Status.FAILED, finished_at=timezone.now(), error=type(error).__name__
-    )

@@ -51,7 +51,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy.special import expit, logit, ndtr
 
 from casecast.forecasts.models import Assignment, Forecast, PhaseVignette
-from casecast.resolution import services as resolution_services
+from casecast.resolution import scoring_pipeline
 from casecast.resolution.csv_import import outcomes_import_csv
 from casecast.resolution.models import ArmSummary
 from casecast.studies import services as study_services
@@ -445,7 +445,7 @@ def outcomes_resolve(study: Study, bank: Bank, outcomes: dict[int, bool], by: An
     result = outcomes_import_csv(study=study, csv_text=csv_text, by=by, enqueue=False)
     # Scored in-process by the same service the task calls, so the report never waits
     # on a worker (and the timing measures the scoring itself).
-    resolution_services.questions_score(question_ids=result.question_ids)
+    scoring_pipeline.score_questions(question_ids=result.question_ids)
 
 
 def primary_questions(bank: Bank) -> list[Question]:

@@ -235,7 +235,8 @@ def _small_sample_spread(replicates: FloatArray, mean: float, m: int) -> FloatAr
     """Replicates spread about the arm mean so their variance is unbiased for m units."""
     if m < 2:
         raise ValueError("cluster randomisation needs at least 2 clusters in every arm")
-    return mean + (replicates - mean) * np.sqrt(m / (m - 1))
+    spread: FloatArray = mean + (replicates - mean) * np.sqrt(m / (m - 1))
+    return spread
 
 
 def _index_dtype(m: int) -> type[np.signedinteger]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-from collections.abc import Mapping
 from typing import Any
 
 from casecast.core import pseudonyms
@@ -136,7 +135,3 @@ def all_strata(*, study: Study, version: DesignVersion) -> list[dict[str, str]]:
 def pseudonym(*, study: Study, participant_id: int) -> str:
     """The participant's pseudonym in every export of this study (see core/pseudonyms.py)."""
     return pseudonyms.pseudonym(key=study.pseudonym_key, kind="participant", pk=participant_id)
-
-
-def levels_summary(levels: Mapping[str, str]) -> str:
-    return ", ".join(f"{factor}: {level}" for factor, level in levels.items())

@@ -394,10 +394,6 @@ class Participant(models.Model):
         return f"participant {self.pk} in {self.study_id}"
 
     @property
-    def has_consented(self) -> bool:
-        return self.consented_at is not None and self.withdrawn_at is None
-
-    @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -65,9 +65,9 @@ def study_staff_required(*roles: str) -> Callable[[View], View]:
             role = study_role(user=request.user, study=study)
             if role is None or (roles and role not in roles):
                 raise PermissionDenied
-            request.study = study  # type: ignore[attr-defined]
-            request.study_role = role  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            staff_request = cast(StaffRequest, request)
+            staff_request.study, staff_request.study_role = study, role
+            return view(staff_request, *args, **kwargs)
 
         return wrapped
 
@@ -104,9 +104,10 @@ def participant_gate(*, need_consent: bool, need_baseline: bool) -> Callable[[Vi
                 return redirect("studies:consent", slug=slug)
             if need_baseline and participant.baseline_completed_at is None:
                 return redirect("studies:baseline", slug=slug)
-            request.participant = participant  # type: ignore[attr-defined]
-            request.study = participant.study  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            participant_request = cast(ParticipantRequest, request)
+            participant_request.participant = participant
+            participant_request.study = participant.study
+            return view(participant_request, *args, **kwargs)
 
         return wrapped
 

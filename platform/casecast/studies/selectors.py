@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from casecast.forecasts.models import Assignment
 from casecast.randomisation import allocation_list
 from casecast.studies import design as study_design
 from casecast.studies.models import (
@@ -163,8 +164,6 @@ class ConsortFlow:
 
 def _phase_completers(*, study: Study, phases: list[Phase]) -> dict[int, dict[int, int]]:
     """{phase id: {arm id: participants whose assignments in that phase are all complete}}."""
-    from casecast.forecasts.models import Assignment
-
     rows = (
         Assignment.objects.filter(participant__study=study, participant__arm__isnull=False)
         .values("phase_id", "participant_id", "participant__arm_id")

@@ -55,10 +55,6 @@ class Step:
     correct: int = 0
     explanation: str = ""
 
-    @property
-    def is_answerable(self) -> bool:
-        return self.type == CONFIDENCE or self.check is not None
-
 
 @dataclass(frozen=True)
 class ModuleContent:
@@ -99,9 +95,6 @@ class ModuleContent:
         total = len(self.steps)
         steps = "There is 1 step" if total == 1 else f"There are {total} steps"
         return f"{steps}: {' and '.join(parts)}. Then you will see your results."
-
-    def step_index(self, key: str) -> int:
-        return next(i for i, step in enumerate(self.steps) if step.key == key)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -16,7 +16,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from casecast.feedback.calibration import calibration_chart
-from casecast.studies.permissions import MANAGERS, participant_required, study_staff_required
+from casecast.studies.permissions import (
+    MANAGERS,
+    ParticipantRequest,
+    StaffRequest,
+    participant_required,
+    study_staff_required,
+)
 from casecast.training import selectors, services
 from casecast.training.content import (
     CONFIDENCE,
@@ -32,8 +38,8 @@ from casecast.training.selectors import Progress, StepView
 # --- participants --------------------------------------------------------------------
 
 
-def _participant_attempt(request: HttpRequest) -> TrainingAttempt:
-    participant = request.participant  # type: ignore[attr-defined]
+def _participant_attempt(request: ParticipantRequest) -> TrainingAttempt:
+    participant = request.participant
     if not selectors.module_key_for(participant=participant):
         raise Http404("Your study group has no training module.")
     attempt = selectors.attempt_for(participant=participant)
@@ -45,8 +51,8 @@ def _participant_attempt(request: HttpRequest) -> TrainingAttempt:
 
 @never_cache
 @participant_required
-def start(request: HttpRequest) -> HttpResponse:
-    participant = request.participant  # type: ignore[attr-defined]
+def start(request: ParticipantRequest) -> HttpResponse:
+    participant = request.participant
     key = selectors.module_key_for(participant=participant)
     if not key:
         raise Http404("Your study group has no training module.")
@@ -104,7 +110,7 @@ def _record_post(request: HttpRequest, attempt: TrainingAttempt, view: StepView)
 
 @never_cache
 @participant_required
-def step(request: HttpRequest, number: int) -> HttpResponse:
+def step(request: ParticipantRequest, number: int) -> HttpResponse:
     attempt = _participant_attempt(request)
     progress = selectors.attempt_progress(attempt=attempt)
     view = progress.step(number)
@@ -163,7 +169,7 @@ def _back_url(number: int) -> str:
 
 @never_cache
 @participant_required
-def results(request: HttpRequest) -> HttpResponse:
+def results(request: ParticipantRequest) -> HttpResponse:
     attempt = _participant_attempt(request)
     attempt.refresh_from_db()
     progress = selectors.attempt_progress(attempt=attempt)
@@ -220,8 +226,8 @@ def _module_key(key: str) -> str:
 
 
 @study_staff_required()
-def staff_overview(request: HttpRequest, slug: str) -> HttpResponse:
-    study = request.study  # type: ignore[attr-defined]
+def staff_overview(request: StaffRequest, slug: str) -> HttpResponse:
+    study = request.study
     return render(
         request,
         "training/staff/overview.html",
@@ -230,15 +236,15 @@ def staff_overview(request: HttpRequest, slug: str) -> HttpResponse:
             "study": study,
             "modules": selectors.module_overviews(study=study),
             "arms": selectors.arm_training_rows(study=study),
-            "can_edit": request.study_role in MANAGERS,  # type: ignore[attr-defined]
+            "can_edit": request.study_role in MANAGERS,
         },
     )
 
 
 @study_staff_required(*MANAGERS)
-def staff_edit(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+def staff_edit(request: StaffRequest, slug: str, key: str) -> HttpResponse:
     """Edit a module; a GET only reads (the bundled content is not saved until a save)."""
-    study = request.study  # type: ignore[attr-defined]
+    study = request.study
     key = _module_key(key)
     current = selectors.module_content_current(study=study, key=key)
     form = ModuleEditForm(
@@ -283,8 +289,8 @@ def _save_edit(
 
 
 @study_staff_required()
-def staff_version(request: HttpRequest, slug: str, key: str, number: int) -> HttpResponse:
-    study = request.study  # type: ignore[attr-defined]
+def staff_version(request: StaffRequest, slug: str, key: str, number: int) -> HttpResponse:
+    study = request.study
     version = selectors.version_for_study(study=study, key=_module_key(key), number=number)
     if version is None:
         raise Http404("No such version.")

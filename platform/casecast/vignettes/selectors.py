@@ -17,10 +17,6 @@ def vignette_current_version(*, vignette: Vignette) -> VignetteVersion:
     return vignette.current_version()
 
 
-def vignette_by_key(*, study: Study, key: str) -> Vignette | None:
-    return Vignette.objects.filter(study=study, key=key).first()
-
-
 @dataclass(frozen=True)
 class VignetteRow:
     """One line of the researcher's vignette list."""

@@ -11,7 +11,7 @@ Callers use the package (`from casecast.studies import services`, then
 - `design_changes`: arms and randomisation settings (design versions), councils,
   phases, baseline and eligibility questions, consent text. The rules a design
   must meet are in `casecast.studies.design`.
-- `enrolment`: enrolment by code, CSV invitations, invitation codes and emails,
+- `enrolment`: enrolment by code, CSV invitations and invitation codes,
   consent and the baseline questionnaire.
 - `allocation`: the randomisation service (participants, or councils in cluster
   trials) over the pure schemes in `casecast.randomisation`.
@@ -44,9 +44,7 @@ from casecast.studies.services.enrolment import (
     CsvRowError,
     EnrolmentResult,
     InvitationCsvError,
-    enrolment_link_email_send,
     invitation_codes_generate,
-    invitation_email_send,
     invitations_import_csv,
     participant_baseline_submit,
     participant_consent,
@@ -89,9 +87,7 @@ __all__ = [
     "council_save",
     "eligibility_question_delete",
     "eligibility_question_save",
-    "enrolment_link_email_send",
     "invitation_codes_generate",
-    "invitation_email_send",
     "invitations_import_csv",
     "membership_add",
     "membership_change",

@@ -21,12 +21,11 @@ from casecast.studies.models import (
     RandomisationState,
     Study,
 )
+from casecast.studies.selectors import design_current
 from casecast.studies.services._common import RANDOMISING, _active
 
 
 def _is_cluster(study: Study) -> bool:
-    from casecast.studies.selectors import design_current
-
     return design_current(study=study).unit == DesignVersion.Unit.COUNCIL
 
 
@@ -43,8 +42,6 @@ def _allocation_write(
     UPDATE), so the state read here is the latest and nobody else can take
     the same slot.
     """
-    from casecast.studies.selectors import design_current
-
     state_row = RandomisationState.objects.select_for_update().get(study=study)
     version = design_current(study=study)
     engine = study_design.engine_design(version=version)
@@ -92,8 +89,6 @@ def _council_allocate_if_cluster(*, council: Council) -> Allocation | None:
     council = Council.objects.select_for_update().get(pk=council.pk)
     if council.arm_id is not None:
         return Allocation.objects.get(study=study, council=council)
-    from casecast.studies.selectors import design_current
-
     version = design_current(study=study)
     allocation = _allocation_write(
         study=study,
@@ -145,8 +140,6 @@ def participant_randomise(*, participant: Participant) -> Allocation:
         allocation = _council_allocate_if_cluster(council=participant.council)
         assert allocation is not None
     else:
-        from casecast.studies.selectors import design_current
-
         version = design_current(study=study)
         allocation = _allocation_write(
             study=study,

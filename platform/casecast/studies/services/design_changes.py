@@ -29,6 +29,7 @@ from casecast.studies.models import (
     Study,
     _new_code,
 )
+from casecast.studies.selectors import design_current
 from casecast.studies.services._common import _code_taken
 
 FEEDBACK_POLICIES = ("outcome", "calibration", "peer")
@@ -319,8 +320,6 @@ def baseline_question_save(
 def baseline_question_delete(*, question: BaselineQuestion, by: User | None) -> None:
     if not question.study.is_draft:
         raise ValidationError("Baseline questions cannot be removed once the study has left draft.")
-    from casecast.studies.selectors import design_current
-
     if question.key in design_current(study=question.study).strata:
         raise ValidationError(
             "This question is a stratification factor: remove it from the strata first."

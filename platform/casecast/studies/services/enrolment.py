@@ -1,4 +1,7 @@
-"""Enrolment, invitations and their emails, then consent and the baseline questionnaire."""
+"""Enrolment and invitations, then consent and the baseline questionnaire.
+
+The emails are sent by tasks (`tasks.invitations`) that run `studies.jobs`.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from casecast.studies.services.allocation import (
     _is_cluster,
     participant_randomise,
 )
+from tasks.invitations import send_enrolment_link, send_invitation
 
 # --- Enrolment --------------------------------------------------------------------
 
@@ -120,8 +124,6 @@ def participant_enrol(
         data={"route": route, "council_id": council.pk if council else None},
     )
     if email and send_link:
-        from tasks.invitations import send_enrolment_link
-
         transaction.on_commit(lambda: send_enrolment_link.delay(participant.pk))
     return EnrolmentResult(participant=participant, existing_user=existing)
 
@@ -236,8 +238,6 @@ def _invitation_by_email(
         participant=participant,
         created_by=by,
     )
-    from tasks.invitations import send_invitation
-
     transaction.on_commit(lambda: send_invitation.delay(invitation.pk))
     return invitation
 
@@ -265,60 +265,6 @@ def invitation_codes_generate(
         data={"count": count},
     )
     return invitations
-
-
-def invitation_email_send(*, invitation_id: int) -> bool:
-    """Send one invitation email (at most once). Called by the Celery task."""
-    from django.conf import settings
-
-    from casecast.accounts.services import participant_link
-    from casecast.notifications.services import email_send_once
-
-    invitation = Invitation.objects.select_related("study", "participant__user").get(
-        pk=invitation_id
-    )
-    participant = invitation.participant
-    if participant is None or participant.user is None or participant.withdrawn_at:
-        return False
-    sent = email_send_once(
-        key=f"invitation:{invitation.pk}",
-        kind="invitation",
-        user=participant.user,
-        template="studies/email/invitation.txt",
-        context={
-            "study": invitation.study,
-            "link": participant_link(user=participant.user),
-            "site_name": settings.SITE_NAME,
-        },
-    )
-    if sent:
-        Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
-            sent_at=timezone.now()
-        )
-    return sent
-
-
-def enrolment_link_email_send(*, participant_id: int) -> bool:
-    """Email the personal link to someone who enrolled with a code (at most once)."""
-    from django.conf import settings
-
-    from casecast.accounts.services import participant_link
-    from casecast.notifications.services import email_send_once
-
-    participant = Participant.objects.select_related("study", "user").get(pk=participant_id)
-    if participant.user is None or participant.withdrawn_at:
-        return False
-    return email_send_once(
-        key=f"enrolled:{participant.pk}",
-        kind="enrolment",
-        user=participant.user,
-        template="studies/email/enrolled.txt",
-        context={
-            "study": participant.study,
-            "link": participant_link(user=participant.user),
-            "site_name": settings.SITE_NAME,
-        },
-    )
 
 
 # --- Consent and baseline ---------------------------------------------------------

@@ -18,6 +18,7 @@ from casecast.studies.models import (
     Study,
     StudyMembership,
 )
+from casecast.studies.selectors import design_current
 from casecast.studies.services._common import TRANSITIONS, Role, Status, _code_taken
 
 DEFAULT_BASELINE_QUESTIONS: list[dict[str, Any]] = [
@@ -137,8 +138,6 @@ def study_update(*, study: Study, by: User | None, **fields: Any) -> Study:
 
 def study_readiness_problems(*, study: Study) -> list[str]:
     """What must be fixed before the study can open for recruitment."""
-    from casecast.studies.selectors import design_current
-
     problems = study_design.design_problems(study=study, version=design_current(study=study))
     if not study.consent_versions.exists():
         problems.append("Write the consent text.")

@@ -7,12 +7,11 @@ from django.utils import timezone
 
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
+from casecast.forecasts.models import Assignment, Forecast
 from casecast.studies.models import Participant
 
 
 def _erase(participant: Participant) -> None:
-    from casecast.forecasts.models import Assignment, Forecast
-
     Forecast.objects.filter(participant=participant).delete()
     Assignment.objects.filter(participant=participant).delete()  # cascades drafts and visits
     user = participant.user

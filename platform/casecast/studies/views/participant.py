@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from casecast.accounts.services import participant_link
+from casecast.accounts.selectors import participant_link
 from casecast.core.form_views import errors_onto_form, posted
 from casecast.studies import selectors, services
 from casecast.studies.forms import (

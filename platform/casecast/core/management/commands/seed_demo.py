@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from casecast.accounts.models import User
+from casecast.accounts.selectors import participant_link
 
 DEMO_PASSWORD = "casecast-demo-2026"
 RESEARCHER_EMAIL = "researcher@example.org"
@@ -79,8 +80,6 @@ class Command(BaseCommand):
         return participants
 
     def _print_welcome(self, links: list[tuple[str, User]]) -> None:
-        from casecast.accounts.services import participant_link
-
         out = self.stdout
         out.write("")
         out.write(self.style.SUCCESS("Casecast demo is ready."))

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from casecast.resolution.services import rescore_job_create, rescore_job_run
+from casecast.resolution.jobs import rescore_job_run
+from casecast.resolution.services import rescore_job_create
 from casecast.studies.models import Study
 
 

@@ -1,0 +1,58 @@
+"""Job bodies the invitation tasks run (`tasks.invitations`): enrolment emails, at most once.
+
+Services enqueue tasks and tasks call these jobs, so nothing here imports
+`studies.services` or `tasks` (an import-linter contract keeps it so).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+from casecast.accounts.selectors import participant_link
+from casecast.notifications.services import email_send_once
+from casecast.studies.models import Invitation, Participant
+
+
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """Send one invitation email (at most once). Called by the Celery task."""
+    invitation = Invitation.objects.select_related("study", "participant__user").get(
+        pk=invitation_id
+    )
+    participant = invitation.participant
+    if participant is None or participant.user is None or participant.withdrawn_at:
+        return False
+    sent = email_send_once(
+        key=f"invitation:{invitation.pk}",
+        kind="invitation",
+        user=participant.user,
+        template="studies/email/invitation.txt",
+        context={
+            "study": invitation.study,
+            "link": participant_link(user=participant.user),
+            "site_name": settings.SITE_NAME,
+        },
+    )
+    if sent:
+        Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        )
+    return sent
+
+
+def enrolment_link_email_send(*, participant_id: int) -> bool:
+    """Email the personal link to someone who enrolled with a code (at most once)."""
+    participant = Participant.objects.select_related("study", "user").get(pk=participant_id)
+    if participant.user is None or participant.withdrawn_at:
+        return False
+    return email_send_once(
+        key=f"enrolled:{participant.pk}",
+        kind="enrolment",
+        user=participant.user,
+        template="studies/email/enrolled.txt",
+        context={
+            "study": participant.study,
+            "link": participant_link(user=participant.user),
+            "site_name": settings.SITE_NAME,
+        },
+    )
