@@ -2,11 +2,12 @@
 
 The toy kind below is registered in one place — the `toy_kind` fixture — and
 nothing else is edited: it is parsed, imported from and exported to a bank
-file, drawn on a stage page, stored as a `Forecast` and scored.
+file, drawn on a stage page, stored as a `Forecast`, scored and exported.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -17,6 +18,8 @@ import yaml
 from casecast.forecasts import services
 from casecast.forecasts.answers import Answer, FieldError, QuestionSpec, parse_answer
 from casecast.forecasts.models import Forecast
+from casecast.resolution.exports import data_dictionary_rows, forecast_export_rows
+from casecast.resolution.exports import kinds as export_kinds
 from casecast.resolution.models import ForecastScore
 from casecast.vignettes import kinds
 from casecast.vignettes.bank import bank_export, bank_import
@@ -188,6 +191,26 @@ def test_toy_kind_is_drawn_stored_and_scored(
     assert score.kind == TOY
     # The outcome happened: Brier (0.3 - 1)^2 = 0.49.
     assert score.brier == pytest.approx(0.49)
+
+    # ...and exported: its answer in forecasts.csv, its kind named in the data dictionary.
+    [header, *rows] = forecast_export_rows(study=study)
+    exported = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [(r["kind"], r["probability"]) for r in exported] == [(TOY, "0.3")]
+    dictionary = {(r[0], r[1]): r[3] for r in data_dictionary_rows(study=study)}
+    assert dictionary["scores.csv", "kind"] == (
+        "binary (yes/no), multiple_choice, ordered, numeric or toy_event"
+    )
+    assert TOY in dictionary["forecasts.csv", "kind"]
+
+
+@pytest.mark.django_db
+def test_export_answer_columns_read_the_forecast_fields_the_registry_names(study):
+    for shape, fields in kinds.ANSWER_COLUMNS.items():
+        kind = dataclasses.replace(kinds.BINARY, value="any", answer=shape)
+        columns = export_kinds.answer_columns(study, kinds=[kind], forecast="")
+        # A decision's label is looked up by its question.
+        read = {path for column in columns for path in column.reads} - {"question_id"}
+        assert read == set(fields), shape
 
 
 # --- the researchers' documentation lists what the registry declares ---------------------

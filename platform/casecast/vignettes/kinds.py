@@ -294,5 +294,6 @@ RATIONALE = register(
         bank_fields=frozenset({RELATES_TO}),
         template=_template("rationale"),
         hint="A few sentences are enough.",
+        export_note="free-text reasoning",
     )
 )

@@ -97,7 +97,7 @@ def forecast_columns(study: Study) -> list[Column[ForecastRow]]:
             "a later one (every phase if none randomises), else 0"
         ),
         *question_columns(),
-        kinds.kind_column(kinds=kinds.ANSWERED_KINDS, read="question__kind"),
+        kinds.kind_column(kinds=kinds.answered(), read="question__kind"),
         Column(
             "earlier_question",
             ColumnType.TEXT,
@@ -144,9 +144,7 @@ def forecast_columns(study: Study) -> list[Column[ForecastRow]]:
             "When the answer was saved (UTC)",
             Field("submitted_at"),
         ),
-        *kinds.answer_columns(forecast=""),
-        *kinds.decision_columns(kinds.decision_labels(study)),
-        kinds.rationale_column(),
+        *kinds.answer_columns(study, kinds=kinds.answered(), forecast=""),
     ]
 
 

@@ -1,39 +1,44 @@
-"""Everything the exports know about question kinds, in one place.
+"""Everything the exports know about question kinds, asked of the registry.
 
-Which kinds each file holds and how the `kind` column describes them, the columns holding
-an answer of each kind (a probability, one per option, percentiles or an interval, a
-decision, reasoning text), and how a scored outcome is written. When question kinds are
-declared in one registry (vignettes/kinds.py), this module is the one to point at it.
+Which kinds each file holds and how the `kind` column describes them come from
+`vignettes/kinds.py`, read when a file or the data dictionary is built (so a kind registered
+later, such as a test's toy kind, is listed). The answer columns are declared here once per
+answer shape (a probability, one per option, percentiles or an interval, a decision,
+reasoning text); a file shows the shapes its kinds are answered in, so a new kind that
+reuses a shape needs no change here. Also here: how a scored outcome is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from casecast.resolution.exports.columns import Column, ColumnType, Field, Row, number_cell
 from casecast.studies.models import Study
-from casecast.vignettes.models import DEFAULT_DECISIONS, Question
-
-Kind = Question.Kind
-
-# The kinds each file holds, in the order the dictionary lists them.
-SCORED_KINDS: tuple[str, ...] = (Kind.BINARY, Kind.MULTIPLE_CHOICE, Kind.ORDERED, Kind.NUMERIC)
-ANSWERED_KINDS: tuple[str, ...] = tuple(Kind.values)
-# How the dictionary glosses a kind whose key does not explain itself.
-_GLOSS: dict[str, str] = {Kind.BINARY: "yes/no", Kind.RATIONALE: "free-text reasoning"}
+from casecast.vignettes import kinds as registry
+from casecast.vignettes.kinds import AnswerShape, QuestionKind
+from casecast.vignettes.models import Question
 
 
-def kind_column(*, kinds: Sequence[str], read: str) -> Column[Row]:
+def scored() -> tuple[QuestionKind, ...]:
+    """The kinds scores.csv holds: the forecasts, in the registry's order."""
+    return tuple(kind for kind in registry.registered() if kind.is_forecast)
+
+
+def answered() -> tuple[QuestionKind, ...]:
+    """The kinds forecasts.csv holds: every kind, in the registry's order."""
+    return registry.registered()
+
+
+def kind_column(*, kinds: Sequence[QuestionKind], read: str) -> Column[Row]:
     """The question's kind, e.g. "binary (yes/no), multiple_choice, ordered or numeric"."""
-    named = [f"{kind} ({_GLOSS[kind]})" if kind in _GLOSS else kind for kind in kinds]
     return Column(
         "kind",
         ColumnType.TEXT,
         "Question kind",
-        f"{', '.join(named[:-1])} or {named[-1]}",
+        registry.describe(kinds),
         Field(read),
-        value_labels=tuple((kind, Kind(kind).label) for kind in kinds),
+        value_labels=tuple(kind.choice for kind in kinds),
     )
 
 
@@ -52,9 +57,22 @@ def probabilities(pcts: Sequence[int] | None) -> str | None:
     return ";".join(number_cell(v / 100) for v in pcts)
 
 
-def answer_columns(*, forecast: str) -> list[Column[Row]]:
-    """The forecast itself, one column per part of an answer of any scored kind. `forecast`
-    is the path from the query's model to the Forecast ("" when it is the Forecast)."""
+def answer_columns(
+    study: Study, *, kinds: Sequence[QuestionKind], forecast: str
+) -> list[Column[Row]]:
+    """The columns holding an answer of any of `kinds`: those of each answer shape the kinds
+    use, in `AnswerShape` order. `forecast` is the path from the query's model to the
+    Forecast ("" when it is the Forecast)."""
+    shapes = {kind.answer for kind in kinds}
+    return [
+        column
+        for shape in AnswerShape
+        if shape in shapes
+        for column in _SHAPE_COLUMNS[shape](study, forecast)
+    ]
+
+
+def _probability_columns(study: Study, forecast: str) -> list[Column[Row]]:
     return [
         Column(
             "probability",
@@ -62,7 +80,12 @@ def answer_columns(*, forecast: str) -> list[Column[Row]]:
             "Probability of yes (yes/no question)",
             "Yes/no question: forecast probability of yes, 0-1",
             Field(f"{forecast}probability_pct", probability),
-        ),
+        )
+    ]
+
+
+def _distribution_columns(study: Study, forecast: str) -> list[Column[Row]]:
+    return [
         Column(
             "probabilities",
             ColumnType.TEXT,
@@ -72,7 +95,12 @@ def answer_columns(*, forecast: str) -> list[Column[Row]]:
             "0.2;0.5;0.3. The number of options is fixed per question. R: "
             "strsplit(x, ';'); Stata: split probabilities, parse(;) destring",
             Field(f"{forecast}probabilities_pct", probabilities),
-        ),
+        )
+    ]
+
+
+def _quantity_columns(study: Study, forecast: str) -> list[Column[Row]]:
+    return [
         Column(
             "lower",
             ColumnType.NUMBER,
@@ -105,22 +133,26 @@ def answer_columns(*, forecast: str) -> list[Column[Row]]:
 
 
 def decision_labels(study: Study) -> dict[int, list[str]]:
-    """Question id -> option labels of every decision question in the study (one query)."""
+    """Question id -> option labels of every question in the study answered by choosing an
+    option (one query); a question listing no options offers its kind's default ones."""
+    questions = Question.objects.filter(
+        version__vignette__study=study,
+        kind__in=registry.values_answered_as(AnswerShape.CHOICE),
+    ).values_list("pk", "kind", "options")
     return {
-        pk: [str(o) for o in options] or list(DEFAULT_DECISIONS)
-        for pk, options in Question.objects.filter(
-            version__vignette__study=study, kind=Kind.DECISION
-        ).values_list("pk", "options")
+        pk: [str(o) for o in options] or list(registry.get(kind).default_options)
+        for pk, kind, options in questions
     }
 
 
-def decision_columns(labels: dict[int, list[str]]) -> list[Column[Row]]:
-    """A decision (the option, numbered from 1, and its label) and the confidence in it.
-    `labels` are the study's decision options by question id (`decision_labels`)."""
+def _choice_columns(study: Study, forecast: str) -> list[Column[Row]]:
+    """A decision (the option, numbered from 1, and its label) and the confidence in it."""
+    labels = decision_labels(study)
+    decision_path, question_path = f"{forecast}decision", f"{forecast}question_id"
 
     def label(row: Row) -> str | None:
-        decision = row.db["decision"]
-        options = labels.get(row.db["question_id"], [])
+        decision = row.db[decision_path]
+        options = labels.get(row.db[question_path], [])
         return options[decision] if decision is not None and decision < len(options) else None
 
     return [
@@ -129,7 +161,7 @@ def decision_columns(labels: dict[int, list[str]]) -> list[Column[Row]]:
             ColumnType.INTEGER,
             "Decision: option number (1 = first)",
             "Decision question: the option chosen, numbered from 1 in the question's order",
-            Field("decision", _one_based),
+            Field(decision_path, _one_based),
         ),
         Column(
             "decision_label",
@@ -137,7 +169,7 @@ def decision_columns(labels: dict[int, list[str]]) -> list[Column[Row]]:
             "Decision: option label",
             "Decision question: the label of that option",
             label,
-            reads=("decision", "question_id"),
+            reads=(decision_path, question_path),
         ),
         Column(
             "decision_confidence",
@@ -145,23 +177,36 @@ def decision_columns(labels: dict[int, list[str]]) -> list[Column[Row]]:
             "Decision: confidence, 1-5",
             "Decision question: confidence in the decision, 1 (not at all confident) to 5 "
             "(completely confident)",
-            Field("decision_confidence"),
+            Field(f"{forecast}decision_confidence"),
         ),
     ]
 
 
-def rationale_column() -> Column[Row]:
-    return Column(
-        "rationale",
-        ColumnType.TEXT,
-        "Reasoning (free text)",
-        "Reasoning the participant typed, as written (may contain line breaks; a "
-        "leading ' is added to text starting with = + - or @ so spreadsheets do not "
-        "treat it as a formula). Free text can contain identifying details: read it "
-        "before sharing the file",
-        Field("rationale"),
-        free_text=True,
-    )
+def _text_columns(study: Study, forecast: str) -> list[Column[Row]]:
+    return [
+        Column(
+            "rationale",
+            ColumnType.TEXT,
+            "Reasoning (free text)",
+            "Reasoning the participant typed, as written (may contain line breaks; a "
+            "leading ' is added to text starting with = + - or @ so spreadsheets do not "
+            "treat it as a formula). Free text can contain identifying details: read it "
+            "before sharing the file",
+            Field(f"{forecast}rationale"),
+            free_text=True,
+        )
+    ]
+
+
+# The columns each answer shape fills, in the order files show them. Each reads the
+# `Forecast` fields the registry names for its shape (`kinds.ANSWER_COLUMNS`).
+_SHAPE_COLUMNS: dict[AnswerShape, Callable[[Study, str], list[Column[Row]]]] = {
+    AnswerShape.PROBABILITY: _probability_columns,
+    AnswerShape.DISTRIBUTION: _distribution_columns,
+    AnswerShape.QUANTITY: _quantity_columns,
+    AnswerShape.CHOICE: _choice_columns,
+    AnswerShape.TEXT: _text_columns,
+}
 
 
 # --- outcomes --------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
             "(every phase if none randomises), else 0"
         ),
         *question_columns(),
-        kinds.kind_column(kinds=kinds.SCORED_KINDS, read="kind"),
+        kinds.kind_column(kinds=kinds.scored(), read="kind"),
         *flag_columns(),
         primary_column(),
         Column(
@@ -84,7 +84,7 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
             "When the forecast was submitted (UTC)",
             Field("forecast__submitted_at"),
         ),
-        *kinds.answer_columns(forecast="forecast__"),
+        *kinds.answer_columns(study, kinds=kinds.scored(), forecast="forecast__"),
         kinds.outcome_column(),
         _score(
             "brier",
