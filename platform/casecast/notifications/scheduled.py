@@ -19,6 +19,7 @@ sends nothing twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,11 +43,17 @@ UNFINISHED = (
 )
 
 
-def _link(participant: Participant) -> str:
+def _link(participant: Participant) -> Callable[[], str]:
+    """The participant's new link, issued only if the email is actually sent.
+
+    Issuing a link supersedes older ones, so it must not happen for an email
+    that `email_send_once` then skips as already sent.
+    """
     from casecast.accounts.services import participant_link
 
-    assert participant.user is not None
-    return participant_link(user=participant.user)
+    user = participant.user
+    assert user is not None
+    return lambda: participant_link(user=user)
 
 
 def _active_participants(study: Study) -> list[Participant]:

@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from casecast.accounts.links import is_link_session
 from casecast.accounts.models import User
 from casecast.studies.models import Participant, Study, StudyMembership
 from casecast.studies.selectors import active_participations, participation_for, study_role
@@ -61,6 +62,9 @@ def study_staff_required(*roles: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if is_link_session(request):
+                # A personal link only ever opens participant pages.
+                raise PermissionDenied
             study = get_object_or_404(Study, slug=kwargs.get("slug"))
             role = study_role(user=request.user, study=study)
             if role is None or (roles and role not in roles):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casecast.studies.views import design, participant, staff
+from casecast.studies.views import design, links, participant, staff
 
 app_name = "studies"
 
@@ -57,6 +57,11 @@ urlpatterns = [
         f"{_study}/participants/<int:pk>/withdraw/",
         staff.participant_withdraw,
         name="participant_withdraw",
+    ),
+    path(
+        f"{_study}/participants/<int:pk>/revoke-link/",
+        links.participant_link_revoke,
+        name="participant_link_revoke",
     ),
     path(f"{_study}/invitations/", design.invitations, name="invitations"),
     path(f"{_study}/invitations/codes.csv", design.codes_download, name="codes_download"),

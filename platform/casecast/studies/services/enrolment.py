@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from casecast.accounts.links import is_staff_account
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 from casecast.studies.models import (
@@ -53,7 +54,21 @@ def _participant_user(*, study: Study, email: str | None) -> tuple[User, bool]:
         )
     if StudyMembership.objects.filter(study=study, user=user).exists():
         raise ValidationError({"email": "Study staff cannot take part in their own study."})
+    if is_staff_account(user):
+        # A personal link must never open a staff account, so staff take part
+        # (in someone else's study) with a separate address.
+        raise ValidationError(
+            {
+                "email": "This address belongs to a staff account. To take part, use a "
+                "different email address."
+            }
+        )
     return user, True
+
+
+def _staff_email(email: str) -> bool:
+    user = User.objects.filter(email=email).first()
+    return user is not None and is_staff_account(user)
 
 
 def _enrolment_open(study: Study) -> None:
@@ -201,6 +216,8 @@ def invitations_import_csv(*, study: Study, csv_text: str, by: User | None) -> l
                 problem = f"{email} has already joined this study"
             elif study.memberships.filter(user__email=email).exists():
                 problem = f"{email} is on the study team"
+            elif _staff_email(email):
+                problem = f"{email} belongs to a staff account: invite a different address"
         if problem:
             errors.append(CsvRowError(row=number, message=problem))
     if not rows:
@@ -280,14 +297,15 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     participant = invitation.participant
     if participant is None or participant.user is None or participant.withdrawn_at:
         return False
+    user = participant.user
     sent = email_send_once(
         key=f"invitation:{invitation.pk}",
         kind="invitation",
-        user=participant.user,
+        user=user,
         template="studies/email/invitation.txt",
         context={
             "study": invitation.study,
-            "link": participant_link(user=participant.user),
+            "link": lambda: participant_link(user=user),
             "site_name": settings.SITE_NAME,
         },
     )
@@ -306,16 +324,17 @@ def enrolment_link_email_send(*, participant_id: int) -> bool:
     from casecast.notifications.services import email_send_once
 
     participant = Participant.objects.select_related("study", "user").get(pk=participant_id)
-    if participant.user is None or participant.withdrawn_at:
+    user = participant.user
+    if user is None or participant.withdrawn_at:
         return False
     return email_send_once(
         key=f"enrolled:{participant.pk}",
         kind="enrolment",
-        user=participant.user,
+        user=user,
         template="studies/email/enrolled.txt",
         context={
             "study": participant.study,
-            "link": participant_link(user=participant.user),
+            "link": lambda: participant_link(user=user),
             "site_name": settings.SITE_NAME,
         },
     )

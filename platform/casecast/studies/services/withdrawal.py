@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from casecast.accounts.links import participant_links_revoke
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 from casecast.studies.models import Participant
@@ -44,6 +45,11 @@ def participant_withdraw(
         participant.status = Participant.Status.WITHDRAWN
     participant.keep_data = keep_data
     participant.save(update_fields=["withdrawn_at", "status", "keep_data"])
+    if (
+        participant.user is not None
+        and not participant.user.participations.filter(withdrawn_at__isnull=True).exists()
+    ):
+        participant_links_revoke(user=participant.user)
     if not keep_data:
         _erase(participant)
     audit_record(

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from casecast.accounts.links import participant_session_start
 from casecast.accounts.services import participant_link
+from casecast.accounts.throttle import client_address, throttle_exceeded, throttle_hit
+from casecast.accounts.views import too_many_attempts
 from casecast.studies import selectors, services
 from casecast.studies.forms import (
     BaselineForm,
@@ -48,9 +52,16 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 @never_cache
 def enrol_code(request: HttpRequest) -> HttpResponse:
     form = EnrolCodeForm(_posted(request))
+    address = client_address(request)
+    if request.method == "POST" and throttle_exceeded(
+        scope="enrol-code-failures", key=address, limit=settings.ENROLMENT_CODE_FAILURES_PER_ADDRESS
+    ):
+        return too_many_attempts(request)
     if request.method == "POST" and form.is_valid():
         target = selectors.enrolment_target_for_code(code=form.cleaned_data["code"])
         if target is None:
+            # Codes are guessable only by volume: count wrong ones per address.
+            throttle_hit(scope="enrol-code-failures", key=address, window_seconds=60 * 60)
             form.add_error("code", "We cannot find that code. Check it and try again")
         elif target.study.status != Study.Status.RECRUITING:
             form.add_error("code", "This study is not taking new participants at the moment")
@@ -151,7 +162,7 @@ def _enrolled(
             "studies/participant/check_email.html",
             {"study": study, "page_title": "Check your email"},
         )
-    login(request, user, backend="sesame.backends.ModelBackend")
+    participant_session_start(request, user)
     if user.email:
         messages.success(
             request,
