@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from casecast.core.safe_load import DocumentRefused, json_load, yaml_check
 from casecast.vignettes.bank_schema import (
     BANK_FORMAT,
     DEFAULT_CONFIDENCE_SCALE,
@@ -59,6 +60,12 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when avai
 
 def read_yaml(text: str, filename: str) -> ParsedBank:
     parsed = ParsedBank(filename)
+    try:
+        yaml_check(text)  # size, depth and no aliases, before anything walks the tree
+    except DocumentRefused as refused:
+        location = f"line {refused.line}" if refused.line else ""
+        parsed.problems.append(Problem(filename, location, "", refused.reason))
+        return parsed
     loader = _YamlLoader(text)
     try:
         # One parse: compose the node tree (which keeps line marks), then build values.
@@ -150,7 +157,10 @@ def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
 def read_json(text: str, filename: str) -> ParsedBank:
     parsed = ParsedBank(filename, locate=json_pointer)
     try:
-        parsed.document = json.loads(text, object_pairs_hook=_json_object)
+        parsed.document = json_load(text, object_pairs_hook=_json_object)
+    except DocumentRefused as refused:
+        parsed.problems.append(Problem(filename, "", "", refused.reason))
+        return parsed
     except json.JSONDecodeError as error:
         location = f"line {error.lineno}, column {error.colno}"
         parsed.problems.append(

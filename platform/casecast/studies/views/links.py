@@ -29,7 +29,6 @@ def participant_link_revoke(request: StaffRequest, slug: str, pk: int) -> HttpRe
     )
     messages.success(
         request,
-        "Their personal links no longer work. They can get a new one by email from the "
-        "start page.",
+        "Their personal links no longer work. They can get a new one by email from the start page.",
     )
     return redirect("studies:participants", slug=slug)
