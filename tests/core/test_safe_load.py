@@ -1,16 +1,15 @@
-"""Uploaded YAML and JSON cannot make the server do unbounded work: refused with a located reason."""
+"""Uploaded YAML and JSON cannot make the server do unbounded work: refused, with the place."""
 
 import json
 import time
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
-
 from casecast.core.safe_load import MAX_DEPTH, DocumentRefused, json_load, yaml_check
 from casecast.studies.design_yaml import DesignFileError, design_import
 from casecast.training.content import ContentError, module_parse
 from casecast.vignettes.bank import bank_import
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 BILLION_LAUGHS = """\
 vignettes: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
