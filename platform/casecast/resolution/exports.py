@@ -42,6 +42,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 
+from casecast.core.csv_safety import formula_neutralise
 from casecast.core.pseudonyms import pseudonym
 from casecast.forecasts.models import Assignment, Forecast, StageVisit
 from casecast.resolution.models import ForecastScore
@@ -91,16 +92,11 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def text_cell(value: str | None) -> str:
     """Free text typed by a person: line breaks kept (the cell is quoted), and a `'` put
     in front of text starting with = + - or @ so a spreadsheet never runs it as a formula."""
     text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    return str(formula_neutralise(text))
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:

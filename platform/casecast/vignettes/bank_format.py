@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from casecast.core.csv_safety import formula_mapping, formula_restore
 from casecast.core.safe_load import DocumentRefused, json_load, yaml_check
 from casecast.vignettes.bank_schema import (
     BANK_FORMAT,
@@ -324,7 +325,8 @@ def read_csv(text: str, filename: str) -> tuple[ParsedBank, list[CsvRow]]:
     parsed = ParsedBank(filename)
     try:
         reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-        table = list(reader)
+        # A bank exported by Casecast has formula-like cells quoted (`'=...`): read them back.
+        table = [[formula_restore(cell) for cell in row] for row in reader]
     except csv.Error as error:
         parsed.problems.append(Problem(filename, "", "", f"could not read the CSV: {error}"))
         return parsed, []
@@ -524,7 +526,7 @@ def write_csv(vignettes: list[VignetteSpec]) -> str:
     writer.writeheader()
     for vignette in vignettes:
         for stage_index, question in vignette.questions():
-            writer.writerow(_csv_cells(vignette.key, stage_index + 1, question))
+            writer.writerow(formula_mapping(_csv_cells(vignette.key, stage_index + 1, question)))
     return out.getvalue()
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +14,7 @@ from django.utils import timezone
 from casecast.accounts.links import is_staff_account
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
+from casecast.core.csv_safety import CsvUnreadable, csv_table_read
 from casecast.studies.models import (
     BaselineQuestion,
     ConsentVersion,
@@ -161,16 +160,16 @@ class InvitationCsvError(Exception):
 
 
 def _csv_rows(csv_text: str) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    headers = {(name or "").strip().lower() for name in reader.fieldnames or []}
-    if not {"email", "council"} <= headers:
+    try:
+        table = csv_table_read(csv_text)
+    except CsvUnreadable as unreadable:
+        problem = CsvRowError(row=unreadable.row, message=unreadable.message)
+        raise InvitationCsvError([problem]) from None
+    if not {"email", "council"} <= set(table.header):
         raise InvitationCsvError(
             [CsvRowError(row=1, message="The first row must name the columns: email,council")]
         )
-    return [
-        {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
-        for row in reader
-    ]
+    return table.rows
 
 
 def _council_lookup(study: Study) -> dict[str, Council]:

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from casecast.audit.services import audit_record
+from casecast.core.csv_safety import formula_mapping
 from casecast.studies import selectors, services
 from casecast.studies.design_yaml import DesignFileError, design_export, design_import
 from casecast.studies.forms import AdvanceListForm, CodesForm, DesignImportForm, InvitationCsvForm
@@ -33,7 +34,7 @@ def _csv_response(
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(formula_mapping(row) for row in rows)  # council names are typed by staff
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
