@@ -64,7 +64,7 @@ def test_a_bare_carriage_return_is_read_as_a_line_end():
         ("a,b\n1,2\n3," + "x" * 200_000 + "\n", 3, "could not read the CSV"),
         ("a,b\n1,2\n3," + "x" * 20_000 + "\n", 3, "longer than 10,000 characters"),
         ("a,b\n1,2,3\n", 2, "3 values but the header row names 2 columns"),
-        ("a,b\n1,2\n\x00,3\n", 3, "NUL character"),
+        ("a,b\n1,2\n\x00,3\n", 3, "control character"),
     ],
     ids=["field-over-128KB", "field-over-limit", "extra-column", "nul"],
 )

@@ -9,7 +9,7 @@ formula when the file is opened in a spreadsheet. A cell starting with
 Stata and SPSS.
 
 In: `csv_table_read` parses an uploaded CSV with limits and reports the row of
-the first problem: a value longer than `MAX_FIELD_CHARS`, a NUL byte, more
+the first problem: a value longer than `MAX_FIELD_CHARS`, a control character, more
 values on a row than the header has columns, or text the csv module cannot
 read. Old Mac line endings (a bare carriage return) are read as line ends.
 """
@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from casecast.core.control_characters import CONTROL_CHARACTERS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -72,9 +74,12 @@ class CsvTable:
 def csv_table_read(text: str, *, max_field_chars: int = MAX_FIELD_CHARS) -> CsvTable:
     """Read an uploaded CSV with a header row. Raises CsvUnreadable naming the row."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if "\x00" in text:
-        row = text[: text.index("\x00")].count("\n") + 1
-        raise CsvUnreadable(row, "the file contains a NUL character: save it again as UTF-8 CSV")
+    control = CONTROL_CHARACTERS.search(text)
+    if control is not None:
+        row = text[: control.start()].count("\n") + 1
+        raise CsvUnreadable(
+            row, "the file contains a control character (such as NUL): save it again as UTF-8 CSV"
+        )
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     rows: list[dict[str, str]] = []

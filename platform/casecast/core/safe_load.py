@@ -7,7 +7,9 @@ first. A document is refused, with the line where it went wrong, when it:
 - nests mappings/lists deeper than `MAX_DEPTH` (Casecast's formats need < 10);
 - uses YAML anchors or aliases (`&name`, `*name`): no Casecast format needs
   them, and an alias is how a "billion laughs" file turns a few hundred bytes
-  into gigabytes once anything walks the result.
+  into gigabytes once anything walks the result;
+- holds a control character (such as NUL, which YAML's "\0" and JSON's
+  "\u0000" escapes can produce) in any text: PostgreSQL cannot store it.
 
 The YAML check streams parser events (libyaml when available), which needs no
 recursion and stops at the first problem, so a hostile file costs at most one
@@ -22,7 +24,13 @@ from typing import Any
 
 import yaml
 
+from casecast.core.control_characters import has_control_characters
+
 MAX_DOCUMENT_CHARS = 5_000_000
+CONTROL_REASON = (
+    "the file contains a control character (such as a null character, \\0 or \\u0000) "
+    "in its text: remove it"
+)
 MAX_DEPTH = 32
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -59,6 +67,8 @@ def yaml_check(text: str) -> None:
                     "anchors and aliases (&name, *name) are not allowed: write the value out",
                     line=line,
                 )
+            if isinstance(event, yaml.ScalarEvent) and has_control_characters(event.value):
+                raise DocumentRefused(CONTROL_REASON, line=line)
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -87,18 +97,21 @@ def json_load(text: str, **options: Any) -> Any:
         raise DocumentRefused(
             f"the file nests lists or objects more than {MAX_DEPTH} levels deep"
         ) from None
-    if _depth_exceeds(document, MAX_DEPTH):
-        raise DocumentRefused(f"the file nests lists or objects more than {MAX_DEPTH} levels deep")
+    _json_walk(document)
     return document
 
 
-def _depth_exceeds(document: Any, limit: int) -> bool:
+def _json_walk(document: Any) -> None:
+    """Depth and control characters, without recursion (the document may be deep)."""
     stack: list[tuple[Any, int]] = [(document, 1)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str) and has_control_characters(value):
+            raise DocumentRefused(CONTROL_REASON)
         if isinstance(value, dict | list):
-            if depth > limit:
-                return True
-            children = value.values() if isinstance(value, dict) else value
+            if depth > MAX_DEPTH:
+                raise DocumentRefused(
+                    f"the file nests lists or objects more than {MAX_DEPTH} levels deep"
+                )
+            children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
             stack.extend((child, depth + 1) for child in children)
-    return False

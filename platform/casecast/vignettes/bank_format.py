@@ -19,8 +19,9 @@ from typing import Any
 
 import yaml
 
+from casecast.core.control_characters import has_control_characters
 from casecast.core.csv_safety import formula_mapping, formula_restore
-from casecast.core.safe_load import DocumentRefused, json_load, yaml_check
+from casecast.core.safe_load import CONTROL_REASON, DocumentRefused, json_load, yaml_check
 from casecast.vignettes.bank_schema import (
     BANK_FORMAT,
     DEFAULT_CONFIDENCE_SCALE,
@@ -323,6 +324,9 @@ class CsvRow:
 def read_csv(text: str, filename: str) -> tuple[ParsedBank, list[CsvRow]]:
     """Parse the CSV and check its header; rows become a document in `csv_document`."""
     parsed = ParsedBank(filename)
+    if has_control_characters(text):
+        parsed.problems.append(Problem(filename, "", "", CONTROL_REASON))
+        return parsed, []
     try:
         reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
         # A bank exported by Casecast has formula-like cells quoted (`'=...`): read them back.
