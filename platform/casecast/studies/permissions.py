@@ -26,6 +26,7 @@ from casecast.accounts.links import is_link_session
 from casecast.accounts.models import User
 from casecast.studies.models import Participant, Study, StudyMembership
 from casecast.studies.selectors import active_participations, participation_for, study_role
+from casecast.studies.services.enrolment import reconsent_needed
 
 View = Callable[..., HttpResponse]
 
@@ -106,6 +107,8 @@ def participant_gate(*, need_consent: bool, need_baseline: bool) -> Callable[[Vi
             slug = participant.study.slug
             if need_consent and participant.consented_at is None:
                 return redirect("studies:consent", slug=slug)
+            if need_consent and reconsent_needed(participant=participant) is not None:
+                return redirect("studies:consent", slug=slug)  # changed information to agree to
             if need_baseline and participant.baseline_completed_at is None:
                 return redirect("studies:baseline", slug=slug)
             request.participant = participant  # type: ignore[attr-defined]

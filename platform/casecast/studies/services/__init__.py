@@ -52,6 +52,7 @@ from casecast.studies.services.enrolment import (
     participant_consent,
     participant_eligible,
     participant_enrol,
+    reconsent_needed,
 )
 from casecast.studies.services.study_setup import (
     DEFAULT_BASELINE_QUESTIONS,
@@ -106,6 +107,7 @@ __all__ = [
     "phase_move",
     "phase_save",
     "randomisation_save",
+    "reconsent_needed",
     "study_create",
     "study_readiness_problems",
     "study_status_change",

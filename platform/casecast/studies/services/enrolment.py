@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from casecast.accounts.links import is_staff_account
@@ -17,6 +18,7 @@ from casecast.audit.services import audit_record
 from casecast.core.csv_safety import CsvUnreadable, csv_table_read
 from casecast.studies.models import (
     BaselineQuestion,
+    ConsentRecord,
     ConsentVersion,
     Council,
     EnrolmentRoute,
@@ -342,13 +344,39 @@ def enrolment_link_email_send(*, participant_id: int) -> bool:
 # --- Consent and baseline ---------------------------------------------------------
 
 
+def reconsent_needed(*, participant: Participant) -> ConsentVersion | None:
+    """The version a consented participant must agree to before continuing, if any.
+
+    That is the newest version published with "ask everyone to agree again",
+    when it is newer than the version they last agreed to. One query.
+    """
+    if participant.consent_version_id is None:
+        return None
+    agreed = ConsentVersion.objects.filter(pk=participant.consent_version_id).values("number")
+    return (
+        ConsentVersion.objects.filter(
+            study_id=participant.study_id,
+            requires_reconsent=True,
+            number__gt=Subquery(agreed[:1]),
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
 @transaction.atomic
 def participant_consent(
     *, participant: Participant, consent_version: ConsentVersion
 ) -> Participant:
+    """Record agreement to the newest consent version: the first consent, or a re-consent.
+
+    Each agreement is kept per version (`ConsentRecord`). A participant who
+    has consented and owes no re-consent is left as they are.
+    """
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     _active(participant)
-    if participant.consented_at is not None:
+    first = participant.consented_at is None
+    if not first and reconsent_needed(participant=participant) is None:
         return participant
     latest = participant.study.consent_versions.order_by("-number").first()
     if consent_version.study_id != participant.study_id or consent_version != latest:
@@ -356,11 +384,15 @@ def participant_consent(
             "The study information has changed since you opened the page. Read it again."
         )
     participant.consent_version = consent_version
-    participant.consented_at = timezone.now()
-    participant.status = Participant.Status.CONSENTED
-    participant.save(update_fields=["consent_version", "consented_at", "status"])
+    fields = ["consent_version"]
+    if first:
+        participant.consented_at = timezone.now()
+        participant.status = Participant.Status.CONSENTED
+        fields += ["consented_at", "status"]
+    participant.save(update_fields=fields)
+    ConsentRecord.objects.get_or_create(participant=participant, consent_version=consent_version)
     audit_record(
-        action="participant.consent",
+        action="participant.consent" if first else "participant.reconsent",
         actor=participant.user,
         study_id=participant.study_id,
         target=participant,

@@ -189,7 +189,12 @@ def _enrolled(
 def consent(request: ParticipantRequest, slug: str) -> HttpResponse:
     participant = request.participant
     study = participant.study
-    if participant.consented_at is not None:
+    reconsent = (
+        services.reconsent_needed(participant=participant)
+        if participant.consented_at is not None
+        else None
+    )
+    if participant.consented_at is not None and reconsent is None:
         return redirect("studies:baseline", slug=slug)
     version = study.consent_versions.order_by("-number").first()
     form = ConsentForm(
@@ -210,6 +215,7 @@ def consent(request: ParticipantRequest, slug: str) -> HttpResponse:
             "form": form,
             "study": study,
             "version": version,
+            "reconsent": reconsent is not None,
             "page_title": f"Taking part in {study.title}",
         },
     )

@@ -523,7 +523,12 @@ def consent_edit(request: StaffRequest, slug: str) -> HttpResponse:
     latest = study.consent_versions.order_by("-number").first()
     form = ConsentTextForm(_posted(request), initial={"text": latest.text if latest else ""})
     if request.method == "POST" and form.is_valid():
-        services.consent_save(study=study, text=form.cleaned_data["text"], by=request.user)
+        services.consent_save(
+            study=study,
+            text=form.cleaned_data["text"],
+            by=request.user,
+            require_reconsent=form.cleaned_data["require_reconsent"],
+        )
         return _saved(request, "Consent text saved.", "studies:consent_text")
     return _form_page(
         request,
