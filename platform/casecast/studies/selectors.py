@@ -80,16 +80,6 @@ def arms_ordered(*, study: Study) -> list[Arm]:
     return sorted(study.arms.all(), key=lambda arm: (not arm.is_control, arm.position, arm.pk))
 
 
-def arm_sizes(*, study: Study) -> dict[str, int]:
-    """Randomised participants per arm key (every arm listed, control first)."""
-    counts = dict(
-        Participant.objects.filter(study=study, arm__isnull=False)
-        .values_list("arm__key")
-        .annotate(n=Count("pk"))
-    )
-    return {arm.key: counts.get(arm.key, 0) for arm in arms_ordered(study=study)}
-
-
 def council_arm_sizes(*, study: Study) -> dict[str, int]:
     """Councils allocated per arm key (cluster randomisation)."""
     counts = dict(
@@ -98,6 +88,16 @@ def council_arm_sizes(*, study: Study) -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {arm.key: counts.get(arm.key, 0) for arm in arms_ordered(study=study)}
+
+
+def arm_counts_visible(*, study: Study) -> bool:
+    """Counts by arm only once no one else can be randomised.
+
+    While a study can still randomise (recruiting or running), a count by arm
+    that changes as each person is randomised, read beside the participants
+    list, tells staff that person's arm. Totals are shown instead.
+    """
+    return study.status not in (Status.RECRUITING, Status.RUNNING)
 
 
 def stratum_counts_visible(*, study: Study) -> bool:
@@ -238,6 +238,33 @@ def consort_flow(*, study: Study) -> ConsortFlow:
         councils_randomised=study.councils.filter(arm__isnull=False).count(),
         routes=dict(Counter(EnrolmentRoute(p.enrolled_via).label for p in participants)),
     )
+
+
+@dataclass(frozen=True)
+class ConsortTable:
+    """The follow-up table of the CONSORT page: one column per arm, or one of totals."""
+
+    columns: list[str]
+    rows: list[tuple[str, list[int]]]
+
+
+def consort_table(*, flow: ConsortFlow, by_arm: bool) -> ConsortTable:
+    columns = [arm.name for arm in flow.arms] if by_arm else ["All participants"]
+
+    def row(label: str, per_arm: list[int]) -> tuple[str, list[int]]:
+        return label, per_arm if by_arm else [sum(per_arm)]
+
+    rows = []
+    if flow.is_cluster:
+        rows.append(row("Councils allocated", [arm.councils or 0 for arm in flow.arms]))
+    rows.append(row("Randomised", [arm.randomised for arm in flow.arms]))
+    for index, phase in enumerate(flow.arms[0].phases if flow.arms else []):
+        label = f"Completed phase {phase.position}: {phase.name}"
+        rows.append(row(label, [arm.phases[index].completed for arm in flow.arms]))
+    rows.append(row("Withdrew", [arm.withdrawn for arm in flow.arms]))
+    rows.append(row("Withdrew and asked for erasure", [arm.withdrawn_erased for arm in flow.arms]))
+    rows.append(row("Analysed", [arm.analysed for arm in flow.arms]))
+    return ConsortTable(columns=columns, rows=rows)
 
 
 # --- Staff lists and exports -------------------------------------------------------

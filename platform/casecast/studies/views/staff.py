@@ -158,8 +158,8 @@ def study_detail(request: StaffRequest, slug: str) -> HttpResponse:
         study.title,
         version=version,
         arms=selectors.arms_ordered(study=study),
-        sizes=selectors.arm_sizes(study=study),
         flow=selectors.consort_flow(study=study),
+        by_arm=selectors.arm_counts_visible(study=study),
         problems=services.study_readiness_problems(study=study) if study.is_draft else [],
         councils=study.councils.all(),
         phases=study.phases.all(),
@@ -657,10 +657,14 @@ def participant_withdraw(request: StaffRequest, slug: str, pk: int) -> HttpRespo
 def consort(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
     visible = selectors.stratum_counts_visible(study=study)
+    flow = selectors.consort_flow(study=study)
+    by_arm = selectors.arm_counts_visible(study=study)
     return _page(
         request,
         "studies/staff/consort.html",
         "CONSORT flow",
-        flow=selectors.consort_flow(study=study),
+        flow=flow,
+        table=selectors.consort_table(flow=flow, by_arm=by_arm),
+        by_arm=by_arm,
         strata=selectors.stratum_counts(study=study) if visible else None,
     )
