@@ -61,7 +61,7 @@ def link_token_issue(*, user: User) -> str:
         raise ValueError("Staff accounts sign in with a password, never by personal link.")
     if not _still_taking_part(user):
         raise ValueError("Only people still taking part in a study can be sent a link.")
-    user.link_key = secrets.token_urlsafe(18)[:24]
+    user.link_key = secrets.token_urlsafe(18)  # 24 characters, fits link_key
     User.objects.filter(pk=user.pk).update(link_key=user.link_key)
     return signing.dumps([user.pk, user.link_key], salt=_SALT)
 
