@@ -175,3 +175,24 @@ def assert_no_horizontal_scroll(page: Any) -> None:
             f"{info['scrollWidth']}px > window.innerWidth {info['innerWidth']}px. "
             f"Elements past the right edge: {detail}"
         )
+
+
+def demo_researcher_sign_in(page) -> None:
+    """Sign in as the demo researcher as a person would: password, then a backup code
+    (seed_demo gives the demo study admin a second factor and prints these codes)."""
+    import re
+
+    from casecast.core.management.commands.seed_demo import (
+        DEMO_BACKUP_CODES,
+        DEMO_PASSWORD,
+        RESEARCHER_EMAIL,
+    )
+
+    page.goto("/accounts/sign-in/")
+    page.get_by_label("Email address").fill(RESEARCHER_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/accounts/sign-in/code/"))
+    page.get_by_label("Security code").fill(DEMO_BACKUP_CODES[0])
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/studies/"))

@@ -22,6 +22,27 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_not_required(settings):
+    """Staff-page tests sign in with `force_login`; the second factor (required in
+    every deployment by default) has its own tests, which switch it back on with
+    `second_factor_on` (tests/accounts/test_second_factor.py)."""
+    settings.STAFF_TWO_FACTOR_REQUIRED = False
+
+
+@pytest.fixture
+def second_factor_on(settings):
+    settings.STAFF_TWO_FACTOR_REQUIRED = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks(request):
     """Run tasks in-process even when CELERY_BROKER_URL is set: only `worker` tests
     go through Redis to the real worker (started by `celery_worker_process`)."""

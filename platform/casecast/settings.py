@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "casecast.core",
     "casecast.accounts",
     "casecast.audit",
@@ -53,8 +56,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "casecast.accounts.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "casecast.core.control_characters.ControlCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,7 +123,6 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "sesame.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -132,19 +137,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login rate limiting (django-axes): lock a username+IP pair after repeated failures.
+# Staff password sign-in rate limiting (django-axes): lock the account (by its
+# email, not by address, so one office's shared address locks nobody else out)
+# after repeated wrong passwords. Personal links do not go through axes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address in the lockout key; that is exactly what locked
+# whole offices out. The per-address ceiling is SIGN_IN_FAILURES_PER_ADDRESS instead.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SIGN_IN_FAILURES_PER_ADDRESS = env.int("SIGN_IN_FAILURES_PER_ADDRESS", default=100)
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field; USERNAME_FIELD is "email"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
-# Participant magic links (django-sesame).
-SESAME_MAX_AGE = env.int("PARTICIPANT_LINK_MAX_AGE_DAYS", default=180) * 24 * 60 * 60
-SESAME_TOKEN_NAME = "token"
-SESAME_ONE_TIME = False
+# Staff second factor (django-otp): required for site administrators and study
+# admins; optional for other staff. Switch off only for local experiments.
+STAFF_TWO_FACTOR_REQUIRED = env.bool("STAFF_TWO_FACTOR_REQUIRED", default=True)
+# Study roles (StudyMembership.Role values) that must use one; a setting rather than an
+# import because accounts sit below studies.
+STAFF_TWO_FACTOR_ROLES = env.list("STAFF_TWO_FACTOR_ROLES", default=["admin"])
+OTP_TOTP_ISSUER = SITE_NAME
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_HOURS", default=24) * 60 * 60
+
+# Participant personal links (casecast.accounts.links): how long a link works;
+# each new link supersedes older ones, and withdrawal or staff revoke them.
+PARTICIPANT_LINK_MAX_AGE_DAYS = env.int("PARTICIPANT_LINK_MAX_AGE_DAYS", default=90)
+# Throttles, per hour, keyed on what is tried; the per-address ceilings are far
+# above what a council office sharing one internet address produces.
+LINK_FAILURES_PER_ADDRESS = env.int("LINK_FAILURES_PER_ADDRESS", default=200)
+LINK_REQUESTS_PER_EMAIL = env.int("LINK_REQUESTS_PER_EMAIL", default=3)
+LINK_REQUESTS_PER_ADDRESS = env.int("LINK_REQUESTS_PER_ADDRESS", default=300)
+ENROLMENT_CODE_FAILURES_PER_ADDRESS = env.int("ENROLMENT_CODE_FAILURES_PER_ADDRESS", default=100)
 
 # --- Email ----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

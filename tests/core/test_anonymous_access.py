@@ -15,6 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC = {
     "core:start", "core:privacy", "core:accessibility", "core:contact", "core:healthz",
     "accounts:login", "accounts:logout", "accounts:link", "accounts:request_link",
+    "accounts:password_reset", "accounts:password_reset_done",
+    "accounts:password_reset_confirm", "accounts:password_reset_complete",
     "studies:enrol_code", "studies:enrol_eligibility", "studies:enrol_details",
     "notifications:unsubscribe",
 }  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.browser_support import assert_accessible
+from tests.browser_support import assert_accessible, demo_researcher_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,11 +34,7 @@ def _staff_routes(patterns=None, prefix=""):
 
 
 def _sign_in(page):
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill("researcher@example.org")
-    page.get_by_label("Password").fill("casecast-demo-2026")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/studies/"))
+    demo_researcher_sign_in(page)
 
 
 def test_every_staff_page_of_the_demo_study_is_accessible(page):

@@ -40,3 +40,9 @@ def test_an_outsider_sees_only_sign_out(client, outsider):
     assert "Your cases" not in menu
     assert ">Home<" in menu
     assert "Sign out" in menu
+
+
+@pytest.mark.django_db
+def test_staff_reach_second_factor_set_up_and_participants_do_not(client, researcher, participant):
+    assert reverse("accounts:two_factor_setup") in _menu(client, researcher)
+    assert reverse("accounts:two_factor_setup") not in _menu(client, participant.user)

@@ -1,8 +1,8 @@
 """The track-record and case feedback pages in a real browser: axe-clean, readable."""
 
 import pytest
+from casecast.accounts.links import participant_link_path
 from django.urls import reverse
-from sesame.utils import get_query_string
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 from tests.feedback_support import answer_phase, build_feedback_study
@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(page, user):
-    page.goto(reverse("accounts:link") + get_query_string(user))
+    page.goto(participant_link_path(user=user))
 
 
 def test_track_record_page_has_no_wcag_22_aa_violations(page, researcher):

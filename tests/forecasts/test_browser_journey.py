@@ -10,7 +10,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-from casecast.accounts.selectors import participant_link
+from casecast.accounts.links import participant_link
 from casecast.forecasts.models import Draft, Forecast, StageVisit
 from casecast.vignettes.models import Question
 from django.urls import reverse

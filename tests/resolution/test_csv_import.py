@@ -201,3 +201,27 @@ def test_a_file_that_is_not_utf8_explains_how_to_save_it_from_excel(client, case
     )
     assert "CSV UTF-8 (Comma delimited)" in response.content.decode()
     assert not casebook.q("rereferral").has_outcome
+
+
+@pytest.mark.parametrize(
+    ("text", "located"),
+    [
+        (HEADER + "referral,rereferral,Yes,2024-02-01," + "x" * 131_073 + ",\n", "row 2"),
+        (HEADER + "referral,rereferral,Yes,2024-02-01,File,,extra\n", "row 2"),
+        (HEADER + "referral,rereferral,Yes,2024-02-01,File,\n\x00\n", "row 3"),
+    ],
+    ids=["field-over-128KB", "extra-value", "nul"],
+)
+def test_an_unreadable_file_is_a_located_error_and_stores_nothing(
+    casebook, researcher, text, located
+):
+    with pytest.raises(OutcomeCsvError) as error:
+        outcomes_import_csv(study=casebook.study, csv_text=text, by=researcher)
+    assert str(error.value).startswith(located)
+    assert casebook.q("rereferral").outcome_known_at is None
+
+
+def test_a_file_with_old_mac_line_ends_is_read(casebook, researcher):
+    text = (HEADER + "referral,rereferral,Yes,2024-02-01,LA case file,\n").replace("\n", "\r")
+    result = outcomes_import_csv(study=casebook.study, csv_text=text, by=researcher)
+    assert result.resolved == 1

@@ -336,3 +336,16 @@ def test_a_numeric_outcome_is_shown_and_prefilled_as_typed(client, casebook, res
     html = page.content.decode()
     assert re.search(r'name="outcome"[^>]*value="1234567"', html)
     assert "1234567" in html.split("Recorded outcome")[1].split("</dd>")[0]
+
+
+@pytest.mark.parametrize(
+    "known_at", [("1" * 30, 2, 2024), (1, "9" * 30, 2024), ("²", 2, 2024)], ids=str
+)
+def test_an_impossible_date_is_a_form_error_not_a_crash(
+    client, casebook, study_researcher, known_at
+):
+    client.force_login(study_researcher)
+    response = outcome_post(client, casebook, known_at=known_at)
+    assert response.status_code == 200
+    assert b"as a real date, like 27 3 2024" in response.content
+    assert casebook.q("rereferral").outcome_known_at is None

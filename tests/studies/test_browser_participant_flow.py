@@ -3,9 +3,9 @@
 import re
 
 import pytest
+from casecast.accounts.links import participant_link_path
 from casecast.studies.models import Participant
 from django.urls import reverse
-from sesame.utils import get_query_string
 
 from tests.browser_support import assert_accessible
 from tests.fixtures_studies import build_study, create_participant
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(page, user):
-    page.goto(reverse("accounts:link") + get_query_string(user))
+    page.goto(participant_link_path(user=user))
 
 
 def test_participant_consents_and_answers_the_baseline_questions(page, researcher):

@@ -156,3 +156,22 @@ def test_advance_list_matches_the_allocations_made_on_the_fly(client, site_admin
         for n in range(6)
     ]
     assert actual == expected
+
+
+@pytest.mark.parametrize("page", ["detail", "consort"])
+def test_overview_and_consort_show_totals_only_until_the_study_closes(
+    client, researcher, recruiting_with_allocations, page
+):
+    study = recruiting_with_allocations
+    client.force_login(researcher)
+    url = reverse(f"studies:{page}", args=[study.slug])
+    arm_names = [arm.name for arm in study.arms.all()]
+    before = client.get(url).content.decode()
+    assert not any(f">{name}<" in before for name in arm_names)
+    assert "Counts by arm are shown once the study closes" in before
+    create_participant(study=study, email="one-more@example.org")
+    after = client.get(url).content.decode()
+    assert not any(f">{name}<" in after for name in arm_names)
+    study_status_change(study=study, to=Study.Status.CLOSED, by=researcher)
+    closed = client.get(url).content.decode()
+    assert all(f">{name}<" in closed for name in arm_names)

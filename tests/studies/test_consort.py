@@ -1,7 +1,7 @@
 """The CONSORT flow: counts at each stage, per arm, per phase, and councils under clusters."""
 
 from casecast.studies import services
-from casecast.studies.selectors import arm_sizes, consort_flow
+from casecast.studies.selectors import consort_flow
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,10 +56,6 @@ def test_phase_completion_needs_every_assignment_in_the_phase_complete(
     assert by_arm["control"].phases[0].completed == 1
     assert by_arm["feedback"].phases[0].completed == 0
     assert by_arm["control"].phases[1].completed == 0
-
-
-def test_arm_sizes_list_every_arm(study, participant_control):
-    assert arm_sizes(study=study) == {"control": 1, "feedback": 0}
 
 
 def test_cluster_flow_counts_councils(researcher):

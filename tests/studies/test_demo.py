@@ -53,7 +53,7 @@ def test_demo_participants_are_at_the_promised_steps(researcher):
 
 
 def test_printed_demo_link_reaches_consent_then_baseline(client, researcher):
-    from casecast.accounts.selectors import participant_link
+    from casecast.accounts.links import participant_link
 
     study = demo.seed_demo_study(researcher=researcher)
     people = dict(demo.seed_demo_participants(study=study))

@@ -82,3 +82,12 @@ def test_invitations_page_makes_codes_and_downloads_them(client, study_researche
     client.post(url, {"codes-council": council.pk, "codes-count": 3})
     body = client.get(reverse("studies:codes_download", args=[study.slug])).content.decode()
     assert body.count(council.name) == 3
+
+
+def test_an_extra_column_is_a_row_error_not_a_crash(researcher, study):
+    text = _csv(study).replace("Northshire County Council\n", "Northshire County Council,x\n")
+    with pytest.raises(services.InvitationCsvError) as error:
+        services.invitations_import_csv(study=study, csv_text=text, by=researcher)
+    (problem,) = error.value.errors
+    assert problem.row == 2 and "3 values" in problem.message
+    assert not study.participants.exists()

@@ -134,3 +134,22 @@ def test_cluster_council_is_allocated_when_its_first_participant_enrols(research
     create_participant(study=study, email="first@example.org", council=council, stage="invited")
     council.refresh_from_db()
     assert council.arm is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_refuses_bulk_and_raw_changes_to_the_allocation_log(participant):
+    from django.db import connection, transaction
+    from django.db.utils import DatabaseError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger exists on PostgreSQL only (CI runs this on it)")
+    allocation = Allocation.objects.get(participant=participant)
+    attempts = [
+        lambda: Allocation.objects.filter(pk=allocation.pk).update(stratum="tampered"),
+        lambda: Allocation.objects.filter(pk=allocation.pk).delete(),
+    ]
+    for attempt in attempts:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    assert Allocation.objects.get(pk=allocation.pk).stratum == allocation.stratum

@@ -3,10 +3,10 @@
 import re
 
 import pytest
+from casecast.accounts.links import participant_link_path
 from casecast.studies import services
 from casecast.studies.models import Study
 from django.urls import reverse
-from sesame.utils import get_query_string
 
 from tests.browser_support import assert_accessible
 from tests.fixtures_studies import build_study, create_participant
@@ -26,7 +26,7 @@ def _participant(researcher, module):
 
 def test_calibration_training_pages_are_accessible_and_give_feedback(page, researcher):
     participant = _participant(researcher, "calibration")
-    page.goto(reverse("accounts:link") + get_query_string(participant.user))
+    page.goto(participant_link_path(user=participant.user))
     page.goto(reverse("training:start"))
     assert page.locator("h1").inner_text() == "Calibration training"
     assert page.locator(".govuk-warning-text").count() == 0  # no researchers' note
@@ -52,7 +52,7 @@ def test_calibration_training_pages_are_accessible_and_give_feedback(page, resea
 
 def test_debiasing_check_question_page_is_accessible(page, researcher):
     participant = _participant(researcher, "debiasing")
-    page.goto(reverse("accounts:link") + get_query_string(participant.user))
+    page.goto(participant_link_path(user=participant.user))
     page.goto(reverse("training:step", args=[1]))
     assert_accessible(page)
     page.get_by_label("About 50%, because it could go either way").check()

@@ -2,7 +2,7 @@
 
 One user model serves everyone. Researchers and site administrators sign in with
 email and password; participants have no usable password and sign in through a
-personal link (django-sesame). What a user may do in a study comes from
+personal link (`accounts.links`). What a user may do in a study comes from
 `studies.StudyMembership` (study staff) or `studies.Participant`; the site
 administrator (`is_site_admin`) runs the installation and is not study staff.
 """
@@ -53,6 +53,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Runs the installation (Django admin, allocation lists). Not study staff.",
     )
     date_joined = models.DateTimeField(auto_now_add=True)
+    link_key = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="Random key signed into the personal link. Replacing it supersedes every "
+        "link issued before; blank means no link works (revoked, withdrawn or staff).",
+    )
 
     objects = UserManager()
 

@@ -1,21 +1,33 @@
 """Writes for accounts: asking for a participant's personal link by email.
 
-The link itself is built by `accounts.selectors.participant_link`; the email is
-sent by a task (`tasks.notifications.send_participant_link`), whose job imports
-the selector, never this module, so the dependency runs one way.
+Links are issued and revoked in `accounts.links`; the email is sent by a task
+(`tasks.notifications.send_participant_link`), whose job imports `accounts.links`,
+never this module, so the dependency runs one way.
 """
 
+from django.conf import settings
+
+from casecast.accounts.links import is_staff_account
 from casecast.accounts.models import User
+from casecast.accounts.throttle import throttle_hit
 from tasks.notifications import send_participant_link
 
 
 def participant_link_request(*, email: str) -> None:
-    """Email a fresh personal link if the address belongs to a participant.
+    """Email a fresh personal link if the address belongs to someone still taking part.
 
     Says nothing about whether the address exists, so the page cannot be used
-    to discover who takes part in a study.
+    to discover who takes part in a study. At most `LINK_REQUESTS_PER_EMAIL`
+    links an hour go to one address, so the form cannot flood an inbox (or keep
+    superseding the link someone is about to click).
     """
-    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
-    if user is None or not user.is_participant:
+    email = email.strip().lower()
+    hits = throttle_hit(scope="link-request-email", key=email, window_seconds=60 * 60)
+    if hits > settings.LINK_REQUESTS_PER_EMAIL:
+        return
+    user = User.objects.filter(email=email, is_active=True).first()
+    if user is None or is_staff_account(user):
+        return
+    if not user.participations.filter(withdrawn_at__isnull=True).exists():
         return
     send_participant_link.delay_on_commit(user.pk)

@@ -13,5 +13,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         # with the request's host name.
         "service_name": settings.SITE_NAME,
         "contact_email": settings.CONTACT_EMAIL,
+        "link_max_age_days": settings.PARTICIPANT_LINK_MAX_AGE_DAYS,
         "nav_items": navigation_for(request.user) if hasattr(request, "user") else [],
     }

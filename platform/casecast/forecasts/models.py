@@ -140,8 +140,14 @@ class Forecast(models.Model):
         ordering = ["submitted_at", "pk"]
         indexes = [models.Index(fields=["question", "participant"])]
         constraints = [
+            # A key is the participant's own, for one part: unique per assignment
+            # and question, the same scope as the replay lookup in
+            # `services.stage_submit` (assignment, the part's questions, key), so
+            # a clash always finds the row to replay and another participant's
+            # key can neither collide nor replay.
             models.UniqueConstraint(
-                fields=["idempotency_key", "question"], name="forecast_idempotent"
+                fields=["assignment", "question", "idempotency_key"],
+                name="forecast_idempotent_per_assignment",
             ),
             models.CheckConstraint(
                 condition=Q(probability_pct__isnull=True)

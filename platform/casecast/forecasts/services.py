@@ -237,9 +237,15 @@ def _forecast_row(
     )
 
 
-def _replay(assignment: Assignment, key: uuid.UUID) -> list[Forecast] | None:
-    """The forecasts an earlier request with this key already wrote, if any."""
-    rows = list(Forecast.objects.filter(assignment=assignment, idempotency_key=key))
+def _replay(assignment: Assignment, stage: Stage, key: uuid.UUID) -> list[Forecast] | None:
+    """The forecasts an earlier request with this key already wrote for this part, if any.
+
+    Scoped like the `forecast_idempotent_per_assignment` constraint: a key
+    replays only this participant's answers to this part, never another part's.
+    """
+    rows = list(
+        Forecast.objects.filter(assignment=assignment, question__stage=stage, idempotency_key=key)
+    )
     return rows or None
 
 
@@ -255,7 +261,7 @@ def stage_submit(
     progress = selectors.case_progress(assignment=assignment)
     if stage not in progress.stages:
         raise StageNotReady("This part does not belong to this case.")
-    replay = _replay(assignment, idempotency_key)
+    replay = _replay(assignment, stage, idempotency_key)
     if replay is not None:
         return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))
     if progress.is_submitted(stage):
@@ -278,7 +284,7 @@ def stage_submit(
         return _write_stage(assignment=assignment, stage=stage, rows=rows, is_last=is_last)
     except IntegrityError:
         # The same key raced in from a parallel request and won: replay its result.
-        replay = _replay(assignment, idempotency_key)
+        replay = _replay(assignment, stage, idempotency_key)
         if replay is None:
             raise
         return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))

@@ -1,7 +1,7 @@
 """Job body of the sign-in link email (`tasks.notifications.send_participant_link`).
 
 `accounts.services.participant_link_request` enqueues the task and the task
-runs this job, which imports the link from `accounts.selectors`, never
+runs this job, which imports the link from `accounts.links`, never
 `accounts.services`, so the dependency runs one way. The scheduled emails'
 jobs are in `notifications.scheduled`.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
+from casecast.accounts.links import participant_link
 from casecast.accounts.models import User
-from casecast.accounts.selectors import participant_link
 from casecast.notifications.services import email_send_once
 
 
@@ -25,5 +25,5 @@ def participant_link_email_send(*, user_id: int) -> bool:
         kind="link",
         user=user,
         template="notifications/email/participant_link.txt",
-        context={"link": participant_link(user=user), "site_name": settings.SITE_NAME},
+        context={"link": lambda: participant_link(user=user), "site_name": settings.SITE_NAME},
     )

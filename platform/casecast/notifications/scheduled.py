@@ -19,13 +19,14 @@ sends nothing twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Max
 from django.utils import timezone
 
-from casecast.accounts.selectors import participant_link
+from casecast.accounts.links import participant_link
 from casecast.feedback.selectors import later_visible_score_count
 from casecast.forecasts import selectors as journey
 from casecast.forecasts.models import Assignment, Forecast
@@ -45,9 +46,15 @@ UNFINISHED = (
 )
 
 
-def _link(participant: Participant) -> str:
-    assert participant.user is not None
-    return participant_link(user=participant.user)
+def _link(participant: Participant) -> Callable[[], str]:
+    """The participant's new link, issued only if the email is actually sent.
+
+    Issuing a link supersedes older ones, so it must not happen for an email
+    that `email_send_once` then skips as already sent.
+    """
+    user = participant.user
+    assert user is not None
+    return lambda: participant_link(user=user)
 
 
 def _active_participants(study: Study) -> list[Participant]:

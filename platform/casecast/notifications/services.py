@@ -93,7 +93,9 @@ def email_send_once(
 
     Editable kinds (`EmailKind`) use the study's wording: the study is `study`
     or `context["study"]`. Other kinds render `template` (.txt, first line the
-    subject).
+    subject). A callable context value is called only once the claim is held:
+    a personal link passed that way is issued (superseding older links) only
+    for an email that is really sent.
     """
     if not user.email:
         return False
@@ -103,6 +105,7 @@ def email_send_once(
     except IntegrityError:
         return False
     try:
+        context = {name: value() if callable(value) else value for name, value in context.items()}
         subject, body = _render(kind=kind, template=template, context=context, study=study)
         EmailMessage(
             subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], headers=headers or None

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from casecast.core.csv_safety import CsvUnreadable, csv_table_read, formula_row
 from casecast.resolution import selectors
 from casecast.resolution.outcomes import (
     Outcome,
@@ -104,11 +105,11 @@ def _questions_by_key(study: Study) -> dict[tuple[str, str], Question]:
 
 
 def _read(csv_text: str) -> tuple[list[str], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    reader.fieldnames = header
-    rows = [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
-    return header, rows
+    try:
+        table = csv_table_read(csv_text)
+    except CsvUnreadable as unreadable:
+        raise OutcomeCsvError([CsvRowError(unreadable.row, "", unreadable.message)]) from None
+    return table.header, table.rows
 
 
 def _check_row(
@@ -227,14 +228,16 @@ def outcomes_template_csv(*, study: Study) -> str:
         reason = "Why the recorded outcome changes"
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(
-        [
-            question.version.vignette.key,
-            question.key,
-            _example_outcome(question),
-            timezone.localdate().isoformat(),
-            "<where the outcome is recorded>",
-            reason,
-        ]
+        formula_row(
+            [
+                question.version.vignette.key,
+                question.key,
+                _example_outcome(question),
+                timezone.localdate().isoformat(),
+                "<where the outcome is recorded>",
+                reason,
+            ]
+        )
     )
     return "\n".join(lines) + "\n" + buffer.getvalue()
 

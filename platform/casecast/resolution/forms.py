@@ -72,14 +72,17 @@ class GovukDateField(forms.Field):
                 code="incomplete",
                 params={"parts": missing},
             )
-        if not all(text.isdigit() for text in parts) or len(parts[2]) != 4:
+        # ASCII digits only ("²" is a digit to str.isdigit but not to int) and at most
+        # 2/2/4 of them, so no value can overflow the date arithmetic below.
+        widths_ok = len(parts[0]) <= 2 and len(parts[1]) <= 2 and len(parts[2]) == 4
+        if not widths_ok or not all(text.isascii() and text.isdigit() for text in parts):
             raise forms.ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"parts": []}
             )
         day, month, year = (int(text) for text in parts)
         try:
             return date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise forms.ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"parts": []}
             ) from None

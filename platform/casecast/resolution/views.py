@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from casecast.core.csv_safety import formula_row
 from casecast.core.form_views import form_saved
 from casecast.resolution import exports, selectors, services
 from casecast.resolution.charts import calibration_svg
@@ -278,11 +279,13 @@ class _Echo:
 
 
 def _csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = 500) -> Iterator[str]:
-    """CSV text in chunks of rows, so a long export streams without one write per row."""
+    """CSV text in chunks of rows, so a long export streams without one write per row.
+
+    Every cell passes `formula_neutralise`, whatever the export or column."""
     writer = csv.writer(_Echo(), lineterminator="\n")
     chunk: list[str] = []
     for row in rows:
-        chunk.append(writer.writerow(row))
+        chunk.append(writer.writerow(formula_row(row)))
         if len(chunk) >= rows_per_chunk:
             yield "".join(chunk)
             chunk = []

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from casecast.accounts.models import User
+from casecast.core.safe_load import DocumentRefused, yaml_load
 from casecast.studies import services
 from casecast.studies.design import COUNCIL_FACTORS
 from casecast.studies.models import BaselineQuestion, DesignVersion, Phase, Study
@@ -305,7 +306,10 @@ def _read_randomisation(c: _Checker, raw: Any, baseline: list[dict[str, Any]]) -
 
 def _parse(text: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml_load(text)
+    except DocumentRefused as refused:
+        where = f"line {refused.line}" if refused.line else ""
+        raise DesignFileError([DesignProblem(where, refused.reason)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""

@@ -439,6 +439,13 @@ class ConsentTextForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 20}),
         error_messages=_errors("Enter the consent text"),
     )
+    require_reconsent = forms.BooleanField(
+        label="Ask everyone who has already agreed to read and agree to this version "
+        "before they continue",
+        help_text="Use this when the change matters to people already taking part (for "
+        "example, what happens to their data). Their agreement to each version is recorded.",
+        required=False,
+    )
 
 
 class StatusForm(forms.Form):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from casecast.accounts.selectors import participant_link
+from casecast.accounts.links import participant_link
 from casecast.notifications.services import email_send_once
 from casecast.studies.models import Invitation, Participant
 
@@ -22,14 +22,15 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     participant = invitation.participant
     if participant is None or participant.user is None or participant.withdrawn_at:
         return False
+    user = participant.user
     sent = email_send_once(
         key=f"invitation:{invitation.pk}",
         kind="invitation",
-        user=participant.user,
+        user=user,
         template="studies/email/invitation.txt",
         context={
             "study": invitation.study,
-            "link": participant_link(user=participant.user),
+            "link": lambda: participant_link(user=user),
             "site_name": settings.SITE_NAME,
         },
     )
@@ -43,16 +44,17 @@ def invitation_email_send(*, invitation_id: int) -> bool:
 def enrolment_link_email_send(*, participant_id: int) -> bool:
     """Email the personal link to someone who enrolled with a code (at most once)."""
     participant = Participant.objects.select_related("study", "user").get(pk=participant_id)
-    if participant.user is None or participant.withdrawn_at:
+    user = participant.user
+    if user is None or participant.withdrawn_at:
         return False
     return email_send_once(
         key=f"enrolled:{participant.pk}",
         kind="enrolment",
-        user=participant.user,
+        user=user,
         template="studies/email/enrolled.txt",
         context={
             "study": participant.study,
-            "link": participant_link(user=participant.user),
+            "link": lambda: participant_link(user=user),
             "site_name": settings.SITE_NAME,
         },
     )

@@ -263,6 +263,11 @@ class ConsentVersion(VersionedContent):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="consent_versions")
     text = models.TextField(help_text="Participant information and consent statements (Markdown).")
     created_at = models.DateTimeField(auto_now_add=True)
+    requires_reconsent = models.BooleanField(
+        default=False,
+        help_text="Participants who agreed to an earlier version must agree to this one "
+        "before they can continue.",
+    )
 
     class Meta:
         ordering = ["study", "number"]
@@ -272,6 +277,29 @@ class ConsentVersion(VersionedContent):
 
     def __str__(self) -> str:
         return f"{self.study} consent v{self.number}"
+
+
+class ConsentRecord(models.Model):
+    """One participant's agreement to one consent version (first consent and each re-consent)."""
+
+    participant = models.ForeignKey(
+        "Participant", on_delete=models.CASCADE, related_name="consent_records"
+    )
+    consent_version = models.ForeignKey(
+        ConsentVersion, on_delete=models.PROTECT, related_name="records"
+    )
+    agreed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["participant", "agreed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "consent_version"], name="consent_record_once_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"participant {self.participant_id} agreed to consent v{self.consent_version_id}"
 
 
 class BaselineQuestion(models.Model):

@@ -22,9 +22,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from casecast.accounts.links import is_link_session
 from casecast.accounts.models import User
 from casecast.studies.models import Participant, Study, StudyMembership
-from casecast.studies.selectors import active_participations, participation_for, study_role
+from casecast.studies.selectors import (
+    active_participations,
+    participation_for,
+    reconsent_needed,
+    study_role,
+)
 
 View = Callable[..., HttpResponse]
 
@@ -61,6 +67,9 @@ def study_staff_required(*roles: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if is_link_session(request):
+                # A personal link only ever opens participant pages.
+                raise PermissionDenied
             study = get_object_or_404(Study, slug=kwargs.get("slug"))
             role = study_role(user=request.user, study=study)
             if role is None or (roles and role not in roles):
@@ -102,6 +111,8 @@ def participant_gate(*, need_consent: bool, need_baseline: bool) -> Callable[[Vi
             slug = participant.study.slug
             if need_consent and participant.consented_at is None:
                 return redirect("studies:consent", slug=slug)
+            if need_consent and reconsent_needed(participant=participant) is not None:
+                return redirect("studies:consent", slug=slug)  # changed information to agree to
             if need_baseline and participant.baseline_completed_at is None:
                 return redirect("studies:baseline", slug=slug)
             participant_request = cast(ParticipantRequest, request)

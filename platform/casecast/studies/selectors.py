@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
 
 from casecast.forecasts.models import Assignment
 from casecast.randomisation import allocation_list
@@ -19,6 +19,7 @@ from casecast.studies import design as study_design
 from casecast.studies.models import (
     Allocation,
     Arm,
+    ConsentVersion,
     Council,
     DesignVersion,
     EnrolmentRoute,
@@ -81,16 +82,6 @@ def arms_ordered(*, study: Study) -> list[Arm]:
     return sorted(study.arms.all(), key=lambda arm: (not arm.is_control, arm.position, arm.pk))
 
 
-def arm_sizes(*, study: Study) -> dict[str, int]:
-    """Randomised participants per arm key (every arm listed, control first)."""
-    counts = dict(
-        Participant.objects.filter(study=study, arm__isnull=False)
-        .values_list("arm__key")
-        .annotate(n=Count("pk"))
-    )
-    return {arm.key: counts.get(arm.key, 0) for arm in arms_ordered(study=study)}
-
-
 def council_arm_sizes(*, study: Study) -> dict[str, int]:
     """Councils allocated per arm key (cluster randomisation)."""
     counts = dict(
@@ -99,6 +90,16 @@ def council_arm_sizes(*, study: Study) -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {arm.key: counts.get(arm.key, 0) for arm in arms_ordered(study=study)}
+
+
+def arm_counts_visible(*, study: Study) -> bool:
+    """Counts by arm only once no one else can be randomised.
+
+    While a study can still randomise (recruiting or running), a count by arm
+    that changes as each person is randomised, read beside the participants
+    list, tells staff that person's arm. Totals are shown instead.
+    """
+    return study.status not in (Status.RECRUITING, Status.RUNNING)
 
 
 def stratum_counts_visible(*, study: Study) -> bool:
@@ -239,6 +240,33 @@ def consort_flow(*, study: Study) -> ConsortFlow:
     )
 
 
+@dataclass(frozen=True)
+class ConsortTable:
+    """The follow-up table of the CONSORT page: one column per arm, or one of totals."""
+
+    columns: list[str]
+    rows: list[tuple[str, list[int]]]
+
+
+def consort_table(*, flow: ConsortFlow, by_arm: bool) -> ConsortTable:
+    columns = [arm.name for arm in flow.arms] if by_arm else ["All participants"]
+
+    def row(label: str, per_arm: list[int]) -> tuple[str, list[int]]:
+        return label, per_arm if by_arm else [sum(per_arm)]
+
+    rows = []
+    if flow.is_cluster:
+        rows.append(row("Councils allocated", [arm.councils or 0 for arm in flow.arms]))
+    rows.append(row("Randomised", [arm.randomised for arm in flow.arms]))
+    for index, phase in enumerate(flow.arms[0].phases if flow.arms else []):
+        label = f"Completed phase {phase.position}: {phase.name}"
+        rows.append(row(label, [arm.phases[index].completed for arm in flow.arms]))
+    rows.append(row("Withdrew", [arm.withdrawn for arm in flow.arms]))
+    rows.append(row("Withdrew and asked for erasure", [arm.withdrawn_erased for arm in flow.arms]))
+    rows.append(row("Analysed", [arm.analysed for arm in flow.arms]))
+    return ConsortTable(columns=columns, rows=rows)
+
+
 # --- Staff lists and exports -------------------------------------------------------
 
 
@@ -347,4 +375,24 @@ def advance_allocation_rows(*, study: Study, per_stratum: int) -> list[dict[str,
         seed=study_design.version_seed(study=study, version=version),
         strata=strata,
         per_stratum=per_stratum,
+    )
+
+
+def reconsent_needed(*, participant: Participant) -> ConsentVersion | None:
+    """The version a consented participant must agree to before continuing, if any.
+
+    That is the newest version published with "ask everyone to agree again",
+    when it is newer than the version they last agreed to. One query.
+    """
+    if participant.consent_version_id is None:
+        return None
+    agreed = ConsentVersion.objects.filter(pk=participant.consent_version_id).values("number")
+    return (
+        ConsentVersion.objects.filter(
+            study_id=participant.study_id,
+            requires_reconsent=True,
+            number__gt=Subquery(agreed[:1]),
+        )
+        .order_by("-number")
+        .first()
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casecast.studies.views import design, participant, participants, study, team
+from casecast.studies.views import design, links, participant, participants, study, team
 
 app_name = "studies"
 
@@ -57,6 +57,11 @@ urlpatterns = [
         f"{_study}/participants/<int:pk>/withdraw/",
         participants.participant_withdraw,
         name="participant_withdraw",
+    ),
+    path(
+        f"{_study}/participants/<int:pk>/revoke-link/",
+        links.participant_link_revoke,
+        name="participant_link_revoke",
     ),
     path(f"{_study}/invitations/", participants.invitations, name="invitations"),
     path(f"{_study}/invitations/codes.csv", participants.codes_download, name="codes_download"),

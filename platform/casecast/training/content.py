@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from casecast.core.safe_load import DocumentRefused, yaml_load
+
 CALIBRATION = "calibration"
 DEBIASING = "debiasing"
 MODULE_KEYS = (CALIBRATION, DEBIASING)
@@ -223,7 +225,10 @@ class _Problems:
 def module_parse(text: str, *, key: str) -> ModuleContent:
     """Parse and check a module's YAML. Raises ContentError listing every problem."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml_load(text)
+    except DocumentRefused as refused:
+        where = f"line {refused.line}: " if refused.line else ""
+        raise ContentError([f"{where}{refused.reason}"]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""

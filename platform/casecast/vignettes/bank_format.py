@@ -19,6 +19,9 @@ from typing import Any
 
 import yaml
 
+from casecast.core.control_characters import has_control_characters
+from casecast.core.csv_safety import formula_mapping, formula_restore
+from casecast.core.safe_load import CONTROL_REASON, DocumentRefused, json_load, yaml_check
 from casecast.vignettes import kinds
 from casecast.vignettes.bank_schema import (
     BANK_FORMAT,
@@ -60,6 +63,12 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when avai
 
 def read_yaml(text: str, filename: str) -> ParsedBank:
     parsed = ParsedBank(filename)
+    try:
+        yaml_check(text)  # size, depth and no aliases, before anything walks the tree
+    except DocumentRefused as refused:
+        location = f"line {refused.line}" if refused.line else ""
+        parsed.problems.append(Problem(filename, location, "", refused.reason))
+        return parsed
     loader = _YamlLoader(text)
     try:
         # One parse: compose the node tree (which keeps line marks), then build values.
@@ -151,7 +160,10 @@ def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
 def read_json(text: str, filename: str) -> ParsedBank:
     parsed = ParsedBank(filename, locate=json_pointer)
     try:
-        parsed.document = json.loads(text, object_pairs_hook=_json_object)
+        parsed.document = json_load(text, object_pairs_hook=_json_object)
+    except DocumentRefused as refused:
+        parsed.problems.append(Problem(filename, "", "", refused.reason))
+        return parsed
     except json.JSONDecodeError as error:
         location = f"line {error.lineno}, column {error.colno}"
         parsed.problems.append(
@@ -313,9 +325,13 @@ class CsvRow:
 def read_csv(text: str, filename: str) -> tuple[ParsedBank, list[CsvRow]]:
     """Parse the CSV and check its header; rows become a document in `csv_document`."""
     parsed = ParsedBank(filename)
+    if has_control_characters(text):
+        parsed.problems.append(Problem(filename, "", "", CONTROL_REASON))
+        return parsed, []
     try:
         reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-        table = list(reader)
+        # A bank exported by Casecast has formula-like cells quoted (`'=...`): read them back.
+        table = [[formula_restore(cell) for cell in row] for row in reader]
     except csv.Error as error:
         parsed.problems.append(Problem(filename, "", "", f"could not read the CSV: {error}"))
         return parsed, []
@@ -517,7 +533,7 @@ def write_csv(vignettes: list[VignetteSpec]) -> str:
     writer.writeheader()
     for vignette in vignettes:
         for stage_index, question in vignette.questions():
-            writer.writerow(_csv_cells(vignette.key, stage_index + 1, question))
+            writer.writerow(formula_mapping(_csv_cells(vignette.key, stage_index + 1, question)))
     return out.getvalue()
 
 

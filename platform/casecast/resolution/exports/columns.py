@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
+from casecast.core.csv_safety import formula_neutralise
 from casecast.core.pseudonyms import pseudonym
 from casecast.studies.models import Study
 from casecast.studies.selectors import stratum_counts_visible
@@ -69,16 +70,11 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def text_cell(value: str | None) -> str:
     """Free text typed by a person: line breaks kept (the cell is quoted), and a `'` put
     in front of text starting with = + - or @ so a spreadsheet never runs it as a formula."""
     text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    return str(formula_neutralise(text))
 
 
 def free_text_cell(value: Any) -> str:

@@ -353,26 +353,36 @@ def eligibility_question_delete(*, question: EligibilityQuestion, by: User | Non
 
 
 @transaction.atomic
-def consent_save(*, study: Study, text: str, by: User | None) -> ConsentVersion:
-    """New consent text. A version anyone has agreed to is never edited: a new one is made."""
+def consent_save(
+    *, study: Study, text: str, by: User | None, require_reconsent: bool = False
+) -> ConsentVersion:
+    """New consent text. A version anyone has agreed to is never edited: a new one is made.
+
+    With `require_reconsent`, everyone who agreed to an earlier version is asked
+    to agree to this one before they can continue (`reconsent_needed`).
+    """
     latest = ConsentVersion.objects.filter(study=study).select_for_update().current()
-    if latest is not None and latest.text == text:
+    if latest is not None and latest.text == text and not require_reconsent:
         return latest
     in_use = latest is not None and Participant.objects.filter(consent_version=latest).exists()
     if latest is None or in_use:
         version = ConsentVersion.objects.create(
-            study=study, number=study.consent_versions.next_number(), text=text
+            study=study,
+            number=study.consent_versions.next_number(),
+            text=text,
+            requires_reconsent=require_reconsent,
         )
     else:
         latest.text = text
-        latest.save(update_fields=["text"])
+        latest.requires_reconsent = latest.requires_reconsent or require_reconsent
+        latest.save(update_fields=["text", "requires_reconsent"])
         version = latest
     audit_record(
         action="consent.save",
         actor=by,
         study_id=study.pk,
         target=version,
-        data={"version": version.number},
+        data={"version": version.number, "requires_reconsent": version.requires_reconsent},
     )
     return version
 

@@ -5,8 +5,6 @@ The emails are sent by tasks (`tasks.invitations`) that run `studies.jobs`.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +14,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from casecast.accounts.links import is_staff_account
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
+from casecast.core.csv_safety import CsvUnreadable, csv_table_read
+from casecast.studies import selectors
 from casecast.studies.models import (
     BaselineQuestion,
+    ConsentRecord,
     ConsentVersion,
     Council,
     EnrolmentRoute,
@@ -57,7 +59,21 @@ def _participant_user(*, study: Study, email: str | None) -> tuple[User, bool]:
         )
     if StudyMembership.objects.filter(study=study, user=user).exists():
         raise ValidationError({"email": "Study staff cannot take part in their own study."})
+    if is_staff_account(user):
+        # A personal link must never open a staff account, so staff take part
+        # (in someone else's study) with a separate address.
+        raise ValidationError(
+            {
+                "email": "This address belongs to a staff account. To take part, use a "
+                "different email address."
+            }
+        )
     return user, True
+
+
+def _staff_email(email: str) -> bool:
+    user = User.objects.filter(email=email).first()
+    return user is not None and is_staff_account(user)
 
 
 def _enrolment_open(study: Study) -> None:
@@ -148,16 +164,16 @@ class InvitationCsvError(Exception):
 
 
 def _csv_rows(csv_text: str) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    headers = {(name or "").strip().lower() for name in reader.fieldnames or []}
-    if not {"email", "council"} <= headers:
+    try:
+        table = csv_table_read(csv_text)
+    except CsvUnreadable as unreadable:
+        problem = CsvRowError(row=unreadable.row, message=unreadable.message)
+        raise InvitationCsvError([problem]) from None
+    if not {"email", "council"} <= set(table.header):
         raise InvitationCsvError(
             [CsvRowError(row=1, message="The first row must name the columns: email,council")]
         )
-    return [
-        {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
-        for row in reader
-    ]
+    return table.rows
 
 
 def _council_lookup(study: Study) -> dict[str, Council]:
@@ -203,6 +219,8 @@ def invitations_import_csv(*, study: Study, csv_text: str, by: User | None) -> l
                 problem = f"{email} has already joined this study"
             elif study.memberships.filter(user__email=email).exists():
                 problem = f"{email} is on the study team"
+            elif _staff_email(email):
+                problem = f"{email} belongs to a staff account: invite a different address"
         if problem:
             errors.append(CsvRowError(row=number, message=problem))
     if not rows:
@@ -274,9 +292,15 @@ def invitation_codes_generate(
 def participant_consent(
     *, participant: Participant, consent_version: ConsentVersion
 ) -> Participant:
+    """Record agreement to the newest consent version: the first consent, or a re-consent.
+
+    Each agreement is kept per version (`ConsentRecord`). A participant who
+    has consented and owes no re-consent is left as they are.
+    """
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     _active(participant)
-    if participant.consented_at is not None:
+    first = participant.consented_at is None
+    if not first and selectors.reconsent_needed(participant=participant) is None:
         return participant
     latest = participant.study.consent_versions.current()
     if consent_version.study_id != participant.study_id or consent_version != latest:
@@ -284,11 +308,15 @@ def participant_consent(
             "The study information has changed since you opened the page. Read it again."
         )
     participant.consent_version = consent_version
-    participant.consented_at = timezone.now()
-    participant.status = Participant.Status.CONSENTED
-    participant.save(update_fields=["consent_version", "consented_at", "status"])
+    fields = ["consent_version"]
+    if first:
+        participant.consented_at = timezone.now()
+        participant.status = Participant.Status.CONSENTED
+        fields += ["consented_at", "status"]
+    participant.save(update_fields=fields)
+    ConsentRecord.objects.get_or_create(participant=participant, consent_version=consent_version)
     audit_record(
-        action="participant.consent",
+        action="participant.consent" if first else "participant.reconsent",
         actor=participant.user,
         study_id=participant.study_id,
         target=participant,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from casecast.accounts.links import participant_links_revoke
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 from casecast.forecasts.models import Assignment, Forecast
@@ -20,7 +21,27 @@ def _erase(participant: Participant) -> None:
     participant.erased_at = timezone.now()
     participant.save(update_fields=["baseline", "user", "erased_at"])
     if user is not None and not user.participations.exists() and not user.memberships.exists():
-        user.delete()
+        _forget_account(user)
+
+
+def _forget_account(user: User) -> None:
+    """Delete the account and every record elsewhere that names the person.
+
+    Devices, drafts and the like cascade with the user row. Sign-in logs
+    (django-axes) name people by the email typed and their address, with no
+    foreign key, so they are deleted by email; an email's delivery error may
+    quote the address, so it is blanked (the row itself keeps the at-most-once
+    claim, now pointing at no one).
+    """
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from casecast.notifications.models import SentEmail
+
+    if user.email:
+        for log in (AccessAttempt, AccessFailureLog, AccessLog):
+            log.objects.filter(username__iexact=user.email).delete()
+    SentEmail.objects.filter(user=user).update(error="")
+    user.delete()
 
 
 @transaction.atomic
@@ -43,6 +64,11 @@ def participant_withdraw(
         participant.status = Participant.Status.WITHDRAWN
     participant.keep_data = keep_data
     participant.save(update_fields=["withdrawn_at", "status", "keep_data"])
+    if (
+        participant.user is not None
+        and not participant.user.participations.filter(withdrawn_at__isnull=True).exists()
+    ):
+        participant_links_revoke(user=participant.user)
     if not keep_data:
         _erase(participant)
     audit_record(

@@ -380,7 +380,12 @@ def consent_edit(request: StaffRequest, slug: str) -> HttpResponse:
     return form_view(
         request,
         ConsentTextForm(posted(request), initial={"text": latest.text if latest else ""}),
-        save=lambda data: services.consent_save(study=study, text=data["text"], by=request.user),
+        save=lambda data: services.consent_save(
+            study=study,
+            text=data["text"],
+            by=request.user,
+            require_reconsent=data["require_reconsent"],
+        ),
         notice="Consent text saved.",
         back="studies:consent_text",
         title="Change the consent text",

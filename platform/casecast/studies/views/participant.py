@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from casecast.accounts.selectors import participant_link
+from casecast.accounts.links import participant_link, participant_session_start
+from casecast.accounts.throttle import client_address, throttle_exceeded, throttle_hit
+from casecast.accounts.views import too_many_attempts
 from casecast.core.form_views import errors_onto_form, posted
 from casecast.studies import selectors, services
 from casecast.studies.forms import (
@@ -36,9 +39,16 @@ SESSION_KEY = "studies_enrolment"
 @never_cache
 def enrol_code(request: HttpRequest) -> HttpResponse:
     form = EnrolCodeForm(posted(request))
+    address = client_address(request)
+    if request.method == "POST" and throttle_exceeded(
+        scope="enrol-code-failures", key=address, limit=settings.ENROLMENT_CODE_FAILURES_PER_ADDRESS
+    ):
+        return too_many_attempts(request)
     if request.method == "POST" and form.is_valid():
         target = selectors.enrolment_target_for_code(code=form.cleaned_data["code"])
         if target is None:
+            # Codes are guessable only by volume: count wrong ones per address.
+            throttle_hit(scope="enrol-code-failures", key=address, window_seconds=60 * 60)
             form.add_error("code", "We cannot find that code. Check it and try again")
         elif target.study.status != Study.Status.RECRUITING:
             form.add_error("code", "This study is not taking new participants at the moment")
@@ -139,7 +149,7 @@ def _enrolled(
             "studies/participant/check_email.html",
             {"study": study, "page_title": "Check your email"},
         )
-    login(request, user, backend="sesame.backends.ModelBackend")
+    participant_session_start(request, user)
     if user.email:
         messages.success(
             request,
@@ -166,7 +176,12 @@ def _enrolled(
 def consent(request: ParticipantRequest, slug: str) -> HttpResponse:
     participant = request.participant
     study = participant.study
-    if participant.consented_at is not None:
+    reconsent = (
+        selectors.reconsent_needed(participant=participant)
+        if participant.consented_at is not None
+        else None
+    )
+    if participant.consented_at is not None and reconsent is None:
         return redirect("studies:baseline", slug=slug)
     version = study.consent_versions.current()
     form = ConsentForm(
@@ -187,6 +202,7 @@ def consent(request: ParticipantRequest, slug: str) -> HttpResponse:
             "form": form,
             "study": study,
             "version": version,
+            "reconsent": reconsent is not None,
             "page_title": f"Taking part in {study.title}",
         },
     )

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from casecast.audit.services import audit_record
+from casecast.core.csv_safety import formula_mapping
 from casecast.core.form_views import errors_onto_form, posted
 from casecast.studies import selectors, services
 from casecast.studies.forms import AdvanceListForm, CodesForm, InvitationCsvForm, StaffWithdrawForm
@@ -33,7 +34,7 @@ def _csv_response(
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(formula_mapping(row) for row in rows)  # council names are typed by staff
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
@@ -91,11 +92,15 @@ def participant_withdraw(request: StaffRequest, slug: str, pk: int) -> HttpRespo
 def consort(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
     visible = selectors.stratum_counts_visible(study=study)
+    flow = selectors.consort_flow(study=study)
+    by_arm = selectors.arm_counts_visible(study=study)
     return staff_page(
         request,
         "studies/staff/consort.html",
         "CONSORT flow",
-        flow=selectors.consort_flow(study=study),
+        flow=flow,
+        table=selectors.consort_table(flow=flow, by_arm=by_arm),
+        by_arm=by_arm,
         strata=selectors.stratum_counts(study=study) if visible else None,
     )
 

@@ -16,12 +16,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from casecast.accounts.links import participant_link
 from casecast.accounts.models import User
-from casecast.accounts.selectors import participant_link
 
 DEMO_PASSWORD = "casecast-demo-2026"
 RESEARCHER_EMAIL = "researcher@example.org"
 SITE_ADMIN_EMAIL = "admin@example.org"
+# Demo-only second factor, the same on every install so the printed key keeps
+# working after a re-seed. Never use fixed keys for a real account.
+DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
+DEMO_BACKUP_CODES = ("demo1111", "demo2222", "demo3333", "demo4444", "demo5555")
 
 
 def _optional(path: str) -> Callable[..., Any] | None:
@@ -47,15 +51,42 @@ def demo_user(*, email: str, name: str, site_admin: bool = False) -> User:
     return user
 
 
+def demo_second_factor(*, user: User) -> str:
+    """Give a demo staff account a known authenticator key and backup codes; return the key.
+
+    Study admins and site administrators must use a second factor, so the demo
+    accounts get one that the welcome message can print. Re-seeding restores
+    the backup codes, so a used one comes back.
+    """
+    import base64
+
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.update_or_create(
+        user=user,
+        name="Authenticator app",
+        defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True},
+    )
+    StaticDevice.objects.filter(user=user).delete()
+    backup = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    StaticToken.objects.bulk_create(StaticToken(device=backup, token=c) for c in DEMO_BACKUP_CODES)
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode()
+
+
 class Command(BaseCommand):
     help = "Create the demo accounts, study, vignettes, participants and scores (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             researcher = demo_user(email=RESEARCHER_EMAIL, name="Demo Researcher")
-            demo_user(email=SITE_ADMIN_EMAIL, name="Demo Site Administrator", site_admin=True)
+            admin = demo_user(
+                email=SITE_ADMIN_EMAIL, name="Demo Site Administrator", site_admin=True
+            )
+            for staff in (researcher, admin):
+                totp_key = demo_second_factor(user=staff)
             links = self._seed_study(researcher)
-        self._print_welcome(links)
+        self._print_welcome(links, totp_key=totp_key)
 
     def _seed_study(self, researcher: User) -> list[tuple[str, User]]:
         seed_study = _optional("casecast.studies.demo.seed_demo_study")
@@ -79,7 +110,7 @@ class Command(BaseCommand):
             participants += seed_feedback(study=study)
         return participants
 
-    def _print_welcome(self, links: list[tuple[str, User]]) -> None:
+    def _print_welcome(self, links: list[tuple[str, User]], *, totp_key: str) -> None:
         out = self.stdout
         out.write("")
         out.write(self.style.SUCCESS("Casecast demo is ready."))
@@ -87,6 +118,10 @@ class Command(BaseCommand):
         out.write(f"  Researcher sign-in:   {settings.SITE_URL}/accounts/sign-in/")
         out.write(f"    email {RESEARCHER_EMAIL}   password {DEMO_PASSWORD}")
         out.write(f"  Site administrator:   {SITE_ADMIN_EMAIL}   password {DEMO_PASSWORD}")
+        out.write("  Second factor (both staff accounts), asked for after the password:")
+        codes = " ".join(DEMO_BACKUP_CODES)
+        out.write(f"    a backup code, each usable once until the next seed: {codes}")
+        out.write(f"    or add this key to an authenticator app: {totp_key}")
         for label, user in links:
             out.write(f"  Participant – {label}:")
             out.write(f"    {participant_link(user=user)}")
