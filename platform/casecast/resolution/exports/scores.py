@@ -94,7 +94,7 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
         _score(
             "log_score",
             "Log score (lower is better)",
-            "-ln(probability given to the outcome); lower is better",
+            "Natural-log score, -ln(probability given to the outcome); lower is better",
         ),
         _score(
             "spherical",
