@@ -10,10 +10,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Pages an anonymous visitor may use (issue: start page, public notices,
-# enrolment by code, request a new link, /healthz; plus sign-in and the
+# enrolment by code, request a new link, /healthz and /readyz; plus sign-in and the
 # personal-link and unsubscribe endpoints, which check their own signed tokens).
 PUBLIC = {
     "core:start", "core:privacy", "core:accessibility", "core:contact", "core:healthz",
+    "core:readyz",
     "accounts:login", "accounts:logout", "accounts:link", "accounts:request_link",
     "studies:enrol_code", "studies:enrol_eligibility", "studies:enrol_details",
     "notifications:unsubscribe",

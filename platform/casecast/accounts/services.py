@@ -5,6 +5,7 @@ from django.urls import reverse
 from sesame.utils import get_query_string
 
 from casecast.accounts.models import User
+from casecast.core.enqueue import enqueue_on_commit
 
 
 def participant_link(*, user: User) -> str:
@@ -23,4 +24,4 @@ def participant_link_request(*, email: str) -> None:
         return
     from tasks.notifications import send_participant_link
 
-    send_participant_link.delay_on_commit(user.pk)
+    enqueue_on_commit(send_participant_link, user.pk)

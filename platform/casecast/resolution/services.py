@@ -18,6 +18,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from casecast.audit.services import audit_record
+from casecast.core.enqueue import enqueue_on_commit
 from casecast.resolution import scoring_pipeline
 from casecast.resolution.models import RescoreJob
 from casecast.resolution.outcomes import (
@@ -80,7 +81,7 @@ def _enqueue_questions(question_ids: Sequence[int]) -> None:
     from tasks.scoring import score_questions
 
     if question_ids:
-        score_questions.delay_on_commit(sorted(question_ids))
+        enqueue_on_commit(score_questions, sorted(question_ids))
 
 
 def outcome_apply(
@@ -221,7 +222,7 @@ def forecasts_submitted(*, forecast_ids: Sequence[int]) -> None:
     if scorable:
         from tasks.scoring import score_submission
 
-        score_submission.delay_on_commit(sorted(scorable))
+        enqueue_on_commit(score_submission, sorted(scorable))
 
 
 # --- called by tasks ---------------------------------------------------------------
@@ -265,7 +266,7 @@ def study_rescore_start(*, study: Study, by: Any) -> RescoreJob:
     if created:
         from tasks.scoring import rescore_study
 
-        rescore_study.delay_on_commit(job.pk)
+        enqueue_on_commit(rescore_study, job.pk)
     return job
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
+from casecast.core.enqueue import enqueue_on_commit
 from casecast.studies.models import (
     BaselineQuestion,
     ConsentVersion,
@@ -122,7 +123,7 @@ def participant_enrol(
     if email and send_link:
         from tasks.invitations import send_enrolment_link
 
-        transaction.on_commit(lambda: send_enrolment_link.delay(participant.pk))
+        enqueue_on_commit(send_enrolment_link, participant.pk)
     return EnrolmentResult(participant=participant, existing_user=existing)
 
 
@@ -238,7 +239,7 @@ def _invitation_by_email(
     )
     from tasks.invitations import send_invitation
 
-    transaction.on_commit(lambda: send_invitation.delay(invitation.pk))
+    enqueue_on_commit(send_invitation, invitation.pk)
     return invitation
 
 
