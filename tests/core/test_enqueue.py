@@ -1,0 +1,56 @@
+"""Enqueueing after commit never fails the request; without a broker, errors still show."""
+
+import logging
+
+import pytest
+from casecast.core.enqueue import enqueue_now, enqueue_on_commit
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+from tasks.celery_app import app
+from tasks.diagnostics import add
+
+
+@pytest.fixture
+def broker_refuses(monkeypatch):
+    """A real (non-eager) app whose every publish fails as a down broker does."""
+    sent = []
+
+    def refuse(*args, **kwargs):
+        sent.append(kwargs.get("args"))
+        raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    monkeypatch.setattr(add, "apply_async", refuse)
+    app.conf.task_always_eager = False  # restored by the autouse `_eager_tasks` fixture
+    return sent
+
+
+def test_a_failed_publish_is_logged_not_raised(broker_refuses, caplog):
+    with caplog.at_level(logging.ERROR, logger="casecast.core.enqueue"):
+        assert enqueue_now(add, 2, 3) is False
+    assert broker_refuses == [(2, 3)]
+    assert "Could not enqueue tasks.diagnostics.add(2, 3)" in caplog.text
+    assert "sweep" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_publish_happens_after_commit_and_its_failure_does_not_escape(broker_refuses):
+    with transaction.atomic():
+        enqueue_on_commit(add, 1, 1)
+        assert broker_refuses == []  # nothing is sent before the data is committed
+    assert broker_refuses == [(1, 1)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_sends_nothing(broker_refuses):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue_on_commit(add, 1, 1)
+        raise RuntimeError("the submission failed")
+    assert broker_refuses == []
+
+
+def test_without_a_broker_the_task_runs_in_process_and_its_errors_propagate():
+    assert app.conf.task_always_eager  # tests run tasks eagerly unless marked `worker`
+    assert enqueue_now(add, 2, 3) is True
+    with pytest.raises(TypeError):
+        enqueue_now(add, "two", 3)
