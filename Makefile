@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run install seed test test-fast test-slow lint typecheck check bench css clean help
+.PHONY: run install seed test test-fast test-slow test-faults smoke lint typecheck check bench css clean help
 
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
@@ -40,6 +40,14 @@ test-fast: install
 
 test-slow: install
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+
+# Fault injection against real services (needs DATABASE_URL and CELERY_BROKER_URL).
+test-faults: install
+	$(BIN)/python -m pytest -m faults $(PYTEST_ARGS)
+
+# Production settings, backup/restore drill and gunicorn smoke test (needs PostgreSQL, Redis).
+smoke: install
+	PY=$(BIN)/python .ci/smoke
 
 lint: install
 	$(BIN)/ruff format --check .
