@@ -145,6 +145,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     "socket_timeout": 2.0,
+    # Only the diagnostic tasks store results; without this a caller waiting
+    # on one retries the result store for ~20 s when Redis is down.
+    "retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY,
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = 2.0

@@ -54,3 +54,20 @@ def test_without_a_broker_the_task_runs_in_process_and_its_errors_propagate():
     assert enqueue_now(add, 2, 3) is True
     with pytest.raises(TypeError):
         enqueue_now(add, "two", 3)
+
+
+def test_the_broker_is_given_up_on_quickly_and_a_lost_worker_is_redelivered_within_minutes():
+    """The settings behind "never waits on the broker" (see docs/deployment.md)."""
+    conf = app.conf
+    transport = conf.broker_transport_options
+    assert conf.broker_connection_timeout <= 2
+    assert transport["socket_connect_timeout"] <= 2 and transport["socket_timeout"] <= 2
+    assert transport["max_retries"] <= 1  # kombu's reconnect loop when publishing
+    assert conf.task_publish_retry_policy["max_retries"] <= 1
+    assert conf.result_backend_transport_options["retry_policy"]["max_retries"] <= 1
+    assert transport["visibility_timeout"] <= 10 * 60  # kombu's default is an hour
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.task_ignore_result
+    from tasks.scoring import score_submission
+
+    assert score_submission.ignore_result
