@@ -133,6 +133,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # the queue after this many seconds. Must exceed the longest task (a full
     # rescore); kombu's default is one hour.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    # Each worker looks for such messages every 10 s (kombu's default scans
+    # only every 10th time, so up to ~100 s later). One small Redis read.
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
     # kombu reads these as its connection-retry policy: one quick retry, not

@@ -66,6 +66,8 @@ def test_the_broker_is_given_up_on_quickly_and_a_lost_worker_is_redelivered_with
     assert conf.task_publish_retry_policy["max_retries"] <= 1
     assert conf.result_backend_transport_options["retry_policy"]["max_retries"] <= 1
     assert transport["visibility_timeout"] <= 10 * 60  # kombu's default is an hour
+    # ... and it is looked for often (kombu's default: every 100 s).
+    assert transport["unacked_restore_interval"] * transport["unacked_restore_throttle"] <= 30
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.task_ignore_result
     from tasks.scoring import score_submission

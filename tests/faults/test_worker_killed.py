@@ -43,8 +43,8 @@ def test_a_rescore_killed_mid_way_completes_once_on_another_worker(
         job.refresh_from_db()
         return job.status == RescoreJob.Status.DONE
 
-    # Redelivery waits for the visibility timeout, then the worker's next
-    # restore pass (kombu checks every few seconds).
+    # Redelivery waits for the visibility timeout, then a worker's next
+    # restore pass (every 10 s, settings: unacked_restore_interval).
     assert wait_for(finished, timeout=90), f"not redelivered: job is {job.status}"
     assert (job.done, job.total) == (12, 12)
     assert RescoreJob.objects.filter(study=casebook.study).count() == 1
