@@ -122,7 +122,8 @@ def test_readyz_is_200_when_everything_answers(client, with_broker, no_worker_pi
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_database_is_down(client):
+def test_healthz_is_503_when_the_database_is_down(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # no broker or worker to report on
     with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError):
         response = client.get("/healthz")
     assert response.status_code == 503
