@@ -119,7 +119,7 @@ CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The request path never waits long on the broker: a publish that cannot connect
 # within these limits fails fast, is logged, and the sweep (tasks/sweep.py)
-# does the work later. See docs/deployment.md, "When Redis is down".
+# does the work later. See docs/deployment.md, "When something fails".
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0)
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
