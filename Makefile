@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run install seed test test-fast test-slow lint typecheck check bench css clean help
+.PHONY: run install seed test test-fast test-slow test-faults smoke lint typecheck check bench css clean help
 
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
@@ -41,6 +41,14 @@ test-fast: install
 test-slow: install
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
+# Fault injection against real services (needs DATABASE_URL and CELERY_BROKER_URL).
+test-faults: install
+	$(BIN)/python -m pytest -m faults $(PYTEST_ARGS)
+
+# Production settings, backup/restore drill and gunicorn smoke test (needs PostgreSQL, Redis).
+smoke: install
+	PY=$(BIN)/python .ci/smoke
+
 # lint-imports checks the import contracts in pyproject.toml (layers, pure engines,
 # one-way task dependencies); PYTHONPATH makes it read this checkout's source.
 lint: install
@@ -57,7 +65,8 @@ check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Every benchmark runs; the target fails at the end if any missed its goal.
-# bench_pipeline.py needs PostgreSQL (DATABASE_URL, default casecast_bench on 127.0.0.1).
+# bench_pipeline.py needs PostgreSQL (DATABASE_URL, default casecast_bench on 127.0.0.1);
+# bench_healthz.py needs PostgreSQL and Redis (CELERY_BROKER_URL, default db 1 on 127.0.0.1).
 bench: install
 	@failed=""; for script in bench/bench_*.py; do \
 		echo "== $$script"; $(BIN)/python $$script || failed="$$failed $$script"; \

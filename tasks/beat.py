@@ -9,6 +9,25 @@ from celery.schedules import crontab
 from tasks.celery_app import app
 
 app.conf.beat_schedule = {
+    # Safety nets (tasks/sweep.py): nothing depends on one publish succeeding.
+    # Each expires before the next tick, so ticks do not pile up in the queue
+    # while no worker is running.
+    "sweep-scoring": {
+        "task": "tasks.sweep.sweep_scoring",
+        "schedule": 5 * 60,
+        "options": {"expires": 5 * 60},
+    },
+    "sweep-emails": {
+        "task": "tasks.sweep.sweep_emails",
+        "schedule": 10 * 60,
+        "options": {"expires": 10 * 60},
+    },
+    # /healthz reports a worker missing after WORKER_HEARTBEAT_MAX_AGE (120 s).
+    "worker-heartbeat": {
+        "task": "tasks.sweep.heartbeat",
+        "schedule": 30,
+        "options": {"expires": 30},
+    },
     "send-reminders": {
         "task": "tasks.notifications.send_reminders",
         "schedule": crontab(hour=9, minute=30),

@@ -17,7 +17,9 @@ const out = join(here, '..', 'casecast', 'core', 'static', 'casecast')
 const urlPrefix = '/static/casecast/'
 
 // Referenced by GOV.UK CSS but reserved for Crown services: not shipped.
-// casecast.scss makes sure the rules using them never render.
+// casecast.scss makes sure the rules using them never render, and step 1
+// rewrites each `url(...)` to one of them as `none`: Django's manifest storage
+// (collectstatic with DEBUG off) fails on any url() whose file is missing.
 const excluded = new Set(['images/govuk-crest.svg'])
 
 // Only this script writes these paths; clear them so no stale asset lingers.
@@ -33,16 +35,20 @@ const result = sass.compile(join(here, 'casecast.scss'), {
   loadPaths: [join(here, 'node_modules')],
   quietDeps: true
 })
-writeFileSync(join(out, 'casecast.css'), result.css + '\n')
+const excludedUrl = /url\(\s*["']?([^"')]+)["']?\s*\)/g
+const css = result.css.replace(excludedUrl, (match, url) =>
+  excluded.has(url.slice(urlPrefix.length)) ? 'none' : match
+)
+writeFileSync(join(out, 'casecast.css'), css + '\n')
 
 // 2. Assets referenced by url(...) in the CSS
-const urls = [...new Set([...result.css.matchAll(/url\(\s*["']?([^"')]+)["']?\s*\)/g)].map((m) => m[1]))]
+const dropped = [...result.css.matchAll(excludedUrl)].filter((m) => excluded.has(m[1].slice(urlPrefix.length)))
+const urls = [...new Set([...css.matchAll(/url\(\s*["']?([^"')]+)["']?\s*\)/g)].map((m) => m[1]))]
 for (const url of urls) {
   if (url.startsWith('data:')) continue
   if (!url.startsWith(urlPrefix)) throw new Error(`Unexpected asset URL in CSS: ${url}`)
   const rel = url.slice(urlPrefix.length)
   if (rel.startsWith('fonts/')) throw new Error(`CSS refers to a font (${url}); fonts must not be shipped`)
-  if (excluded.has(rel)) continue
   const src = join(govuk, 'assets', rel)
   if (!existsSync(src)) throw new Error(`CSS refers to ${url} but ${src} does not exist`)
   mkdirSync(dirname(join(out, rel)), { recursive: true })
@@ -64,8 +70,8 @@ copyFileSync(join(here, 'casecast.js'), join(out, 'casecast.js'))
 
 const version = JSON.parse(readFileSync(join(here, 'node_modules', 'govuk-frontend', 'package.json'), 'utf8')).version
 console.log(`govuk-frontend ${version}, sass ${sass.info.split('\t')[1] ?? sass.info}`)
-console.log(`wrote ${join(out, 'casecast.css')} (${result.css.length} bytes)`)
+console.log(`wrote ${join(out, 'casecast.css')} (${css.length} bytes)`)
 console.log(`CSS url() references: ${urls.length ? urls.join(', ') : 'none'}`)
-if (urls.some((u) => excluded.has(u.slice(urlPrefix.length)))) {
-  console.log(`not shipped (Crown-only): ${[...excluded].join(', ')}`)
+if (dropped.length) {
+  console.log(`rewritten to none (Crown-only, not shipped): ${dropped.length} × ${[...excluded].join(', ')}`)
 }

@@ -66,7 +66,7 @@ def test_withdrawal_stops_the_link_and_no_new_link_can_be_issued(client, partici
     assert b"You have left the study" in response.content
     with pytest.raises(ValueError, match="still taking part"):
         participant_link_path(user=participant.user)
-    with mock.patch("tasks.notifications.send_participant_link.delay_on_commit") as send:
+    with mock.patch("casecast.accounts.services.enqueue_on_commit") as send:
         client.post(reverse("accounts:request_link"), {"email": participant.user.email})
     send.assert_not_called()
 
@@ -143,7 +143,7 @@ def test_an_address_sending_hundreds_of_bad_links_is_paused(client, participant,
 @pytest.mark.django_db
 def test_new_link_requests_are_limited_per_email_address(client, participant, settings):
     settings.LINK_REQUESTS_PER_EMAIL = 2
-    with mock.patch("tasks.notifications.send_participant_link.delay_on_commit") as send:
+    with mock.patch("casecast.accounts.services.enqueue_on_commit") as send:
         for _ in range(5):
             response = client.post(
                 reverse("accounts:request_link"), {"email": participant.user.email}
@@ -162,7 +162,7 @@ def test_requesting_a_link_for_an_unknown_address_reveals_nothing(client):
 
 @pytest.mark.django_db
 def test_requesting_a_link_for_a_staff_address_sends_nothing(client, researcher):
-    with mock.patch("tasks.notifications.send_participant_link.delay_on_commit") as send:
+    with mock.patch("casecast.accounts.services.enqueue_on_commit") as send:
         response = client.post(reverse("accounts:request_link"), {"email": researcher.email})
     assert b"Check your email" in response.content
     send.assert_not_called()

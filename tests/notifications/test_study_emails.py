@@ -122,6 +122,9 @@ def test_periodic_jobs_are_declared_in_one_beat_schedule():
         "send-reminders",
         "send-new-wave-emails",
         "send-feedback-available-emails",
+        "sweep-scoring",
+        "sweep-emails",
+        "worker-heartbeat",
     }
     for entry in schedule.values():
         assert entry["task"] in app.tasks

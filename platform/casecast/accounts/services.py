@@ -10,6 +10,7 @@ from django.conf import settings
 from casecast.accounts.links import is_staff_account
 from casecast.accounts.models import User
 from casecast.accounts.throttle import throttle_hit
+from tasks.enqueue import enqueue_on_commit
 from tasks.notifications import send_participant_link
 
 
@@ -30,4 +31,4 @@ def participant_link_request(*, email: str) -> None:
         return
     if not user.participations.filter(withdrawn_at__isnull=True).exists():
         return
-    send_participant_link.delay_on_commit(user.pk)
+    enqueue_on_commit(send_participant_link, user.pk)

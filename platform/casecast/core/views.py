@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from casecast.core import health
+from casecast.core.error_pages import server_error
 from casecast.core.selectors import home_url_for
 
 
@@ -37,13 +38,30 @@ def contact(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    report = {
-        "database": health.database_status(),
-        "broker": health.broker_status(),
-        "worker": health.worker_status(),
+    """Liveness for monitoring: 503 only when the database is down; the body names
+    every dependency, so a broker or worker failure is visible without failing it."""
+    report = health.report()
+    status = 200 if report.database_ok else 503
+    return JsonResponse(_health_body(report, ok=report.database_ok), status=status)
+
+
+@login_not_required
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 503 naming whatever is down — database, broker or worker."""
+    report = health.report()
+    status = 200 if report.all_ok else 503
+    return JsonResponse(_health_body(report, ok=report.all_ok), status=status)
+
+
+def _health_body(report: health.Report, *, ok: bool) -> dict[str, object]:
+    return {
+        "status": "ok" if ok else "error",
+        "database": report.database,
+        "broker": report.broker,
+        "worker": report.worker,
+        "failures": report.failures(),
     }
-    status = 200 if report["database"] == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "error", **report}, status=status)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -55,4 +73,5 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", {"page_title": "Sorry, there is a problem"}, status=500)
+    # Rendered without the database: it may be the reason for the error.
+    return server_error(page_title="Sorry, there is a problem")

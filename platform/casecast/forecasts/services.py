@@ -27,6 +27,7 @@ from casecast.studies.models import Participant, Phase
 from casecast.studies.services import participant_randomise
 from casecast.vignettes import kinds
 from casecast.vignettes.models import Question, Stage, VignetteVersion
+from tasks.enqueue import enqueue_on_commit
 from tasks.scoring import score_submission
 
 IDEMPOTENCY_FIELD = "idempotency_key"
@@ -303,7 +304,7 @@ def forecasts_submitted(*, forecast_ids: Sequence[int]) -> None:
     """
     scorable = selectors.forecasts_scorable(forecast_ids=forecast_ids)
     if scorable:
-        score_submission.delay_on_commit(sorted(scorable))
+        enqueue_on_commit(score_submission, sorted(scorable))
 
 
 def _write_stage(

@@ -28,6 +28,7 @@ from casecast.resolution.outcomes import (
 )
 from casecast.studies.models import Study
 from casecast.vignettes.models import Question
+from tasks.enqueue import enqueue_on_commit
 from tasks.scoring import rescore_study, score_questions
 
 
@@ -79,7 +80,7 @@ def _snapshot(question: Question) -> dict[str, Any]:
 
 def _enqueue_questions(question_ids: Sequence[int]) -> None:
     if question_ids:
-        score_questions.delay_on_commit(sorted(question_ids))
+        enqueue_on_commit(score_questions, sorted(question_ids))
 
 
 def outcome_apply(
@@ -235,5 +236,5 @@ def study_rescore_start(*, study: Study, by: Any) -> RescoreJob:
     """The researcher's button: queue a full rescore (or return the one already running)."""
     job, created = rescore_job_create(study=study, by=by)
     if created:
-        rescore_study.delay_on_commit(job.pk)
+        enqueue_on_commit(rescore_study, job.pk)
     return job

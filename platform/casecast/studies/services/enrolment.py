@@ -37,6 +37,7 @@ from casecast.studies.services.allocation import (
     _is_cluster,
     participant_randomise,
 )
+from tasks.enqueue import enqueue_on_commit
 from tasks.invitations import send_enrolment_link, send_invitation
 
 # --- Enrolment --------------------------------------------------------------------
@@ -140,7 +141,7 @@ def participant_enrol(
         data={"route": route, "council_id": council.pk if council else None},
     )
     if email and send_link:
-        transaction.on_commit(lambda: send_enrolment_link.delay(participant.pk))
+        enqueue_on_commit(send_enrolment_link, participant.pk)
     return EnrolmentResult(participant=participant, existing_user=existing)
 
 
@@ -256,7 +257,7 @@ def _invitation_by_email(
         participant=participant,
         created_by=by,
     )
-    transaction.on_commit(lambda: send_invitation.delay(invitation.pk))
+    enqueue_on_commit(send_invitation, invitation.pk)
     return invitation
 
 
