@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from casecast.accounts.links import participant_link_path
 from django.db import connection
-from sesame.utils import get_query_string
 
 from tests.fixtures_studies import create_participant
 
@@ -32,7 +32,7 @@ def terminate_other_connections_to_the_test_database() -> int:
 
 def test_terminated_connections_are_replaced_without_an_error_or_a_restart(start_server, study):
     participant = create_participant(study=study, email="ann@example.org", stage="consented")
-    link = "/accounts/link/" + get_query_string(participant.user)
+    link = participant_link_path(user=participant.user)
     server = start_server(DB_CONN_MAX_AGE="600")  # persistent connections, as in production
     assert server.get("/healthz")[0] == 200  # opens the worker's connection
 
@@ -48,7 +48,7 @@ def test_terminated_connections_are_replaced_without_an_error_or_a_restart(start
 
 def test_an_unreachable_database_gives_a_friendly_503_page_and_a_503_healthz(start_server, study):
     participant = create_participant(study=study, email="ann@example.org", stage="consented")
-    link = "/accounts/link/" + get_query_string(participant.user)
+    link = participant_link_path(user=participant.user)
     server = start_server(DATABASE_URL=UNREACHABLE_DATABASE, DB_CONNECT_TIMEOUT="2")
 
     status, html = server.get(link)
