@@ -29,6 +29,14 @@ def score_submission(forecast_ids: list[int]) -> int:
 
 
 @app.task(**RETRY)
+def refresh_summaries(study_id: int) -> None:
+    """Summaries of the participants whose scores changed since the last refresh."""
+    from casecast.resolution.services import summaries_refresh
+
+    summaries_refresh(study_id=study_id)
+
+
+@app.task(**RETRY)
 def score_questions(question_ids: list[int]) -> int:
     """Questions were resolved, corrected, annulled or reinstated."""
     from casecast.resolution.services import questions_score

@@ -18,7 +18,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from casecast.audit.services import audit_record
-from casecast.resolution import scoring_pipeline
+from casecast.resolution import scoring_pipeline, summaries
 from casecast.resolution.models import RescoreJob
 from casecast.resolution.outcomes import (
     Outcome,
@@ -228,7 +228,19 @@ def forecasts_submitted(*, forecast_ids: Sequence[int]) -> None:
 
 
 def forecasts_score(*, forecast_ids: Sequence[int]) -> scoring_pipeline.ScoringResult:
-    return scoring_pipeline.score_submission(forecast_ids=forecast_ids)
+    """Score a submission; queue one summary refresh for studies whose refresh waits."""
+    result = scoring_pipeline.score_submission(forecast_ids=forecast_ids)
+    for study_id in result.refresh_deferred:
+        if summaries.refresh_queue_claim(study_id=study_id):
+            from tasks.scoring import refresh_summaries
+
+            refresh_summaries.apply_async((study_id,), countdown=summaries.COALESCE_SECONDS)
+    return result
+
+
+def summaries_refresh(*, study_id: int) -> None:
+    """The queued refresh: every participant whose scores changed since the last one."""
+    summaries.pending_refresh(study_id=study_id)
 
 
 def questions_score(*, question_ids: Sequence[int]) -> scoring_pipeline.ScoringResult:
