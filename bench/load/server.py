@@ -1,0 +1,128 @@
+"""Start and stop the stack under test: gunicorn (production settings) and a Celery worker.
+
+Loopback only. The server runs DEBUG off against PostgreSQL with persistent
+connections; tasks go through Redis to one worker process on the same machine,
+as in the deployment the issue describes. Output goes to files in `logs`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def stack_env(*, database_url: str, broker_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "load_settings",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench" / "load"), str(ROOT / "platform")]),
+            "DEBUG": "false",
+            "SECRET_KEY": "load-benchmark-secret-key-not-for-production-use-0123456789",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            # Loopback HTTP stands in for "behind a TLS proxy": no redirect to https.
+            "SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": database_url,
+            "DB_CONN_MAX_AGE": "60",
+            "CELERY_BROKER_URL": broker_url,
+            "AXES_ENABLED": "false",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def gunicorn_command(*, port: int, worker_class: str, workers: int, threads: int) -> list[str]:
+    command = [
+        str(BIN / "gunicorn"),
+        "casecast.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        f"--worker-class={worker_class}",
+        "--backlog=2048",
+        "--timeout=60",
+        "--log-level=warning",
+    ]
+    if worker_class == "gthread":
+        command.append(f"--threads={threads}")
+    return command
+
+
+def _wait_for(url: str, *, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not answer {url} within {seconds:.0f} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def running_stack(
+    *,
+    env: dict[str, str],
+    port: int,
+    logs: Path,
+    worker_class: str,
+    workers: int,
+    threads: int,
+) -> Iterator[None]:
+    """gunicorn and a Celery worker, stopped (by their own process ids) on exit."""
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / "gunicorn.log", "wb") as web_log, open(logs / "worker.log", "wb") as task_log:
+        web = subprocess.Popen(
+            gunicorn_command(
+                port=port, worker_class=worker_class, workers=workers, threads=threads
+            ),
+            cwd=ROOT,
+            env=env,
+            stdout=web_log,
+            stderr=subprocess.STDOUT,
+        )
+        worker = subprocess.Popen(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "tasks",
+                "worker",
+                "--concurrency=1",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=task_log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/", seconds=60)
+            yield
+        finally:
+            _stop(web)
+            _stop(worker)
