@@ -27,7 +27,9 @@ def stack_env(*, database_url: str, broker_url: str) -> dict[str, str]:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "load_settings",
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench" / "load"), str(ROOT / "platform")]),
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT / "bench" / "load"), str(ROOT / "platform"), str(ROOT)]
+            ),
             "DEBUG": "false",
             "SECRET_KEY": "load-benchmark-secret-key-not-for-production-use-0123456789",
             "ALLOWED_HOSTS": "127.0.0.1",

@@ -13,5 +13,11 @@ def site(request: HttpRequest) -> dict[str, Any]:
         # with the request's host name.
         "service_name": settings.SITE_NAME,
         "contact_email": settings.CONTACT_EMAIL,
-        "nav_items": navigation_for(request.user) if hasattr(request, "user") else [],
+        "nav_items": navigation_for(
+            request.user,
+            participant=getattr(request, "participant", None),
+            session=getattr(request, "session", None),
+        )
+        if hasattr(request, "user")
+        else [],
     }

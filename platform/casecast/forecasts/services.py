@@ -184,8 +184,8 @@ def _is_uuid(value: str) -> bool:
 
 def draft_save(*, assignment: Assignment, stage: Stage, answers: Mapping[str, Any]) -> Draft:
     """Keep unsubmitted typing on the server. No validation: half an answer is fine."""
-    specs = question_specs(questions=selectors.stage_questions(stage=stage))
-    values = draft_answers(specs=specs, data=answers)
+    questions = selectors.stage_questions(stage=stage, version=_loaded_version(assignment))
+    values = draft_answers(specs=question_specs(questions=questions), data=answers)
     with transaction.atomic():
         if _stage_submitted(assignment, stage):
             raise StageLocked("You have already submitted this part.")
@@ -193,6 +193,13 @@ def draft_save(*, assignment: Assignment, stage: Stage, answers: Mapping[str, An
             assignment=assignment, stage=stage, defaults={"answers": values}
         )
     return draft
+
+
+def _loaded_version(assignment: Assignment) -> VignetteVersion | None:
+    """The assignment's version if already loaded (then its structure comes from the cache)."""
+    if Assignment.vignette_version.is_cached(assignment):
+        return assignment.vignette_version
+    return None
 
 
 def _stage_submitted(assignment: Assignment, stage: Stage) -> bool:
@@ -250,15 +257,22 @@ def _replay(assignment: Assignment, key: uuid.UUID) -> list[Forecast] | None:
 
 
 def stage_submit(
-    *, assignment: Assignment, stage: Stage, answers: Mapping[str, Any], idempotency_key: uuid.UUID
+    *,
+    assignment: Assignment,
+    stage: Stage,
+    answers: Mapping[str, Any],
+    idempotency_key: uuid.UUID,
+    progress: selectors.CaseProgress | None = None,
 ) -> StageResult:
     """Check every answer on the part; if all are fine, lock the part and write its forecasts.
 
     Sending the same key again returns the first result (`replayed=True`)
-    instead of writing twice. A different key for a locked part raises
-    `StageLocked`.
+    instead of writing twice, even when the two requests arrive together. A
+    different key for a locked part raises `StageLocked`. `progress` is the
+    case's progress if the caller has just read it (it is not read twice).
     """
-    progress = selectors.case_progress(assignment=assignment)
+    if progress is None:
+        progress = selectors.case_progress(assignment=assignment)
     if stage not in progress.stages:
         raise StageNotReady("This part does not belong to this case.")
     replay = _replay(assignment, idempotency_key)
@@ -268,7 +282,7 @@ def stage_submit(
         raise StageLocked("You have already submitted this part. Your answers are locked.")
     if progress.current_stage != stage:
         raise StageNotReady("Submit the earlier parts of this case first.")
-    questions = selectors.stage_questions(stage=stage)
+    questions = selectors.stage_questions(stage=stage, version=_loaded_version(assignment))
     parsed = answer_rules.parse_stage(question_specs(questions=questions), answers)
     if not parsed.is_valid:
         return StageResult(errors=parsed.errors)
@@ -281,7 +295,9 @@ def stage_submit(
     ]
     is_last = progress.next_stage(stage) is None
     try:
-        return _write_stage(assignment=assignment, stage=stage, rows=rows, is_last=is_last)
+        return _write_stage(
+            assignment=assignment, stage=stage, rows=rows, is_last=is_last, key=idempotency_key
+        )
     except IntegrityError:
         # The same key raced in from a parallel request and won: replay its result.
         replay = _replay(assignment, idempotency_key)
@@ -295,12 +311,20 @@ def _complete(assignment: Assignment) -> bool:
 
 
 def _write_stage(
-    *, assignment: Assignment, stage: Stage, rows: list[Forecast], is_last: bool
+    *, assignment: Assignment, stage: Stage, rows: list[Forecast], is_last: bool, key: uuid.UUID
 ) -> StageResult:
     with transaction.atomic():
         StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
+        # The row lock serialises two submissions of this part: the second waits here.
         visit = StageVisit.objects.select_for_update().get(assignment=assignment, stage=stage)
         if visit.submitted_at is not None:
+            # A double click whose twin got the lock first: the twin's forecasts are
+            # committed now, so replay them rather than show "locked".
+            replay = _replay(assignment, key)
+            if replay is not None:
+                return StageResult(
+                    forecasts=replay, replayed=True, case_complete=_complete(assignment)
+                )
             raise StageLocked("You have already submitted this part. Your answers are locked.")
         now = timezone.now()
         forecasts = Forecast.objects.bulk_create(rows)
