@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.apps import apps
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.utils import timezone
 
@@ -289,9 +289,10 @@ def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
 # A vignette version's parts and questions never change once it has been given to
 # anyone (the bank adds a new version instead; `vignettes.bank`), and journey pages
 # only show versions that have been given. So they are read once per process and
-# kept in the cache, keyed by the version and when it was created. Only their
+# kept in a local cache, keyed by the version and when it was created. Only their
 # structure is used from the cache: a question's outcome and annulment are read
 # from the database wherever they matter (scoring, feedback).
+STRUCTURE_CACHE = "structure"  # a per-process cache (settings.CACHES)
 STRUCTURE_CACHE_SECONDS = 60 * 60
 
 
@@ -301,10 +302,10 @@ def _version_key(version: VignetteVersion) -> str:
 
 def version_stages(*, version: VignetteVersion) -> list[Stage]:
     key = _version_key(version) + ":stages"
-    stages: list[Stage] | None = cache.get(key)
+    stages: list[Stage] | None = caches[STRUCTURE_CACHE].get(key)
     if stages is None:
         stages = list(Stage.objects.filter(version_id=version.pk).order_by("position"))
-        cache.set(key, stages, STRUCTURE_CACHE_SECONDS)
+        caches[STRUCTURE_CACHE].set(key, stages, STRUCTURE_CACHE_SECONDS)
     return stages
 
 
@@ -332,7 +333,7 @@ def stage_questions(*, stage: Stage, version: VignetteVersion | None = None) -> 
     """A part's questions in page order; cached with the version's structure when the
     caller passes the (assigned) version the part belongs to."""
     key = f"{_version_key(version)}:stage:{stage.pk}" if version is not None else None
-    questions: list[Question] | None = cache.get(key) if key else None
+    questions: list[Question] | None = caches[STRUCTURE_CACHE].get(key) if key else None
     if questions is None:
         questions = list(
             Question.objects.filter(stage=stage)
@@ -340,7 +341,7 @@ def stage_questions(*, stage: Stage, version: VignetteVersion | None = None) -> 
             .order_by("position", "pk")
         )
         if key:
-            cache.set(key, questions, STRUCTURE_CACHE_SECONDS)
+            caches[STRUCTURE_CACHE].set(key, questions, STRUCTURE_CACHE_SECONDS)
     return questions
 
 

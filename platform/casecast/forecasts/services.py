@@ -189,8 +189,12 @@ def draft_save(*, assignment: Assignment, stage: Stage, answers: Mapping[str, An
     with transaction.atomic():
         if _stage_submitted(assignment, stage):
             raise StageLocked("You have already submitted this part.")
-        draft, _ = Draft.objects.update_or_create(
-            assignment=assignment, stage=stage, defaults={"answers": values}
+        # One upsert (drafts are saved on every change, so this runs often).
+        (draft,) = Draft.objects.bulk_create(
+            [Draft(assignment=assignment, stage=stage, answers=values)],
+            update_conflicts=True,
+            unique_fields=["assignment", "stage"],
+            update_fields=["answers", "updated_at"],
         )
     return draft
 
