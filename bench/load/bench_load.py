@@ -46,7 +46,7 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from journey import JOURNEY_PAGES, JourneyFailure, Participant, Stats
-from server import ROOT, running_stack, stack_env
+from server import ROOT, Stack, running_stack, stack_env
 
 DATABASE_URL = os.environ.get(
     "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casecast_capacity"
@@ -263,7 +263,7 @@ def check(rows: list[tuple[str, str, str, bool]]) -> bool:
     return all(ok for *_, ok in rows)
 
 
-def run_saturation(env: dict[str, str], links: list[str]) -> bool:
+def run_saturation(stack: Stack, links: list[str]) -> bool:
     """Trivial page and journey in alternating slices (ROUNDS of each), so both see the
     same neighbours on a shared machine; throughput is requests over time in each."""
     base = f"http://127.0.0.1:{PORT}"
@@ -273,6 +273,7 @@ def run_saturation(env: dict[str, str], links: list[str]) -> bool:
         timeout = aiohttp.ClientTimeout(total=30)
         jar = aiohttp.DummyCookieJar()
         ceiling, ceiling_time, journey_time = Stats(), 0.0, 0.0
+        web_cpu = worker_cpu = 0.0
         async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=jar) as s:
             crowd = Crowd(s, base, links)
             for _ in range(ROUNDS):
@@ -283,13 +284,26 @@ def run_saturation(env: dict[str, str], links: list[str]) -> bool:
                 for kind, count in part.errors.items():
                     ceiling.errors[kind] += count
                 started = time.perf_counter()
+                web_before, worker_before = stack.cpu()
                 await crowd.run(SECONDS / ROUNDS)
                 journey_time += time.perf_counter() - started
+                web_after, worker_after = stack.cpu()
+                web_cpu += web_after - web_before
+                worker_cpu += worker_after - worker_before
+        cpu_note.append((web_cpu, worker_cpu))
         return ceiling, ceiling_time, crowd.stats, journey_time
 
+    cpu_note: list[tuple[float, float]] = []
     ceiling, ceiling_time, journey, journey_time = asyncio.run(alternate())
     report("trivial page", ceiling, ceiling_time)
     report("journey (saturation)", journey, journey_time)
+    web_cpu, worker_cpu = cpu_note[0]
+    print(
+        f"\n  CPU in the journey slices: gunicorn {web_cpu:.1f} s = "
+        f"{web_cpu / max(journey.requests, 1) * 1000:.1f} ms per request; Celery worker "
+        f"{worker_cpu:.1f} s = {worker_cpu / max(journey.submitted_parts, 1) * 1000:.1f} ms "
+        f"per submission (PostgreSQL's own CPU not included)"
+    )
     stored, scored, left = drain_and_count()
     ratio = (journey.requests / journey_time) / max(ceiling.requests / ceiling_time, 1e-9)
     submit = p95(journey.latencies.get("submit", []))
@@ -323,11 +337,13 @@ def run_saturation(env: dict[str, str], links: list[str]) -> bool:
     )
 
 
-def run_pace(env: dict[str, str], links: list[str]) -> bool:
+def run_pace(stack: Stack, links: list[str]) -> bool:
     base = f"http://127.0.0.1:{PORT}"
 
     async def go() -> tuple[Stats, Stats]:
-        connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+        # A new connection per request, as 600 browsers 45 s apart would open (and no
+        # reuse of a keep-alive connection the server is just closing).
+        connector = aiohttp.TCPConnector(limit=CONCURRENCY, force_close=True)
         timeout = aiohttp.ClientTimeout(total=30)
         jar = aiohttp.DummyCookieJar()
         async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=jar) as s:
@@ -386,11 +402,11 @@ def main() -> int:
     ok = True
     with running_stack(
         env=env, port=PORT, logs=LOGS, worker_class=WORKER_CLASS, workers=2, threads=THREADS
-    ):
+    ) as stack:
         if MODE in ("saturation", "both"):
-            ok &= run_saturation(env, prepare(env))
+            ok &= run_saturation(stack, prepare(env))
         if MODE in ("pace", "both"):
-            ok &= run_pace(env, prepare(env))
+            ok &= run_pace(stack, prepare(env))
     return 0 if ok else 1
 
 

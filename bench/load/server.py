@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +63,13 @@ def gunicorn_command(*, port: int, worker_class: str, workers: int, threads: int
     return command
 
 
+def _port_free(port: int) -> None:
+    """Refuse to start if something already listens there (it would answer for us)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"127.0.0.1:{port} is in use; set BENCH_LOAD_PORT to another port")
+
+
 def _wait_for(url: str, *, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -71,6 +80,41 @@ def _wait_for(url: str, *, seconds: float) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"the server did not answer {url} within {seconds:.0f} s")
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICKS
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, p in parents.items() if p == parent and child not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(times.get(member, 0.0) for member in tree)
+
+
+@dataclass
+class Stack:
+    web_pid: int
+    worker_pid: int
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far by (gunicorn, Celery worker)."""
+        return cpu_seconds(self.web_pid), cpu_seconds(self.worker_pid)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -92,8 +136,9 @@ def running_stack(
     worker_class: str,
     workers: int,
     threads: int,
-) -> Iterator[None]:
+) -> Iterator[Stack]:
     """gunicorn and a Celery worker, stopped (by their own process ids) on exit."""
+    _port_free(port)
     logs.mkdir(parents=True, exist_ok=True)
     with open(logs / "gunicorn.log", "wb") as web_log, open(logs / "worker.log", "wb") as task_log:
         web = subprocess.Popen(
@@ -124,7 +169,7 @@ def running_stack(
         )
         try:
             _wait_for(f"http://127.0.0.1:{port}/", seconds=60)
-            yield
+            yield Stack(web_pid=web.pid, worker_pid=worker.pid)
         finally:
             _stop(web)
             _stop(worker)
