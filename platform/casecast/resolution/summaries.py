@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from casecast import scoring
@@ -320,8 +321,11 @@ def refresh_participants_locked(*, study_id: int, participant_ids: Iterable[int]
         dtype=np.float64,
     )
     kept = set(own.people.tolist())
-    ParticipantSummary.objects.filter(
-        study_id=study_id, participant_id__in=[pid for pid in changed if pid not in kept]
+    # As a full refresh: no summary for a changed participant left with no counted score,
+    # nor for anyone no longer analysable (withdrawn, taking their data back).
+    ParticipantSummary.objects.filter(study_id=study_id).filter(
+        Q(participant_id__in=[pid for pid in changed if pid not in kept])
+        | ~Q(participant_id__in=list(people))
     ).delete()
     _participants_write(study_id, own, metrics, people, now)
     _relative_brier_update(study_id, everyone.people, shared["relative_brier"], skip=kept)
