@@ -149,14 +149,18 @@ def _assignments_create(*, participant: Participant, phase: Phase) -> list[Assig
 # --- Timing ---------------------------------------------------------------------
 
 
-def stage_view_record(*, assignment: Assignment, stage: Stage) -> StageVisit:
-    """Note when a part was first shown (and so when the case was started)."""
-    visit, created = StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
-    if created and assignment.started_at is None:
-        now = visit.first_viewed_at
+def stage_view_record(*, assignment: Assignment, stage: Stage) -> None:
+    """Note when a part was first shown (and so when the case was started).
+
+    One insert that does nothing if the part was shown before (every page view
+    runs this), and the case's start only while it has none.
+    """
+    visit = StageVisit(assignment=assignment, stage=stage)
+    StageVisit.objects.bulk_create([visit], ignore_conflicts=True)
+    if assignment.started_at is None:
+        now = visit.first_viewed_at  # set by the insert, as the row's (if it was new)
         Assignment.objects.filter(pk=assignment.pk, started_at__isnull=True).update(started_at=now)
         assignment.started_at = now
-    return visit
 
 
 # --- Drafts ------------------------------------------------------------------------
