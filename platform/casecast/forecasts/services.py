@@ -283,10 +283,12 @@ def stage_submit(
         progress = selectors.case_progress(assignment=assignment)
     if stage not in progress.stages:
         raise StageNotReady("This part does not belong to this case.")
-    replay = _replay(assignment, idempotency_key)
-    if replay is not None:
-        return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))
     if progress.is_submitted(stage):
+        # Only a submitted part can hold this key's forecasts (a twin still writing is
+        # caught under the lock in `_write_stage`), so a first submission skips this read.
+        replay = _replay(assignment, idempotency_key)
+        if replay is not None:
+            return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))
         raise StageLocked("You have already submitted this part. Your answers are locked.")
     if progress.current_stage != stage:
         raise StageNotReady("Submit the earlier parts of this case first.")
