@@ -173,6 +173,8 @@ async def paced(
     await asyncio.gather(*(warm_up(p, 3 + rng.randint(0, 8)) for p in people))
     if warm.error_count:
         return warm, Stats()
+    # Let the worker finish scoring the warm-up's submissions before the clock starts.
+    await asyncio.to_thread(drain_and_count)
     stats = Stats()
     for person in people:
         person.stats = stats
