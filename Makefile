@@ -12,7 +12,7 @@ export SITE_URL ?= http://$(HOST):$(PORT)
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
-	@echo "make bench    benchmarks (scoring engine, journey, pipeline); figures in docs/performance.md"
+	@echo "make bench    benchmarks (scoring engine, journey, pipeline, health, load); figures in docs/performance.md"
 	@echo "make check    ruff format --check, ruff check, lint-imports, mypy (--strict for the engines), makemigrations --check"
 
 run: install seed
@@ -67,8 +67,10 @@ check: lint typecheck
 # Every benchmark runs; the target fails at the end if any missed its goal.
 # bench_pipeline.py needs PostgreSQL (DATABASE_URL, default casecast_bench on 127.0.0.1);
 # bench_healthz.py needs PostgreSQL and Redis (CELERY_BROKER_URL, default db 1 on 127.0.0.1).
+# bench/load/bench_load.py needs PostgreSQL and Redis (default casecast_capacity, Redis db 9)
+# and starts its own gunicorn and Celery worker on 127.0.0.1:8710 (about 2 minutes).
 bench: install
-	@failed=""; for script in bench/bench_*.py; do \
+	@failed=""; for script in bench/bench_*.py bench/load/bench_load.py; do \
 		echo "== $$script"; $(BIN)/python $$script || failed="$$failed $$script"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "targets missed in:$$failed"; exit 1; fi

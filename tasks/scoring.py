@@ -6,7 +6,7 @@ study, so a partial run leaves no partial summary. Database contention
 (deadlock, serialisation failure, lock timeout) is retried with backoff.
 """
 
-from casecast.resolution import jobs, scoring_pipeline
+from casecast.resolution import jobs, scoring_pipeline, summaries
 from django.db import DatabaseError
 
 from tasks.celery_app import app
@@ -23,8 +23,23 @@ RETRY = {
 
 @app.task(**RETRY)
 def score_submission(forecast_ids: list[int]) -> int:
-    """A stage's forecasts were submitted to questions whose outcome is known."""
-    return scoring_pipeline.score_submission(forecast_ids=forecast_ids).scored
+    """A stage's forecasts were submitted to questions whose outcome is known.
+
+    Summaries of a study refreshed less than COALESCE_SECONDS ago wait: one delayed
+    refresh per study takes every participant marked meanwhile (claimed, so a burst
+    of submissions queues it once).
+    """
+    result = scoring_pipeline.score_submission(forecast_ids=forecast_ids)
+    for study_id in result.refresh_deferred:
+        if summaries.refresh_queue_claim(study_id=study_id):
+            refresh_summaries.apply_async((study_id,), countdown=summaries.COALESCE_SECONDS)
+    return result.scored
+
+
+@app.task(**RETRY)
+def refresh_summaries(study_id: int) -> None:
+    """Summaries of the participants whose scores changed since the last refresh."""
+    summaries.pending_refresh(study_id=study_id)
 
 
 @app.task(**RETRY)

@@ -167,7 +167,17 @@ WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
 CELERY_TIMEZONE = "Europe/London"
 
 # --- Cache ----------------------------------------------------------------
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://casecast")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://casecast"),
+    # Vignette structure (parts and questions of versions already given to participants,
+    # which never change): kept in each process, so journey pages never wait on a network
+    # cache for it. See casecast.forecasts.selectors.
+    "structure": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "casecast-structure",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 
 # --- Authentication -------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -251,6 +261,10 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- Security (production defaults when DEBUG is off) ------------------------
+# Sessions live in the database. SESSION_ENGINE=django.contrib.sessions.backends.signed_cookies
+# saves one query per request (docs/performance.md has the trade-off: a signed cookie cannot be
+# revoked on the server, so a copied cookie works until it expires, even after signing out).
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 CSRF_COOKIE_HTTPONLY = True

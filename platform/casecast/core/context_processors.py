@@ -14,5 +14,11 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "service_name": settings.SITE_NAME,
         "contact_email": settings.CONTACT_EMAIL,
         "link_max_age_days": settings.PARTICIPANT_LINK_MAX_AGE_DAYS,
-        "nav_items": navigation_for(request.user) if hasattr(request, "user") else [],
+        "nav_items": navigation_for(
+            request.user,
+            participant=getattr(request, "participant", None),
+            session=getattr(request, "session", None),
+        )
+        if hasattr(request, "user")
+        else [],
     }

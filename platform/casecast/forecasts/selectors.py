@@ -13,13 +13,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from django.core.cache import caches
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.utils import timezone
 
 from casecast.forecasts.delivery import PlanItem, items_for_arm
 from casecast.forecasts.models import Assignment, Draft, Forecast, PhaseVignette, StageVisit
 from casecast.studies.models import Participant, Phase
 from casecast.training import selectors as training_selectors
-from casecast.vignettes.models import Question, Stage
+from casecast.vignettes.models import Question, Stage, VignetteVersion
 
 
 class PhaseState(StrEnum):
@@ -258,41 +260,84 @@ class CaseProgress:
 
 
 def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
-    """The assignment, only if it belongs to this signed-in user."""
+    """The assignment, only if it belongs to this signed-in user, with the number of
+    cases in its phase (`case_count`, for "Case 2 of 4") read in the same query."""
+    phase_cases = (
+        Assignment.objects.filter(
+            participant_id=OuterRef("participant_id"), phase_id=OuterRef("phase_id")
+        )
+        .order_by()
+        .values("participant_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Assignment.objects.filter(pk=assignment_id, participant__user=user)
         .select_related(
             "participant", "participant__arm", "participant__study", "vignette_version", "phase"
         )
+        .annotate(case_count=Subquery(phase_cases, output_field=IntegerField()))
         .first()
     )
 
 
+# A vignette version's parts and questions never change once it has been given to
+# anyone (the bank adds a new version instead; `vignettes.bank`), and journey pages
+# only show versions that have been given. So they are read once per process and
+# kept in a local cache, keyed by the version and when it was created. Only their
+# structure is used from the cache: a question's outcome and annulment are read
+# from the database wherever they matter (scoring, feedback).
+STRUCTURE_CACHE = "structure"  # a per-process cache (settings.CACHES)
+STRUCTURE_CACHE_SECONDS = 60 * 60
+
+
+def _version_key(version: VignetteVersion) -> str:
+    return f"casecast:version:{version.pk}:{version.created_at.timestamp()}"
+
+
+def version_stages(*, version: VignetteVersion) -> list[Stage]:
+    key = _version_key(version) + ":stages"
+    stages: list[Stage] | None = caches[STRUCTURE_CACHE].get(key)
+    if stages is None:
+        stages = list(Stage.objects.filter(version_id=version.pk).order_by("position"))
+        caches[STRUCTURE_CACHE].set(key, stages, STRUCTURE_CACHE_SECONDS)
+    return stages
+
+
 def case_progress(*, assignment: Assignment) -> CaseProgress:
-    stages = list(
-        Stage.objects.filter(version_id=assignment.vignette_version_id).order_by("position")
-    )
     submitted = set(
         StageVisit.objects.filter(assignment=assignment, submitted_at__isnull=False).values_list(
             "stage_id", flat=True
         )
     )
-    case_count = Assignment.objects.filter(
-        participant_id=assignment.participant_id, phase_id=assignment.phase_id
-    ).count()
+    case_count = getattr(assignment, "case_count", None)
+    if case_count is None:
+        case_count = Assignment.objects.filter(
+            participant_id=assignment.participant_id, phase_id=assignment.phase_id
+        ).count()
     return CaseProgress(
         assignment=assignment,
         case_number=assignment.position + 1,
         case_count=case_count,
-        stages=stages,
+        stages=version_stages(version=assignment.vignette_version),
         submitted_stage_ids=submitted,
     )
 
 
-def stage_questions(*, stage: Stage) -> list[Question]:
-    return list(
-        Question.objects.filter(stage=stage).select_related("relates_to").order_by("position", "pk")
-    )
+def stage_questions(*, stage: Stage, version: VignetteVersion | None = None) -> list[Question]:
+    """A part's questions in page order; cached with the version's structure when the
+    caller passes the (assigned) version the part belongs to."""
+    key = f"{_version_key(version)}:stage:{stage.pk}" if version is not None else None
+    questions: list[Question] | None = caches[STRUCTURE_CACHE].get(key) if key else None
+    if questions is None:
+        questions = list(
+            Question.objects.filter(stage=stage)
+            .select_related("relates_to")
+            .order_by("position", "pk")
+        )
+        if key:
+            caches[STRUCTURE_CACHE].set(key, questions, STRUCTURE_CACHE_SECONDS)
+    return questions
 
 
 def draft_for(*, assignment: Assignment, stage: Stage) -> Draft | None:

@@ -145,14 +145,18 @@ def _assignments_create(*, participant: Participant, phase: Phase) -> list[Assig
 # --- Timing ---------------------------------------------------------------------
 
 
-def stage_view_record(*, assignment: Assignment, stage: Stage) -> StageVisit:
-    """Note when a part was first shown (and so when the case was started)."""
-    visit, created = StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
-    if created and assignment.started_at is None:
-        now = visit.first_viewed_at
+def stage_view_record(*, assignment: Assignment, stage: Stage) -> None:
+    """Note when a part was first shown (and so when the case was started).
+
+    One insert that does nothing if the part was shown before (every page view
+    runs this), and the case's start only while it has none.
+    """
+    visit = StageVisit(assignment=assignment, stage=stage)
+    StageVisit.objects.bulk_create([visit], ignore_conflicts=True)
+    if assignment.started_at is None:
+        now = visit.first_viewed_at  # set by the insert, as the row's (if it was new)
         Assignment.objects.filter(pk=assignment.pk, started_at__isnull=True).update(started_at=now)
         assignment.started_at = now
-    return visit
 
 
 # --- Drafts ------------------------------------------------------------------------
@@ -180,15 +184,26 @@ def _is_uuid(value: str) -> bool:
 
 def draft_save(*, assignment: Assignment, stage: Stage, answers: Mapping[str, Any]) -> Draft:
     """Keep unsubmitted typing on the server. No validation: half an answer is fine."""
-    specs = question_specs(questions=selectors.stage_questions(stage=stage))
-    values = draft_answers(specs=specs, data=answers)
+    questions = selectors.stage_questions(stage=stage, version=_loaded_version(assignment))
+    values = draft_answers(specs=question_specs(questions=questions), data=answers)
     with transaction.atomic():
         if _stage_submitted(assignment, stage):
             raise StageLocked("You have already submitted this part.")
-        draft, _ = Draft.objects.update_or_create(
-            assignment=assignment, stage=stage, defaults={"answers": values}
+        # One upsert (drafts are saved on every change, so this runs often).
+        (draft,) = Draft.objects.bulk_create(
+            [Draft(assignment=assignment, stage=stage, answers=values)],
+            update_conflicts=True,
+            unique_fields=["assignment", "stage"],
+            update_fields=["answers", "updated_at"],
         )
     return draft
+
+
+def _loaded_version(assignment: Assignment) -> VignetteVersion | None:
+    """The assignment's version if already loaded (then its structure comes from the cache)."""
+    if Assignment.vignette_version.is_cached(assignment):
+        return assignment.vignette_version
+    return None
 
 
 def _stage_submitted(assignment: Assignment, stage: Stage) -> bool:
@@ -251,25 +266,34 @@ def _replay(assignment: Assignment, stage: Stage, key: uuid.UUID) -> list[Foreca
 
 
 def stage_submit(
-    *, assignment: Assignment, stage: Stage, answers: Mapping[str, Any], idempotency_key: uuid.UUID
+    *,
+    assignment: Assignment,
+    stage: Stage,
+    answers: Mapping[str, Any],
+    idempotency_key: uuid.UUID,
+    progress: selectors.CaseProgress | None = None,
 ) -> StageResult:
     """Check every answer on the part; if all are fine, lock the part and write its forecasts.
 
     Sending the same key again returns the first result (`replayed=True`)
-    instead of writing twice. A different key for a locked part raises
-    `StageLocked`.
+    instead of writing twice, even when the two requests arrive together. A
+    different key for a locked part raises `StageLocked`. `progress` is the
+    case's progress if the caller has just read it (it is not read twice).
     """
-    progress = selectors.case_progress(assignment=assignment)
+    if progress is None:
+        progress = selectors.case_progress(assignment=assignment)
     if stage not in progress.stages:
         raise StageNotReady("This part does not belong to this case.")
-    replay = _replay(assignment, stage, idempotency_key)
-    if replay is not None:
-        return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))
     if progress.is_submitted(stage):
+        # Only a submitted part can hold this key's forecasts (a twin still writing is
+        # caught under the lock in `_write_stage`), so a first submission skips this read.
+        replay = _replay(assignment, stage, idempotency_key)
+        if replay is not None:
+            return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))
         raise StageLocked("You have already submitted this part. Your answers are locked.")
     if progress.current_stage != stage:
         raise StageNotReady("Submit the earlier parts of this case first.")
-    questions = selectors.stage_questions(stage=stage)
+    questions = selectors.stage_questions(stage=stage, version=_loaded_version(assignment))
     parsed = answer_rules.parse_stage(question_specs(questions=questions), answers)
     if not parsed.is_valid:
         return StageResult(errors=parsed.errors)
@@ -282,7 +306,9 @@ def stage_submit(
     ]
     is_last = progress.next_stage(stage) is None
     try:
-        return _write_stage(assignment=assignment, stage=stage, rows=rows, is_last=is_last)
+        return _write_stage(
+            assignment=assignment, stage=stage, rows=rows, is_last=is_last, key=idempotency_key
+        )
     except IntegrityError:
         # The same key raced in from a parallel request and won: replay its result.
         replay = _replay(assignment, stage, idempotency_key)
@@ -308,12 +334,20 @@ def forecasts_submitted(*, forecast_ids: Sequence[int]) -> None:
 
 
 def _write_stage(
-    *, assignment: Assignment, stage: Stage, rows: list[Forecast], is_last: bool
+    *, assignment: Assignment, stage: Stage, rows: list[Forecast], is_last: bool, key: uuid.UUID
 ) -> StageResult:
     with transaction.atomic():
         StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
+        # The row lock serialises two submissions of this part: the second waits here.
         visit = StageVisit.objects.select_for_update().get(assignment=assignment, stage=stage)
         if visit.submitted_at is not None:
+            # A double click whose twin got the lock first: the twin's forecasts are
+            # committed now, so replay them rather than show "locked".
+            replay = _replay(assignment, stage, key)
+            if replay is not None:
+                return StageResult(
+                    forecasts=replay, replayed=True, case_complete=_complete(assignment)
+                )
             raise StageLocked("You have already submitted this part. Your answers are locked.")
         now = timezone.now()
         forecasts = Forecast.objects.bulk_create(rows)

@@ -47,6 +47,8 @@ def _own_assignment(view: AssignmentView) -> AssignmentView:
             return redirect("studies:consent", slug=participant.study.slug)
         if participant.baseline_completed_at is None:
             return redirect("studies:baseline", slug=participant.study.slug)
+        # As `participant_required` does: the menu reads the participation from here.
+        request.participant = participant  # type: ignore[attr-defined]
         return view(request, assignment, **kwargs)
 
     return wrapped
@@ -151,7 +153,11 @@ def _stage_post(
             messages.success(request, SAVED_MESSAGE)
             return redirect("forecasts:tasks")
         result = services.stage_submit(
-            assignment=assignment, stage=current, answers=data, idempotency_key=key
+            assignment=assignment,
+            stage=current,
+            answers=data,
+            idempotency_key=key,
+            progress=progress,
         )
         if not result.ok:
             services.draft_save(assignment=assignment, stage=current, answers=data)
@@ -209,7 +215,7 @@ def _render_form(
     key: uuid.UUID,
     errors: list[Any] | None = None,
 ) -> HttpResponse:
-    questions = selectors.stage_questions(stage=current)
+    questions = selectors.stage_questions(stage=current, version=assignment.vignette_version)
     arm = assignment.participant.arm
     blocks = pages.question_blocks(
         questions=questions,
@@ -235,7 +241,7 @@ def _render_form(
 def _render_submitted(
     request: HttpRequest, assignment: Assignment, progress: CaseProgress, current: Stage
 ) -> HttpResponse:
-    questions = selectors.stage_questions(stage=current)
+    questions = selectors.stage_questions(stage=current, version=assignment.vignette_version)
     forecasts = selectors.stage_forecasts(assignment=assignment, stage=current)
     answered = [
         (q, pages.answer_text(q, forecasts[q.pk]) if q.pk in forecasts else "Not answered")

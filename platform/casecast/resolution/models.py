@@ -199,3 +199,35 @@ class RescoreJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class SummaryPending(models.Model):
+    """A participant whose scores changed since their summary was last computed.
+
+    Scoring a submission adds a row here instead of refreshing every summary of
+    the study; the next refresh (`summaries.pending_refresh`) takes the rows and
+    recomputes those participants only, so many submissions share one refresh.
+    """
+
+    study = models.ForeignKey("studies.Study", on_delete=models.CASCADE, related_name="+")
+    participant = models.OneToOneField(
+        "studies.Participant", on_delete=models.CASCADE, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"summary of participant {self.participant_id} due"
+
+
+class SummaryState(models.Model):
+    """Per study: when its summaries were last refreshed, and whether a refresh is queued."""
+
+    study = models.OneToOneField(
+        "studies.Study", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    refresh_queued = models.BooleanField(
+        default=False, help_text="A delayed refresh task is on its way (set once per wait)."
+    )
+
+    def __str__(self) -> str:
+        return f"summary state of study {self.study_id}"

@@ -7,6 +7,11 @@ so running it twice (or two workers at once) leaves the same rows. All writes
 for a study happen inside one transaction holding a lock on the study row;
 question outcome changes take the same lock, so a score never mixes an old
 outcome with a new one.
+
+A submission's scores are written at once, but its summaries are refreshed
+with other submissions' (`summaries.pending_refresh`): at most once per
+`summaries.COALESCE_SECONDS` per study, and then only for the participants
+whose scores changed. Resolving a question and a rescore refresh everything.
 """
 
 from __future__ import annotations
@@ -114,6 +119,9 @@ def _read_spec() -> dict[str, Column]:
 class ScoringResult:
     scored: int
     unscored: int
+    # Studies whose summary refresh was put off to share it with later submissions:
+    # the caller queues `pending_refresh` for them (see `resolution.services`).
+    refresh_deferred: tuple[int, ...] = ()
 
 
 IntArray = npt.NDArray[np.int64]
@@ -164,7 +172,15 @@ def score_submission(*, forecast_ids: Sequence[int]) -> ScoringResult:
     total = ScoringResult(0, 0)
     for study_id, (people, questions) in sorted(by_study.items()):
         forecasts = Forecast.objects.filter(participant_id__in=people, question_id__in=questions)
-        total = _add(total, _score_study(study_id, forecasts))
+        with transaction.atomic():
+            _lock_study(study_id)
+            total = _add(total, _score_locked(study_id, forecasts))
+            summaries.pending_mark(study_id=study_id, participant_ids=people)
+        refreshed = summaries.pending_refresh(
+            study_id=study_id, unless_refreshed_within=summaries.COALESCE_SECONDS
+        )
+        if not refreshed:
+            total = _add(total, ScoringResult(0, 0, refresh_deferred=(study_id,)))
     return total
 
 
@@ -266,7 +282,9 @@ def _job_update(job_id: int | None, *, total: int, done: int) -> None:
 
 
 def _add(a: ScoringResult, b: ScoringResult) -> ScoringResult:
-    return ScoringResult(a.scored + b.scored, a.unscored + b.unscored)
+    return ScoringResult(
+        a.scored + b.scored, a.unscored + b.unscored, a.refresh_deferred + b.refresh_deferred
+    )
 
 
 # --- reading ----------------------------------------------------------------------

@@ -1,29 +1,56 @@
 """Per-participant and per-arm summaries, recomputed from scores by the engine.
 
-`refresh_locked` must run inside a transaction holding the study lock (see
-`scoring_pipeline`): it reads every counted score of the study in one query,
-computes all participants and arms at once with grouped engine calls, and
-replaces the summary rows in bulk. A crash mid-way rolls the whole refresh back.
+Two ways to refresh, with identical results (tests/resolution/test_incremental_summaries.py):
+
+- `refresh_locked` (a resolved question, a rescore) reads every counted score of
+  the study, computes all participants and arms at once with grouped engine
+  calls, and replaces the summary rows in bulk.
+- `refresh_participants_locked` (submissions) recomputes only the participants
+  whose scores changed, from their own rows. Two figures depend on everyone's
+  forecasts — the relative Brier score (against each question's median) and
+  the arms' primary outcome and calibration — so it also reads the yes/no
+  scores of the whole study, only the six numeric columns those need, and
+  writes the relative Brier of other participants only where it changed.
+
+Submissions do not refresh one by one: scoring marks the participants
+(`SummaryPending`) and `pending_refresh` takes all marked participants at once,
+at most once per `COALESCE_SECONDS` per study while submissions keep coming
+(the task queue runs the deferred refresh). Both run inside a transaction
+holding the study lock (see `scoring_pipeline`), so a crash mid-way rolls the
+whole refresh back and a refresh never mixes an old outcome with a new one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from casecast import scoring
 from casecast.resolution import bulk
 from casecast.resolution.bulk import Column
-from casecast.resolution.models import ArmSummary, ForecastScore, ParticipantSummary
-from casecast.studies.models import Arm, DesignVersion, Participant
+from casecast.resolution.models import (
+    ArmSummary,
+    ForecastScore,
+    ParticipantSummary,
+    SummaryPending,
+    SummaryState,
+)
+from casecast.studies.models import Arm, DesignVersion, Participant, Study
 
 N_BOOT = 2000
 BOOT_SEED = 0  # fixed, so a refresh twice gives the same interval
 BINS = 10
+# While submissions keep arriving, a study's summaries are refreshed at most once
+# per this many seconds; the submissions in between share that refresh.
+COALESCE_SECONDS = 2.0
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -89,9 +116,11 @@ class CountedScores:
         return int(self.people.shape[0])
 
 
-def _binary_spec() -> dict[str, Column]:
-    """Columns of yes/no scores (those that store a probability), all numeric."""
-    return {
+def _binary_spec(*, with_log: bool = True) -> dict[str, Column]:
+    """Columns of yes/no scores (those that store a probability), all numeric.
+
+    The study-wide figures (relative Brier, arms) need no log score: left out there."""
+    spec = {
         "participant": Column("participant_id"),
         "question": Column("question_id"),
         "brier": Column("brier", "float"),
@@ -100,6 +129,9 @@ def _binary_spec() -> dict[str, Column]:
         "y": Column("outcome_binary", "bool"),
         "after": Column("after_randomisation", "bool"),
     }
+    if not with_log:
+        del spec["log_score"]
+    return spec
 
 
 def _other_spec() -> dict[str, Column]:
@@ -129,8 +161,15 @@ def analysable_participants(study_id: int) -> dict[int, tuple[int | None, int | 
     }
 
 
-def read_counted(study_id: int, people: dict[int, Any]) -> CountedScores:
-    """Every counted score of the study, restricted to analysable participants.
+def read_counted(
+    study_id: int,
+    people: dict[int, Any],
+    *,
+    participant_ids: Iterable[int] | None = None,
+    binary_only: bool = False,
+) -> CountedScores:
+    """Every counted score of the study, restricted to analysable participants
+    (and to `participant_ids` if given; to yes/no scores if `binary_only`).
 
     Two columnar reads (`bulk.read_columns`), yes/no scores and the rest, each of
     only the columns its kind uses: at 120,000 scores reading is most of a
@@ -139,9 +178,16 @@ def read_counted(study_id: int, people: dict[int, Any]) -> CountedScores:
     probability), so add a column only when a summary needs it.
     """
     counted = ForecastScore.objects.filter(study_id=study_id, is_last=True, is_retest=False)
-    binary = bulk.read_columns(counted.filter(probability__isnull=False), _binary_spec())
-    other = bulk.read_columns(counted.filter(probability__isnull=True), _other_spec())
-    c = _concatenate(binary, other)
+    if participant_ids is not None:
+        counted = counted.filter(participant_id__in=list(participant_ids))
+    binary_spec = _binary_spec(with_log=not binary_only)
+    reads = [bulk.read_columns(counted.filter(probability__isnull=False), binary_spec)]
+    if not binary_only:
+        reads.append(bulk.read_columns(counted.filter(probability__isnull=True), _other_spec()))
+    c = _concatenate(*reads)
+    n_rows = len(c["participant"])
+    for name in ("log_score", "rps", "interval_score", "crps"):  # absent from a yes/no read
+        c.setdefault(name, np.full(n_rows, np.nan))
     keep = np.isin(c["participant"], np.fromiter(people, dtype=np.int64, count=len(people)))
     # A canonical row order: PostgreSQL returns rows in no fixed order, and floating-point
     # sums depend on order, so without it a refresh could differ in the last digit.
@@ -248,6 +294,66 @@ def refresh_locked(*, study_id: int) -> None:
     ParticipantSummary.objects.filter(study_id=study_id).exclude(
         participant_id__in=counted.people.tolist()
     ).delete()
+    _participants_write(study_id, counted, metrics, people, now)
+    _refresh_arms(study_id, counted, metrics, people, now)
+    # Everyone is up to date: nothing is left for an incremental refresh.
+    SummaryPending.objects.filter(study_id=study_id).delete()
+    _refreshed(study_id, now)
+
+
+def refresh_participants_locked(*, study_id: int, participant_ids: Iterable[int]) -> None:
+    """Recompute the summaries of these participants only, and the study-wide figures
+    (caller holds the study lock). Same results as `refresh_locked`."""
+    now = timezone.now()
+    people = analysable_participants(study_id)
+    changed = sorted(set(participant_ids))
+    own = read_counted(study_id, people, participant_ids=changed)
+    metrics = participant_metrics(own)
+    everyone = read_counted(study_id, people, binary_only=True)
+    shared = _study_wide_metrics(everyone)
+    # The relative Brier score compares with every participant's forecasts.
+    position = {pid: code for code, pid in enumerate(everyone.people.tolist())}
+    metrics["relative_brier"] = np.array(
+        [
+            shared["relative_brier"][position[pid]] if pid in position else np.nan
+            for pid in own.people.tolist()
+        ],
+        dtype=np.float64,
+    )
+    kept = set(own.people.tolist())
+    # As a full refresh: no summary for a changed participant left with no counted score,
+    # nor for anyone no longer analysable (withdrawn, taking their data back).
+    ParticipantSummary.objects.filter(study_id=study_id).filter(
+        Q(participant_id__in=[pid for pid in changed if pid not in kept])
+        | ~Q(participant_id__in=list(people))
+    ).delete()
+    _participants_write(study_id, own, metrics, people, now)
+    _relative_brier_update(study_id, everyone.people, shared["relative_brier"], skip=kept)
+    _refresh_arms(study_id, everyone, shared, people, now)
+    _refreshed(study_id, now)
+
+
+def _study_wide_metrics(s: CountedScores) -> dict[str, FloatArray]:
+    """From the yes/no scores of everyone: relative Brier and primary Brier per participant."""
+    binary = s.binary & np.isfinite(s.brier) & np.isfinite(s.p)
+    n = s.n
+    relative = np.full(n, np.nan)
+    if binary.any():
+        values = scoring.relative_brier(s.brier[binary], s.question[binary])
+        relative = group_mean(np.asarray(values, dtype=np.float64), s.who[binary], n)
+    return {
+        "relative_brier": relative,
+        "primary_brier": group_mean(s.brier, s.who, n, binary & s.after),
+    }
+
+
+def _participants_write(
+    study_id: int,
+    counted: CountedScores,
+    metrics: dict[str, FloatArray],
+    people: dict[int, tuple[int | None, int | None]],
+    now: Any,
+) -> None:
     arm = [people[pid][0] for pid in counted.people.tolist()]
     bulk.upsert(
         ParticipantSummary,
@@ -263,7 +369,89 @@ def refresh_locked(*, study_id: int) -> None:
         unique="participant",
         update_fields=_PARTICIPANT_FIELDS,
     )
-    _refresh_arms(study_id, counted, metrics, people, now)
+
+
+def _relative_brier_update(
+    study_id: int, people: IntArray, relative: FloatArray, *, skip: set[int]
+) -> None:
+    """Write the relative Brier of the other participants where it changed (a question's
+    median moves only now and then, so usually few rows)."""
+    wanted = {
+        pid: _value(value)
+        for pid, value in zip(people.tolist(), relative.tolist(), strict=True)
+        if pid not in skip
+    }
+    stale = [
+        ParticipantSummary(pk=pk, relative_brier=wanted[pid])
+        for pk, pid, stored in ParticipantSummary.objects.filter(
+            study_id=study_id, participant_id__in=list(wanted)
+        ).values_list("pk", "participant_id", "relative_brier")
+        if stored != wanted[pid]
+    ]
+    ParticipantSummary.objects.bulk_update(stale, ["relative_brier"], batch_size=500)
+
+
+def _refreshed(study_id: int, now: Any) -> None:
+    """Record the refresh time (one upsert, whether or not the row exists yet)."""
+    SummaryState.objects.bulk_create(
+        [SummaryState(study_id=study_id, refreshed_at=now)],
+        update_conflicts=True,
+        unique_fields=["study"],
+        update_fields=["refreshed_at"],
+    )
+
+
+# --- coalesced refresh after submissions -----------------------------------------
+
+
+def pending_mark(*, study_id: int, participant_ids: Iterable[int]) -> None:
+    """Note that these participants' scores changed (inside the scoring transaction)."""
+    SummaryPending.objects.bulk_create(
+        [SummaryPending(study_id=study_id, participant_id=pid) for pid in sorted(participant_ids)],
+        ignore_conflicts=True,
+    )
+
+
+def pending_refresh(*, study_id: int, unless_refreshed_within: float | None = None) -> bool:
+    """Refresh every participant marked since the last refresh, in one transaction.
+
+    With `unless_refreshed_within` (seconds), do nothing and return False if the
+    study was refreshed that recently: the caller then makes sure a refresh is
+    queued (`refresh_queue_claim`), so a burst of submissions shares one refresh.
+    """
+    with transaction.atomic():
+        # The study row first, as every scoring transaction takes it, then the state row.
+        list(Study.objects.select_for_update().filter(pk=study_id).values_list("pk"))
+        state, _ = SummaryState.objects.select_for_update().get_or_create(study_id=study_id)
+        now = timezone.now()
+        if (
+            unless_refreshed_within is not None
+            and state.refreshed_at is not None
+            and now - state.refreshed_at < timedelta(seconds=unless_refreshed_within)
+        ):
+            return False
+        SummaryState.objects.filter(pk=study_id).update(refresh_queued=False)
+        due = list(
+            SummaryPending.objects.filter(study_id=study_id).values_list(
+                "participant_id", flat=True
+            )
+        )
+        if due:
+            SummaryPending.objects.filter(study_id=study_id, participant_id__in=due).delete()
+            refresh_participants_locked(study_id=study_id, participant_ids=due)
+    return True
+
+
+def refresh_queue_claim(*, study_id: int) -> bool:
+    """True for exactly one caller until the queued refresh runs: that caller enqueues it.
+
+    A conditional UPDATE is the claim; a refresh in progress holds the row, so a
+    claim made meanwhile waits and then succeeds, and its participants are not missed.
+    """
+    SummaryState.objects.get_or_create(study_id=study_id)
+    return bool(
+        SummaryState.objects.filter(pk=study_id, refresh_queued=False).update(refresh_queued=True)
+    )
 
 
 # --- arms -------------------------------------------------------------------------

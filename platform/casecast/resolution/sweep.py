@@ -11,6 +11,10 @@ A question needs scoring when any of these holds:
 - it has an outcome, is not annulled, and a forecast on it has no score;
 - it is annulled and some of its forecasts still have scores;
 - a stored score was computed against a different outcome (a lost correction).
+
+It also refreshes the summaries of any study with participants still marked as
+changed (`SummaryPending`): their delayed refresh task was lost (the publish
+failed after the claim), so without the sweep they would wait for the next one.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from casecast.forecasts.models import Forecast
-from casecast.resolution import scoring_pipeline
-from casecast.resolution.models import ForecastScore
+from casecast.resolution import scoring_pipeline, summaries
+from casecast.resolution.models import ForecastScore, SummaryPending
 
 # The normal task usually lands within seconds; leave it time to, so the sweep
 # does not routinely score the same forecasts a second time.
@@ -79,4 +83,13 @@ def scoring_sweep() -> list[int]:
     question_ids = questions_needing_scores()
     if question_ids:
         scoring_pipeline.score_questions(question_ids=question_ids)
+    summaries_sweep()
     return question_ids
+
+
+def summaries_sweep() -> list[int]:
+    """Refresh every study whose marked participants still wait; return their ids."""
+    study_ids = sorted(set(SummaryPending.objects.values_list("study_id", flat=True)))
+    for study_id in study_ids:
+        summaries.pending_refresh(study_id=study_id)
+    return study_ids

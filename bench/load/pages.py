@@ -1,0 +1,102 @@
+"""Queries and CPU per journey page, in-process (Django test client), for the load study.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/casecast_capacity \\
+    .venv/bin/python bench/load/pages.py [participants, default 10]
+
+Resets the load study (`prepare_load`), then walks that many participants
+through two cases each with the test client under the benchmark's production
+settings, and prints per page the median number of queries
+(`CaptureQueriesContext`) and of CPU time in this process (`time.process_time`,
+so PostgreSQL's own CPU is not included). Submissions are published to Redis
+(db 9 unless CELERY_BROKER_URL says otherwise) as in production and the queue
+is emptied at the end: no worker runs, so submit's figures are the request's own.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parents[1] / "platform"), str(HERE.parents[1])]
+
+from server import stack_env  # noqa: E402
+
+os.environ.update(
+    stack_env(
+        database_url=os.environ.get(
+            "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casecast_capacity"
+        ),
+        broker_url=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9"),
+    )
+)
+os.environ["ALLOWED_HOSTS"] = "testserver"
+
+import django  # noqa: E402
+
+django.setup()
+
+import redis  # noqa: E402
+from casecast.accounts.models import User  # noqa: E402
+from casecast.core.load_study import load_study_prepare  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from journey import form_fields  # noqa: E402
+
+PAGES = ("link", "task list", "start phase", "case", "stage", "draft", "submit", "complete")
+
+
+def main() -> int:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    researcher, _ = User.objects.get_or_create(email="load-researcher@example.org")
+    links = load_study_prepare(participants=max(count, 1), by=researcher).links[:count]
+    queries: dict[str, list[int]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    rng = random.Random(0)
+
+    def request(client: Client, page: str, method: str, url: str, **data: str):
+        started = time.process_time()
+        with CaptureQueriesContext(connection) as captured:
+            response = getattr(client, method)(url, data or None)
+        cpu[page].append(time.process_time() - started)
+        queries[page].append(len(captured.captured_queries))
+        return response
+
+    for link in links:
+        client = Client()
+        request(client, "link", "get", link)
+        html = request(client, "task list", "get", "/cases/").content.decode()
+        start = re.search(r'action="(/cases/phase/\d+/start/)"', html)
+        assert start, "no phase to start"
+        location = request(client, "start phase", "post", start.group(1))["Location"]
+        for _case in range(2):
+            url = request(client, "case", "get", location)["Location"]
+            while "/part/" in url:
+                fields = form_fields(request(client, "stage", "get", url).content.decode(), rng=rng)
+                request(client, "draft", "post", url + "draft/", **fields)
+                url = request(client, "submit", "post", url, **fields)["Location"]
+            html = request(client, "complete", "get", url).content.decode()
+            following = re.search(r'href="(/cases/\d+/)"', html)
+            assert following, "no next case"
+            location = following.group(1)
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery")
+    print(f"{count} participants, two cases each ({connection.vendor})")
+    print(f"{'page':<12} {'requests':>8} {'queries':>8} {'CPU ms':>7}")
+    for page in PAGES:
+        print(
+            f"{page:<12} {len(queries[page]):>8} {statistics.median(queries[page]):>8.0f} "
+            f"{statistics.median(cpu[page]) * 1000:>7.1f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Start and stop the stack under test: gunicorn (production settings) and a Celery worker.
+
+Loopback only. The server runs DEBUG off against PostgreSQL with persistent
+connections; tasks go through Redis to one worker process on the same machine,
+as in the deployment the issue describes. Output goes to files in `logs`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def stack_env(*, database_url: str, broker_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "load_settings",
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT / "bench" / "load"), str(ROOT / "platform"), str(ROOT)]
+            ),
+            "DEBUG": "false",
+            "SECRET_KEY": "load-benchmark-secret-key-not-for-production-use-0123456789",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            # Loopback HTTP stands in for "behind a TLS proxy": no redirect to https.
+            "SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": database_url,
+            "DB_CONN_MAX_AGE": "60",
+            "CELERY_BROKER_URL": broker_url,
+            "AXES_ENABLED": "false",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def gunicorn_command(*, port: int, worker_class: str, workers: int, threads: int) -> list[str]:
+    command = [
+        str(BIN / "gunicorn"),
+        "casecast.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        f"--worker-class={worker_class}",
+        "--backlog=2048",
+        "--timeout=60",
+        "--log-level=warning",
+    ]
+    if worker_class == "gthread":
+        command.append(f"--threads={threads}")
+    return command
+
+
+def _port_free(port: int) -> None:
+    """Refuse to start if something already listens there (it would answer for us)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"127.0.0.1:{port} is in use; set BENCH_LOAD_PORT to another port")
+
+
+def _wait_for(url: str, *, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not answer {url} within {seconds:.0f} s")
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICKS
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, p in parents.items() if p == parent and child not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(times.get(member, 0.0) for member in tree)
+
+
+@dataclass
+class Stack:
+    web_pid: int
+    worker_pid: int
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far by (gunicorn, Celery worker)."""
+        return cpu_seconds(self.web_pid), cpu_seconds(self.worker_pid)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def running_stack(
+    *,
+    env: dict[str, str],
+    port: int,
+    logs: Path,
+    worker_class: str,
+    workers: int,
+    threads: int,
+) -> Iterator[Stack]:
+    """gunicorn and a Celery worker, stopped (by their own process ids) on exit."""
+    _port_free(port)
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / "gunicorn.log", "wb") as web_log, open(logs / "worker.log", "wb") as task_log:
+        web = subprocess.Popen(
+            gunicorn_command(
+                port=port, worker_class=worker_class, workers=workers, threads=threads
+            ),
+            cwd=ROOT,
+            env=env,
+            stdout=web_log,
+            stderr=subprocess.STDOUT,
+        )
+        worker = subprocess.Popen(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "tasks",
+                "worker",
+                "--concurrency=1",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=task_log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/", seconds=60)
+            yield Stack(web_pid=web.pid, worker_pid=worker.pid)
+        finally:
+            _stop(web)
+            _stop(worker)
