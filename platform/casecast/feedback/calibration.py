@@ -29,11 +29,11 @@ import numpy as np
 
 from casecast import scoring
 from casecast.resolution.charts import (
-    DESCRIPTION,
     PERCENT_BINS,
     bin_bounds,
     bins_for,
     calibration_svg,
+    chart_description,
 )
 
 MIN_FORECASTS = 10
@@ -80,7 +80,7 @@ class CalibrationChart:
 
     @property
     def description(self) -> str:
-        return DESCRIPTION
+        return chart_description(noun=self.noun)
 
     @property
     def enough(self) -> bool:

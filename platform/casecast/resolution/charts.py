@@ -23,11 +23,15 @@ from django.utils.safestring import SafeString, mark_safe
 # second 21–40% (forecasts are whole percents); `bin_bounds` gives those limits.
 FEW_FORECASTS = 50
 PERCENT_BINS = 100
-DESCRIPTION = (
-    "Each dot is a group of forecasts: across, what was forecast on average; up, how often "
-    "it happened. The dashed diagonal is perfect calibration. The same numbers are in the "
-    "table below."
-)
+
+
+def chart_description(*, noun: str = "forecast") -> str:
+    """The one description under every calibration chart; `noun` is what is counted."""
+    return (
+        f"Each dot is a group of {noun}s: across, how sure they were on average; up, how "
+        "often they were right. The dashed diagonal is perfect calibration. The same numbers "
+        "are in the table below."
+    )
 
 
 def bins_for(n: int) -> int:

@@ -19,8 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casecast.resolution import exports, selectors, services
-from casecast.resolution.charts import DESCRIPTION as CHART_DESCRIPTION
-from casecast.resolution.charts import calibration_svg
+from casecast.resolution.charts import calibration_svg, chart_description
 from casecast.resolution.csv_import import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -261,7 +260,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "arms": selectors.arm_results(study=study),
             "calibration": table,
             "calibration_svg": calibration_svg(table, title="Calibration of all participants"),
-            "chart_description": CHART_DESCRIPTION,
+            "chart_description": chart_description(),
             "primary_phases": primary,
             "primary_all_phases": not any(phase.randomise_before for phase in primary),
             "back_url": _list_url(study),
