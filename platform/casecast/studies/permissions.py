@@ -82,7 +82,7 @@ def _participant_for_request(request: HttpRequest, slug: str | None) -> Particip
     # a withdrawn participant sees "You have left this study" rather than a 404.
     return (
         active_participations(user=request.user).first()
-        or Participant.objects.filter(user=request.user)
+        or Participant.objects.filter(user_id=request.user.pk)
         .select_related("study")
         .order_by("-withdrawn_at", "-pk")
         .first()
