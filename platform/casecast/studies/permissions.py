@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from casecast.accounts.models import User
 from casecast.studies.models import Participant, Study, StudyMembership
-from casecast.studies.selectors import active_participations, participation_for, study_role
+from casecast.studies.selectors import latest_participation, participation_for, study_role
 
 View = Callable[..., HttpResponse]
 
@@ -80,13 +80,7 @@ def _participant_for_request(request: HttpRequest, slug: str | None) -> Particip
         return participation_for(user=request.user, study=study)
     # No study named: their current participation, or else the one they left, so
     # a withdrawn participant sees "You have left this study" rather than a 404.
-    return (
-        active_participations(user=request.user).first()
-        or Participant.objects.filter(user_id=request.user.pk)
-        .select_related("study")
-        .order_by("-withdrawn_at", "-pk")
-        .first()
-    )
+    return latest_participation(user=request.user)
 
 
 def withdrawn_notice(request: HttpRequest, participant: Participant) -> HttpResponse:
