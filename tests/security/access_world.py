@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from typing import Any
 
 from casecast.accounts.models import User
@@ -20,6 +21,7 @@ from casecast.studies.demo import DEMO_SLUG
 from casecast.studies.models import Participant, Study, StudyMembership
 from casecast.vignettes.models import Question
 from django.core.management import call_command
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.fixtures_studies import build_study, create_participant
@@ -47,6 +49,15 @@ class World:
     other_study: Study
     users: dict[str, User | None]
     kwargs: dict[str, Any]
+    sessions: dict[str, SimpleCookie] = field(default_factory=dict)
+
+    def client(self, role: str) -> Client:
+        """A client signed in as `role` (a copy of its session cookie: a request that
+        signs out cannot sign the role out for the next test)."""
+        client = Client()
+        if role in self.sessions:
+            client.cookies = SimpleCookie(self.sessions[role].output(header=""))
+        return client
 
 
 def build_world() -> World:
@@ -61,7 +72,9 @@ def build_world() -> World:
     services.participant_withdraw(participant=withdrawn, keep_data=True, by=withdrawn.user)
     other_owner = User.objects.create_user(email="matrix-other@example.org", password="x" * 12)
     other_study = build_study(by=other_owner, title="Another study")
-    elsewhere = create_participant(study=other_study, email="matrix-elsewhere@example.org")
+    elsewhere = create_participant(
+        study=other_study, email="matrix-elsewhere@example.org", arm="feedback"
+    )
     participant = Participant.objects.get(study=study, user__email=PARTICIPANT_EMAIL)
     users: dict[str, User | None] = {
         "anonymous": None,
@@ -74,9 +87,15 @@ def build_world() -> World:
         "staff_other_study": other_owner,
         "site_admin": User.objects.get(email="admin@example.org"),
     }
-    return World(
+    world = World(
         study=study, other_study=other_study, users=users, kwargs=_kwargs(study, participant)
     )
+    for role, user in users.items():
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            world.sessions[role] = client.cookies
+    return world
 
 
 def _kwargs(study: Study, participant: Participant) -> dict[str, Any]:
@@ -166,8 +185,7 @@ def concrete_url(world: World, route: str, name: str) -> str:
 def _regex_free(route: str) -> str:
     """The admin's regex routes (`^(?P<app_label>accounts)/$`) as plain paths."""
     route = route.replace("^", "").replace("$", "").replace("\\Z", "")
-    route = re.sub(r"\(\?P<(\w+)>\(?(\w+)(?:\|[^)]*)?\)?\)", r"\2", route)
-    return route
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", route)
 
 
 class _Null:
