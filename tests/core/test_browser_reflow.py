@@ -1,0 +1,70 @@
+"""Every page, participant and staff, at 320px: no sideways scrolling (WCAG 1.4.10), and
+nothing blocked by the Content Security Policy.
+
+The pages are those the access-control matrix (tests/security/test_access_matrix.py)
+declares as answering 200 to the demo participant or to the study administrator,
+so a new page is walked here as soon as it is declared there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from tests.browser_support import assert_no_horizontal_scroll
+from tests.security.access_world import all_routes, build_world, concrete_url
+from tests.security.test_access_matrix import POST, declaration
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Files, not pages: a CSV, YAML or JSON download has no layout to reflow.
+NOT_PAGES = (".csv", ".yaml", ".json", "/download/yaml/")
+
+
+def _pages_for(world: Any, role: str) -> list[str]:
+    urls = []
+    for route, name in all_routes():
+        declared = declaration(name)
+        if declared is None or name.startswith("admin:"):
+            continue
+        expected, method = declared
+        url = concrete_url(world, route, name)
+        if method != POST and expected[role] == 200 and not url.endswith(NOT_PAGES):
+            urls.append(url)
+    return urls
+
+
+def _sign_in(page: Any, world: Any, role: str) -> None:
+    cookie = world.sessions[role][settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.url}]
+    )
+
+
+@pytest.mark.parametrize("role", ["participant", "study_admin"])
+def test_no_page_scrolls_sideways_at_320px_or_breaks_the_policy(page, role):
+    world = build_world()
+    page.goto("/")
+    _sign_in(page, world, role)
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.set_viewport_size({"width": 320, "height": 640})
+    urls = _pages_for(world, role)
+    assert len(urls) > (5 if role == "participant" else 40)
+    failures = []
+    for url in urls:
+        response = page.goto(url)
+        assert response is not None and response.status == 200, url
+        try:
+            assert_no_horizontal_scroll(page)
+        except AssertionError as problem:
+            failures.append(str(problem))
+    assert not failures, "\n".join(failures)
+    assert not blocked, "\n".join(blocked)
