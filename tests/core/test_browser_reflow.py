@@ -68,3 +68,33 @@ def test_no_page_scrolls_sideways_at_320px_or_breaks_the_policy(page, role):
             failures.append(str(problem))
     assert not failures, "\n".join(failures)
     assert not blocked, "\n".join(blocked)
+
+
+CHART_TEXT_JS = """
+() => [...document.querySelectorAll('svg.cc-chart')].map(svg => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width
+  const size = parseFloat(svg.getAttribute('font-size'))
+  return { px: size * scale, width: svg.getBoundingClientRect().width }
+})
+"""
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("participant", "/feedback/track-record/"),
+        ("study_admin", "/studies/judgement-2019-demo/resolution/results/"),
+    ],
+)
+def test_chart_labels_are_at_least_14px_on_a_phone_and_on_desktop(page, role, path):
+    world = build_world()
+    page.goto("/")
+    _sign_in(page, world, role)
+    for width in (320, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(path)
+        charts = page.evaluate(CHART_TEXT_JS)
+        assert charts, f"no chart on {path}"
+        for chart in charts:
+            assert chart["px"] >= 14, (width, chart)
+            assert chart["width"] <= width, (width, chart)
