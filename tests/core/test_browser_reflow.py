@@ -98,3 +98,47 @@ def test_chart_labels_are_at_least_14px_on_a_phone_and_on_desktop(page, role, pa
         for chart in charts:
             assert chart["px"] >= 14, (width, chart)
             assert chart["width"] <= width, (width, chart)
+
+
+def test_pages_part_way_through_the_journey_at_320px(page):
+    """The walk above sees a participant who has finished their open cases; this one
+    covers consent, the enrolment pages and every part of a case still being answered."""
+    from casecast.accounts.models import User
+    from casecast.forecasts import services as journey
+    from casecast.studies.models import Participant
+    from django.test import Client
+
+    world = build_world()
+    invited = User.objects.get(email="participant@example.org")
+    ready = Participant.objects.get(user__email="demo-baseline-1@example.org")
+    assignment = journey.phase_start(participant=ready, phase=ready.study.phases.get(position=1))[0]
+    parts = assignment.vignette_version.stages.count()
+    visits = {
+        None: ["/enrol/", "/accounts/new-link/", "/accounts/sign-in/"],
+        invited: [f"/s/{world.study.slug}/consent/"],
+        ready.user: [
+            "/cases/",
+            *(f"/cases/{assignment.pk}/part/{n}/" for n in range(1, parts + 1)),
+            f"/s/{world.study.slug}/withdraw/",
+        ],
+    }
+    page.set_viewport_size({"width": 320, "height": 640})
+    failures = []
+    for user, urls in visits.items():
+        page.context.clear_cookies()
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            session = client.cookies[settings.SESSION_COOKIE_NAME].value
+            page.goto("/")
+            page.context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": page.url}]
+            )
+        for url in urls:
+            response = page.goto(url)
+            assert response is not None and response.status == 200, url
+            try:
+                assert_no_horizontal_scroll(page)
+            except AssertionError as problem:
+                failures.append(str(problem))
+    assert not failures, "\n".join(failures)
