@@ -106,12 +106,8 @@ def _kwargs(study: Study, participant: Participant) -> dict[str, Any]:
         .first()
     )
     assert assignment is not None, "the demo participant has finished cases"
-    vignette = study.vignettes.order_by("pk").first()
-    assert vignette is not None
     phase = study.phases.order_by("position").first()
     assert phase is not None
-    membership = study.memberships.exclude(role=StudyMembership.Role.ADMIN).order_by("pk").first()
-    assert membership is not None
     return {
         "slug": study.slug,
         "key": study.arms.order_by("pk").values_list("key", flat=True).first(),
