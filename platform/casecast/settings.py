@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -260,17 +261,22 @@ STORAGES = {
 # the largest any upload form accepts. Each form may have a lower limit of its own.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
-# --- Security (production defaults when DEBUG is off) ------------------------
+# --- Sessions ------------------------------------------------------------------
 # Sessions live in the database. SESSION_ENGINE=django.contrib.sessions.backends.signed_cookies
 # saves one query per request (docs/performance.md has the trade-off: a signed cookie cannot be
 # revoked on the server, so a copied cookie works until it expires, even after signing out).
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+
+# === Security headers, cookies and CSP (issue 14 item 6) =====================
+# One block so other settings edits merge cleanly. Documented in docs/security.md
+# ("Headers and CSP") and docs/configuration.md.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
@@ -280,6 +286,32 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp): everything from our own origin, nothing
+# inline. There is no 'unsafe-inline' for scripts or styles, so a template must
+# not carry <script> bodies, <style> elements or style="" attributes: page
+# behaviour lives in static/casecast/*.js, styles in casecast.css. Charts are
+# inline SVG drawn with presentation attributes (fill=, stroke=), which CSP
+# does not govern. CSP_REPORT_ONLY=1 sends the same policy as report-only,
+# for trying a change on a live site without breaking it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = {}
+# === end of security block ====================================================
 
 # --- Logging: no personal data in logs, so log ids only --------------------
 LOGGING = {

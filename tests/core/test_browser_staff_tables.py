@@ -80,7 +80,7 @@ def test_staff_tables_scroll_inside_a_focusable_labelled_region_at_320px(page):
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "document.querySelector('[aria-label=\"Questions\"]').scrollLeft > 0", timeout=5000
+        "() => document.querySelector('[aria-label=\"Questions\"]').scrollLeft > 0", timeout=5000
     )
 
 

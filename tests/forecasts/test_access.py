@@ -56,13 +56,16 @@ def test_study_staff_cannot_submit_or_see_cases(case_assignment, study_researche
     assert not Forecast.objects.exists()
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(case_assignment):
+def test_anonymous_visitors_are_sent_to_get_a_new_link(case_assignment):
+    """Participants sign in by link, so a case page without a session (an expired
+    session, a bookmarked case) offers a new link, not the staff password form."""
     client = Client()
     for method, url in _urls(case_assignment):
         response = getattr(client, method)(url)
         assert response.status_code == 302 and response["Location"].startswith(
-            reverse("accounts:login")
+            reverse("accounts:request_link")
         ), url
+    assert not Forecast.objects.exists()
     response = client.get(reverse("forecasts:tasks"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:request_link"))

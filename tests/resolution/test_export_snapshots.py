@@ -43,8 +43,8 @@ from casecast.studies.models import Participant, Study
 from casecast.studies.services import participant_withdraw, study_status_change
 from django.core.management import call_command
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.sign_in import sign_in
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 WRITE = os.environ.get("CASECAST_WRITE_EXPORT_SNAPSHOTS") == "1"
@@ -71,15 +71,6 @@ def pinned_demo() -> Iterator[Study]:
     ):
         call_command("seed_demo", stdout=io.StringIO())
         yield Study.objects.get(slug=DEMO_SLUG)
-
-
-def _sign_in_with_second_factor(client, user) -> None:
-    """The demo researcher has an authenticator app (seed_demo), so a session must have
-    passed the second-factor step: mark it as django-otp's own sign-in would."""
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
-    session.save()
 
 
 def _downloads(client, study: Study) -> dict[str, bytes]:
@@ -128,7 +119,7 @@ def _differences(produced: dict[str, dict[str, bytes]]) -> list[str]:
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_demo_exports_are_byte_for_byte_the_snapshots(client, pinned_demo):
     study = pinned_demo
-    _sign_in_with_second_factor(client, study.memberships.get(user__email=RESEARCHER_EMAIL).user)
+    sign_in(client, study.memberships.get(user__email=RESEARCHER_EMAIL).user)
     produced = {"recruiting": _downloads(client, study)}
     _close_after_withdrawals(study)
     produced["closed"] = _downloads(client, study)

@@ -47,7 +47,9 @@ def test_a_second_sweep_finds_nothing_to_do(casebook, people, django_assert_max_
     resolve_all(casebook)
     submitted_minutes_ago(10)
     scoring_sweep()
-    with django_assert_max_num_queries(3):  # three reads (scores, stale scores, summaries due), no writes
+    with django_assert_max_num_queries(
+        3
+    ):  # three reads (scores, stale scores, summaries due), no writes
         assert scoring_sweep() == []
 
 

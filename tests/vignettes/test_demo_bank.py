@@ -47,7 +47,11 @@ def test_seeding_fills_the_phases_that_exist(demo_bank_loaded):
 
     assert plan == {
         1: [("domestic-abuse-notification", False), ("school-neglect-concerns", False)],
-        2: [("parental-substance-misuse", False), ("exploitation-missing-episodes", False)],
+        2: [
+            ("parental-substance-misuse", False),
+            ("exploitation-missing-episodes", False),
+            ("bruise-non-mobile-baby", False),  # a multiple-choice question before wave 2
+        ],
     }
 
 
@@ -67,7 +71,7 @@ def test_seeding_twice_leaves_the_same_data(study, researcher):
         == plan
     )
     assert ("3", "school-neglect-concerns", True) in [(str(p), k, r) for p, k, r in plan]
-    assert len([row for row in plan if row[0] == 3]) == 3
+    assert len([row for row in plan if row[0] == 3]) == 2
 
 
 def test_demo_bank_file_is_marked_fictional_and_uses_the_documented_format():

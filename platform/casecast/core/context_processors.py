@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from casecast.core.navigation import navigation_for
+from casecast.core.navigation import navigation_for, withdraw_url_for
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -21,4 +21,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         )
         if hasattr(request, "user")
         else [],
+        "withdraw_url": withdraw_url_for(request.user) if hasattr(request, "user") else None,
     }

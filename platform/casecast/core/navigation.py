@@ -100,3 +100,16 @@ def navigation_for(
         if visible_to(roles):
             items.append(NavItem(label=label, url=url))
     return items
+
+
+def withdraw_url_for(user: Any) -> str | None:
+    """Where a participant leaves their current study: linked from every page's footer,
+    as the privacy notice promises. None for anyone else."""
+    from casecast.studies.selectors import active_participations
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    participation = active_participations(user=user).first()
+    if participation is None:
+        return None
+    return reverse("studies:withdraw", kwargs={"slug": participation.study.slug})

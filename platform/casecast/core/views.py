@@ -64,12 +64,27 @@ def _health_body(report: health.Report, *, ok: bool) -> dict[str, object]:
     }
 
 
+def _as_participant(request: HttpRequest) -> bool:
+    """Whether to explain a refusal in a participant's terms: signed in by their link,
+    in a study, and not study staff (staff get the plain page)."""
+    user = getattr(request, "user", None)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_participant
+        and not user.is_study_staff
+        and not user.is_site_admin
+    )
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", {"page_title": "You do not have access"}, status=403)
+    context = {"page_title": "You do not have access", "as_participant": _as_participant(request)}
+    return render(request, "403.html", context, status=403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", {"page_title": "Page not found"}, status=404)
+    context = {"page_title": "Page not found", "as_participant": _as_participant(request)}
+    return render(request, "404.html", context, status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,8 @@
 """A calibration chart for a participant: the SVG and the same numbers as an HTML table.
 
 Thresholds: under 10 resolved forecasts there is no chart ("not enough
-forecasts yet"); under 50, 5 bins (so each has a few forecasts); from 50, 10.
+forecasts yet"); otherwise the groups of `charts.bins_for` (5 under 50
+forecasts, so each has a few; 10 from 50), the same as the staff results page.
 The SVG comes from `casecast.resolution.charts.calibration_svg`, so researchers
 and participants see the same kind of chart; the SVG and the table are drawn
 from the same rows.
@@ -27,15 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from casecast import scoring
-from casecast.resolution.charts import calibration_svg
+from casecast.resolution.charts import (
+    PERCENT_BINS,
+    bin_bounds,
+    bins_for,
+    calibration_svg,
+    chart_description,
+)
 
 MIN_FORECASTS = 10
-FEW_FORECASTS = 50
-PERCENT_BINS = 100
-
-
-def bins_for(n: int) -> int:
-    return 5 if n < FEW_FORECASTS else 10
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class CalibrationChart:
     by_level: bool = False  # one group per possible value (no "on average" column)
 
     @property
+    def description(self) -> str:
+        return chart_description(noun=self.noun)
+
+    @property
     def enough(self) -> bool:
         return self.n >= MIN_FORECASTS
 
@@ -108,9 +113,7 @@ def _row(table: scoring.CalibrationTable, i: int, low: int, high: int) -> Calibr
 
 def _bin_rows(p: np.ndarray, y: np.ndarray, bins: int) -> list[CalibrationRow]:
     table = scoring.calibration_table(p, y, bins=bins)
-    width = PERCENT_BINS // bins
-    # Right-closed bins: bin 0 is [0, w], bin i is (i*w, (i+1)*w].
-    return [_row(table, i, 0 if i == 0 else i * width + 1, (i + 1) * width) for i in range(bins)]
+    return [_row(table, i, *bin_bounds(i, bins)) for i in range(bins)]
 
 
 def _level_rows(p: np.ndarray, y: np.ndarray, levels: Sequence[int]) -> list[CalibrationRow] | None:

@@ -40,6 +40,7 @@ INTERVAL_PARTS = (("lower", "lower bound"), ("upper", "upper bound"))
 
 _PERCENT = re.compile(r"^\s*(-?\d+)\s*%?\s*$")
 _NUMBER_JUNK = re.compile(r"[\s,£%]")
+_PLAIN_NUMBER = re.compile(r"^(\d+\.?\d*|\.\d+)$")
 
 
 @dataclass(frozen=True)
@@ -135,15 +136,21 @@ def parse_percentage(raw: str, *, missing: str) -> int | str:
 
 
 def parse_number(raw: str, *, name: str) -> float | str:
-    """A finite number ("1,200", "3.5", "12 %" are fine), or a message."""
+    """A number of 0 or more written out ("1,200", "3.5", "12 %" are fine), or a message.
+
+    Numeric questions ask how many or how much (school sessions, missing episodes,
+    days), so a negative answer is a slip, not a forecast. Python's float() also reads
+    "1e3", "inf" and "nan"; nobody means those, so only plain decimals are accepted.
+    """
     cleaned = _NUMBER_JUNK.sub("", raw)
     if not cleaned:
         return f"Enter the {name}"
-    try:
-        value = float(cleaned)
-    except ValueError:
+    if cleaned.startswith("-") and _PLAIN_NUMBER.match(cleaned[1:]):
+        return f"Enter the {name} as 0 or more"
+    if not _PLAIN_NUMBER.match(cleaned):
         return f"Enter the {name} as a number, like 12"
-    if not math.isfinite(value):
+    value = float(cleaned)
+    if not math.isfinite(value):  # hundreds of digits overflow to infinity
         return f"Enter the {name} as a number, like 12"
     return value
 

@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from casecast.forecasts import pages, selectors, services
 from casecast.forecasts.models import Assignment
 from casecast.forecasts.selectors import CaseProgress
 from casecast.studies.models import Phase
-from casecast.studies.permissions import participant_required
+from casecast.studies.permissions import participant_required, withdrawn_notice
 from casecast.vignettes.models import Stage
 
 LOCKED_MESSAGE = "You have already submitted this part, so your answers are locked."
@@ -37,12 +38,17 @@ AssignmentView = Callable[..., HttpResponse]
 def _own_assignment(view: AssignmentView) -> AssignmentView:
     """Load the signed-in participant's own assignment, or answer 404."""
 
+    @login_not_required  # participants sign in by link: send them for a new one, below
     @wraps(view)
     def wrapped(request: HttpRequest, assignment_id: int, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("accounts:request_link")
         assignment = selectors.assignment_for_user(user=request.user, assignment_id=assignment_id)
-        if assignment is None or assignment.participant.withdrawn_at is not None:
+        if assignment is None:
             raise Http404("No such case.")
         participant = assignment.participant
+        if participant.withdrawn_at is not None:
+            return withdrawn_notice(request, participant)
         if participant.consented_at is None:
             return redirect("studies:consent", slug=participant.study.slug)
         if participant.baseline_completed_at is None:

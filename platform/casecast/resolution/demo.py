@@ -94,8 +94,11 @@ def _enrol(study: Study, n: int) -> list[Participant]:
 def _forecasts(study: Study, people: list[Participant]) -> None:
     rng = np.random.default_rng(DEMO_SEED)
     k, bias = forecasters_draw(rng, len(people), 0.5)
+    # Only phases that are open: nobody can have done the second wave before it opens
+    # (CONSORT would otherwise count simulated people completing it).
     items = list(
         PhaseVignette.objects.filter(phase__study=study, arm__isnull=True)
+        .exclude(phase__opens_at__gt=timezone.now())
         .select_related("phase", "vignette")
         .order_by("phase__position", "position")
     )

@@ -16,6 +16,7 @@ from casecast.audit.models import AuditEvent
 # The one pseudonym function every export uses (exports.py); named here too, where the
 # score export used to live, for code and tests that look for it.
 from casecast.forecasts.models import Assignment, Forecast
+from casecast.resolution import charts
 from casecast.resolution.models import ArmSummary, ForecastScore, RescoreJob
 from casecast.resolution.outcomes import Outcome, outcome_label
 from casecast.studies.models import Participant, Phase, Study
@@ -342,8 +343,9 @@ def _number(x: Any) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def calibration_rows(*, study: Study, bins: int = 10) -> list[CalibrationRow]:
-    """Calibration of every counted binary forecast in the study (all participants)."""
+def calibration_rows(*, study: Study) -> list[CalibrationRow]:
+    """Calibration of every counted binary forecast in the study (all participants),
+    in the same groups as a participant's chart (`charts.bins_for`, `charts.bin_bounds`)."""
     rows = list(
         ForecastScore.objects.filter(
             study=study,
@@ -356,11 +358,11 @@ def calibration_rows(*, study: Study, bins: int = 10) -> list[CalibrationRow]:
         return []
     p = np.array([r[0] for r in rows], dtype=np.float64)
     y = np.array([1 if r[1] else 0 for r in rows], dtype=np.int8)
+    bins = charts.bins_for(len(rows))
     table = scoring.calibration_table(p, y, bins=bins)
-    width = 100 // bins
     return [
         CalibrationRow(
-            bin_label=f"{i * width}–{(i + 1) * width}%",
+            bin_label="{}–{}%".format(*charts.bin_bounds(i, bins)),
             count=int(table.count[i]),
             mean_forecast=_number(table.mean_forecast[i]),
             observed_rate=_number(table.observed_rate[i]),

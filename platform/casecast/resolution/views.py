@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from casecast.core.csv_safety import formula_row
 from casecast.core.form_views import form_saved
 from casecast.resolution import exports, selectors, services
-from casecast.resolution.charts import calibration_svg
+from casecast.resolution.charts import calibration_svg, chart_description
 from casecast.resolution.csv_import import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -266,6 +266,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "arms": selectors.arm_results(study=study),
             "calibration": table,
             "calibration_svg": calibration_svg(table, title="Calibration of all participants"),
+            "chart_description": chart_description(),
             "primary_phases": primary,
             "primary_all_phases": not any(phase.randomise_before for phase in primary),
             "back_url": _list_url(study),

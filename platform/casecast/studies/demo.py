@@ -35,9 +35,10 @@ ARMS: list[dict[str, Any]] = [
         "is_control": False,
         "feedback_policies": ["outcome", "calibration"],
         "training_module": "",
+        # Only what the feedback pages show: an earlier text promised a "growth
+        # mindset" note that no page has.
         "description": "After each case, sees what happened and how well calibrated their "
-        "forecasts have been, with a short note that forecasting is a skill that "
-        "improves with practice (growth mindset).",
+        "forecasts have been.",
     },
     {
         "key": "calibration",

@@ -26,7 +26,7 @@ from casecast.accounts.links import is_link_session
 from casecast.accounts.models import User
 from casecast.studies.models import Participant, Study, StudyMembership
 from casecast.studies.selectors import (
-    active_participations,
+    latest_participation,
     participation_for,
     reconsent_needed,
     study_role,
@@ -87,7 +87,17 @@ def _participant_for_request(request: HttpRequest, slug: str | None) -> Particip
     if slug:
         study = get_object_or_404(Study, slug=slug)
         return participation_for(user=request.user, study=study)
-    return active_participations(user=request.user).first()
+    # No study named: their current participation, or else the one they left, so
+    # a withdrawn participant sees "You have left this study" rather than a 404.
+    return latest_participation(user=request.user)
+
+
+def withdrawn_notice(request: HttpRequest, participant: Participant) -> HttpResponse:
+    return render(
+        request,
+        "studies/participant/withdrawn.html",
+        {"page_title": "You have left this study", "participant": participant},
+    )
 
 
 def participant_gate(*, need_consent: bool, need_baseline: bool) -> Callable[[View], View]:
@@ -103,11 +113,7 @@ def participant_gate(*, need_consent: bool, need_baseline: bool) -> Callable[[Vi
             if participant is None:
                 raise Http404("You are not taking part in this study.")
             if participant.withdrawn_at is not None:
-                return render(
-                    request,
-                    "studies/participant/withdrawn.html",
-                    {"page_title": "You have left this study", "participant": participant},
-                )
+                return withdrawn_notice(request, participant)
             slug = participant.study.slug
             if need_consent and participant.consented_at is None:
                 return redirect("studies:consent", slug=slug)

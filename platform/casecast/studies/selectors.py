@@ -41,6 +41,18 @@ def participation_for(*, user: Any, study: Study) -> Participant | None:
     )
 
 
+def latest_participation(*, user: Any) -> Participant | None:
+    """The user's current participation, or else the one they most recently left."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return active_participations(user=user).first() or (
+        Participant.objects.filter(user=user)
+        .select_related("study")
+        .order_by("-withdrawn_at", "-pk")
+        .first()
+    )
+
+
 def active_participations(*, user: Any) -> QuerySet[Participant]:
     """The user's participations they have not withdrawn from, newest first."""
     if not getattr(user, "is_authenticated", False):

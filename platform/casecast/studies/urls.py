@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casecast.studies.views import design, links, participant, participants, study, team
+from casecast.studies.views import audit, design, links, participant, participants, study, team
 
 app_name = "studies"
 
@@ -65,6 +65,8 @@ urlpatterns = [
     ),
     path(f"{_study}/invitations/", participants.invitations, name="invitations"),
     path(f"{_study}/invitations/codes.csv", participants.codes_download, name="codes_download"),
+    path(f"{_study}/audit/", audit.study_audit, name="audit"),
+    path(f"{_study}/audit.csv", audit.study_audit_csv, name="audit_csv"),
     path(f"{_study}/consort/", participants.consort, name="consort"),
     path(f"{_study}/design/", design.design_versions, name="design_versions"),
     path(f"{_study}/design.yaml", design.design_download, name="design_download"),

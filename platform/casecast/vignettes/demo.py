@@ -15,13 +15,16 @@ from casecast.vignettes.services import phase_vignettes_set
 DEMO_BANK_PATH = Path(__file__).resolve().parent / "demo_content" / "demo_bank.yaml"
 
 # Phase position → (vignette keys, retest keys). Other vignettes stay in the bank.
+# Phase 2 holds a case with a multiple-choice question (the section 47 outcome in
+# "bruise-non-mobile-baby"), so demo participants can try every kind of forecast
+# before the second wave opens.
 DEMO_PHASE_PLAN: dict[int, tuple[list[str], list[str]]] = {
     1: (["domestic-abuse-notification", "school-neglect-concerns"], []),
-    2: (["parental-substance-misuse", "exploitation-missing-episodes"], []),
-    3: (
-        ["parental-mental-health", "bruise-non-mobile-baby", "school-neglect-concerns"],
-        ["school-neglect-concerns"],
+    2: (
+        ["parental-substance-misuse", "exploitation-missing-episodes", "bruise-non-mobile-baby"],
+        [],
     ),
+    3: (["parental-mental-health", "school-neglect-concerns"], ["school-neglect-concerns"]),
 }
 
 

@@ -77,6 +77,18 @@ function addSlider (input) {
   input.addEventListener('input', (event) => {
     if (event.target === input) show(wholePercent(input.value))
   })
+  // An untouched range input holds its midpoint, so the first arrow key would
+  // step from an invisible 50% to 51%: the anchoring the unset look avoids. From
+  // unset, keys that go up start at 1% and keys that go down start at 99%.
+  slider.addEventListener('keydown', (event) => {
+    if (!slider.classList.contains('app-slider--unset')) return
+    const up = ['ArrowUp', 'ArrowRight', 'PageUp', 'Home']
+    const down = ['ArrowDown', 'ArrowLeft', 'PageDown', 'End']
+    if (!up.includes(event.key) && !down.includes(event.key)) return
+    event.preventDefault()
+    slider.value = up.includes(event.key) ? slider.min : slider.max
+    slider.dispatchEvent(new Event('input'))
+  })
 
   row.append(label, slider, value)
   input.closest('.govuk-input__wrapper').after(row)

@@ -1,0 +1,194 @@
+"""The demo study plus the personas of the access-control matrix, and the URL walk.
+
+`build_world()` runs `seed_demo` and adds what the demo lacks: a researcher,
+a withdrawn participant, a second study with its own administrator and
+participant. `concrete_urls(world)` turns every URL pattern into a real URL
+for objects of the demo study. Used by test_access_matrix.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any
+
+from casecast.accounts.models import User
+from casecast.forecasts.models import Assignment
+from casecast.studies import services
+from casecast.studies.demo import DEMO_SLUG
+from casecast.studies.models import Participant, Study, StudyMembership
+from casecast.vignettes.models import Question
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.fixtures_studies import build_study, create_participant
+from tests.sign_in import sign_in
+
+ROLES = (
+    "anonymous",
+    "participant",
+    "participant_other_study",
+    "participant_withdrawn",
+    "study_admin",
+    "study_researcher",
+    "study_analyst",
+    "staff_other_study",
+    "site_admin",
+)
+# The participant persona: a demo participant in the outcome-feedback arm with
+# finished and scored cases, so case feedback and the track record exist.
+PARTICIPANT_EMAIL = "demo-outcome-feedback@example.org"
+WITHDRAWN_EMAIL = "demo-baseline-2@example.org"
+
+
+@dataclass
+class World:
+    study: Study
+    other_study: Study
+    users: dict[str, User | None]
+    kwargs: dict[str, Any]
+    sessions: dict[str, SimpleCookie] = field(default_factory=dict)
+
+    def client(self, role: str) -> Client:
+        """A client signed in as `role` (a copy of its session cookie: a request that
+        signs out cannot sign the role out for the next test)."""
+        client = Client()
+        if role in self.sessions:
+            client.cookies = SimpleCookie(self.sessions[role].output(header=""))
+        return client
+
+
+def build_world() -> World:
+    call_command("seed_demo", stdout=_Null())
+    study = Study.objects.get(slug=DEMO_SLUG)
+    admin = User.objects.get(email="researcher@example.org")
+    researcher = User.objects.create_user(email="matrix-researcher@example.org", password="x" * 12)
+    StudyMembership.objects.create(
+        study=study, user=researcher, role=StudyMembership.Role.RESEARCHER
+    )
+    withdrawn = Participant.objects.get(study=study, user__email=WITHDRAWN_EMAIL)
+    services.participant_withdraw(participant=withdrawn, keep_data=True, by=withdrawn.user)
+    other_owner = User.objects.create_user(email="matrix-other@example.org", password="x" * 12)
+    other_study = build_study(by=other_owner, title="Another study")
+    elsewhere = create_participant(
+        study=other_study, email="matrix-elsewhere@example.org", arm="feedback"
+    )
+    participant = Participant.objects.get(study=study, user__email=PARTICIPANT_EMAIL)
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "participant": participant.user,
+        "participant_other_study": elsewhere.user,
+        "participant_withdrawn": withdrawn.user,
+        "study_admin": admin,
+        "study_researcher": researcher,
+        "study_analyst": User.objects.get(email="analyst@example.org"),
+        "staff_other_study": other_owner,
+        "site_admin": User.objects.get(email="admin@example.org"),
+    }
+    world = World(
+        study=study, other_study=other_study, users=users, kwargs=_kwargs(study, participant)
+    )
+    for role, user in users.items():
+        if user is not None:
+            client = Client()
+            sign_in(client, user)
+            world.sessions[role] = client.cookies
+    return world
+
+
+def _kwargs(study: Study, participant: Participant) -> dict[str, Any]:
+    """A real object of the demo study for each URL parameter name."""
+    assignment = (
+        Assignment.objects.filter(participant=participant, completed_at__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert assignment is not None, "the demo participant has finished cases"
+    phase = study.phases.order_by("position").first()
+    assert phase is not None
+    return {
+        "slug": study.slug,
+        "key": study.arms.order_by("pk").values_list("key", flat=True).first(),
+        "assignment_id": assignment.pk,
+        "part": 1,
+        "phase_id": phase.pk,
+        "question_id": Question.objects.filter(stage__version__vignette__study=study)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first(),
+        "position": phase.position,
+        "fmt": "yaml",
+        "number": 1,
+        "kind": "reminder",
+        "token": "not-a-real-token",
+        "uidb64": "MQ",  # a password-reset link for user 1 with a made-up token
+    }
+
+
+def _routes(
+    patterns: list[Any], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or ""
+            name = f"{namespace}:{inner}" if namespace and inner else inner or namespace
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern), name)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), f"{namespace}:{pattern.name}"
+
+
+def all_routes() -> list[tuple[str, str]]:
+    """(route, name) of every URL pattern in the URL configuration."""
+    return list(_routes(get_resolver().url_patterns))
+
+
+# Parameters whose object depends on the URL: `pk` names a council, phase,
+# question, team member… and `key` an arm, a vignette or a training module.
+PK_FOR = {
+    "studies:council": lambda s: s.councils.order_by("pk").first().pk,
+    "studies:phase": lambda s: s.phases.order_by("pk").first().pk,
+    "studies:baseline": lambda s: s.baseline_questions.order_by("pk").first().pk,
+    "studies:eligibility": lambda s: s.eligibility_questions.order_by("pk").first().pk,
+    "studies:staff": lambda s: s.memberships.exclude(role="admin").order_by("pk").first().pk,
+    "studies:participant": lambda s: (
+        s.participants.filter(withdrawn_at__isnull=True).order_by("pk").first().pk
+    ),
+}
+KEY_FOR = {
+    "vignettes:": lambda s: s.vignettes.order_by("pk").first().key,
+    "training:": lambda s: "calibration",
+}
+
+
+def concrete_url(world: World, route: str, name: str) -> str:
+    values = dict(world.kwargs)
+    for prefix, pk in PK_FOR.items():
+        if name.startswith(prefix):
+            values["pk"] = pk(world.study)
+    for prefix, key in KEY_FOR.items():
+        if name.startswith(prefix):
+            values["key"] = key(world.study)
+    if route.startswith("site-admin/"):
+        values.update(object_id=str(world.users["study_admin"].pk), app_label="accounts")
+        values.setdefault("pk", world.users["study_admin"].pk)
+        values.update(content_type_id="1", url="x")
+    return "/" + re.sub(
+        r"<(?:(\w+):)?(\w+)>", lambda m: str(values[m.group(2)]), _regex_free(route)
+    )
+
+
+def _regex_free(route: str) -> str:
+    """The admin's regex routes (`^(?P<app_label>accounts)/$`) as plain paths."""
+    route = route.replace("^", "").replace("$", "").replace("\\Z", "")
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", route)
+
+
+class _Null:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
