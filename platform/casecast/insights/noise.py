@@ -73,7 +73,10 @@ def _pairwise(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
     start = np.cumsum(count) - count
     rank = np.arange(x.shape[0]) - start[sorted_codes]
     weight = 2.0 * rank - count[sorted_codes] + 1.0
-    total = group_sum(weight * ordered, sorted_codes, g)
+    # The weights sum to 0 within a group, so measuring from the group's minimum changes
+    # nothing but rounding: equal values then give exactly 0.
+    shifted = ordered - ordered[np.minimum(start, x.shape[0] - 1)][sorted_codes]
+    total = group_sum(weight * shifted, sorted_codes, g)
     pairs = count * (count - 1) / 2.0
     return np.where(count > 1, ratio(total, pairs), np.nan)
 
