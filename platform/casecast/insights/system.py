@@ -55,6 +55,8 @@ from ._inputs import (
 
 _TOLERANCE = 1e-9
 _MAX_SWEEPS = 500
+# Replicates fitted together so that a block's replicates × workers arrays stay ~16 MB.
+_BLOCK_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,11 @@ class SystemNoise:
     level_share: float  # level noise² / system noise²
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Fit:
-    level_var: float
-    pattern_var: float
-    worker_effect: FloatArray
+    level_var: FloatArray  # one per weighting
+    pattern_var: FloatArray
+    worker_effect: FloatArray  # of the first weighting (the warm start for replicates)
     question_effect: FloatArray
 
 
@@ -101,19 +103,20 @@ def system_noise(
     if np.unique(w * n_q + q).shape[0] != n:
         raise ValueError("a worker has more than one forecast on a question; pass one per cell")
     table = _table(log_odds(prob), w, q, n_w, n_q)
-    full = _fit(table, np.ones(n_w), None)
+    full = _fit(table, np.ones((1, n_w)), None)
     reps = _bootstrap(table, positive_int(n_boot, "n_boot"), seed, full)
+    level_var, pattern_var = float(full.level_var[0]), float(full.pattern_var[0])
     return SystemNoise(
         n_workers=n_w,
         n_questions=n_q,
         n_cells=n,
-        system=float(np.sqrt(full.level_var + full.pattern_var)),
-        level=float(np.sqrt(full.level_var)),
-        pattern=float(np.sqrt(full.pattern_var)),
+        system=float(np.sqrt(level_var + pattern_var)),
+        level=float(np.sqrt(level_var)),
+        pattern=float(np.sqrt(pattern_var)),
         system_ci=_interval(np.sqrt(reps[:, 0] + reps[:, 1])),
         level_ci=_interval(np.sqrt(reps[:, 0])),
         pattern_ci=_interval(np.sqrt(reps[:, 1])),
-        level_share=_share(full.level_var, full.pattern_var),
+        level_share=_share(level_var, pattern_var),
     )
 
 
@@ -155,15 +158,17 @@ def _interval(values: FloatArray) -> tuple[float, float]:
 
 
 def _bootstrap(table: _Table, n_boot: int, seed: int, start: _Fit) -> FloatArray:
-    """(level variance, pattern variance) per replicate; warm-started from the full fit."""
+    """(level variance, pattern variance) per replicate; warm-started from the full fit.
+
+    Replicates are fitted together in blocks, each a matrix of worker weights, so a
+    small group (one council) costs a few matrix products, not n_boot Python loops.
+    """
     rng = np.random.default_rng(seed)
     n_w = table.mask.shape[0]
-    out = np.empty((n_boot, 2))
-    for b in range(n_boot):
-        draws = rng.multinomial(n_w, np.full(n_w, 1.0 / n_w)).astype(np.float64)
-        fit = _fit(table, draws, start)
-        out[b] = fit.level_var, fit.pattern_var
-    return out
+    draws = rng.multinomial(n_w, np.full(n_w, 1.0 / n_w), size=n_boot).astype(np.float64)
+    block = max(1, _BLOCK_CELLS // n_w)
+    fits = [_fit(table, draws[i : i + block], start) for i in range(0, n_boot, block)]
+    return np.vstack([np.column_stack([f.level_var, f.pattern_var]) for f in fits])
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,45 +179,63 @@ class _Table:
     mask: FloatArray
     row_sum: FloatArray  # Σ_q x over each worker's observed cells
     row_count: FloatArray
+    row_square: FloatArray  # Σ_q x²
 
 
 def _table(x: FloatArray, w: IntArray, q: IntArray, n_w: int, n_q: int) -> _Table:
-    # Dense storage (8 bytes × workers × questions, twice) turns every sweep into two
-    # matrix–vector products; 6,000 workers × 24 questions is 2.3 MB.
+    # Dense storage (8 bytes × workers × questions, twice) turns every sweep into
+    # matrix products; 6,000 workers × 24 questions is 2.3 MB.
     values = np.zeros((n_w, n_q))
     mask = np.zeros((n_w, n_q))
     values[w, q] = x
     mask[w, q] = 1.0
-    return _Table(values, mask, values.sum(axis=1), mask.sum(axis=1))
+    return _Table(values, mask, values.sum(axis=1), mask.sum(axis=1), (values**2).sum(axis=1))
 
 
 def _fit(table: _Table, weight: FloatArray, start: _Fit | None) -> _Fit:
-    """Weighted backfitting of x = μ + a_w + b_q + e over the observed cells.
+    """Weighted backfitting of x = μ + a_w + b_q + e, for R weightings at once.
 
-    ``weight`` is each worker's multiplicity (1 for the data, draw counts in a bootstrap).
+    ``weight`` is R × workers: each worker's multiplicity (ones for the data, draw counts
+    for bootstrap replicates). Effects are R × workers and R × questions.
     """
     m, x = table.mask, table.x
-    n_w, n_q = m.shape
     col_weight = weight @ m
-    cells = float(col_weight.sum())
-    mu = float(weight @ table.row_sum) / cells
-    col_sum = weight @ x - mu * col_weight
-    row_sum = table.row_sum - mu * table.row_count
-    a = np.zeros(n_w) if start is None else start.worker_effect.copy()
-    b = np.zeros(n_q) if start is None else start.question_effect.copy()
+    cells = col_weight.sum(axis=1)
+    mu = (weight @ table.row_sum) / cells
+    col_sum = weight @ x - mu[:, None] * col_weight
+    row_sum = table.row_sum - mu[:, None] * table.row_count
+    shape_a = (weight.shape[0], m.shape[0])
+    shape_b = (weight.shape[0], m.shape[1])
+    a = np.zeros(shape_a) if start is None else np.broadcast_to(start.worker_effect, shape_a)
+    b = np.zeros(shape_b) if start is None else np.broadcast_to(start.question_effect, shape_b)
     for _ in range(_MAX_SWEEPS):
-        a_new = _divide(row_sum - m @ b, table.row_count)
+        a_new = _divide(row_sum - b @ m.T, table.row_count)
         b_new = _divide(col_sum - (weight * a_new) @ m, col_weight)
-        moved = max(np.abs(a_new - a).max(), np.abs(b_new - b).max())
+        moved = max(float(np.abs(a_new - a).max()), float(np.abs(b_new - b).max()))
         a, b = a_new, b_new
         if moved < _TOLERANCE:
             break
-    e = (x - mu - a[:, None] - b[None, :]) * m
-    present = weight > 0
-    a_c = a[present] - np.average(a[present], weights=weight[present])
-    level_var = float(np.average(a_c * a_c, weights=weight[present]))
-    pattern_var = float(weight @ (e * e).sum(axis=1)) / cells
-    return _Fit(level_var, pattern_var, a, b)
+    total = weight.sum(axis=1, keepdims=True)
+    a_c = a - (weight * a).sum(axis=1, keepdims=True) / total
+    level_var = (weight * a_c * a_c).sum(axis=1) / total[:, 0]
+    return _Fit(level_var, _pattern_var(table, weight, mu, a, b) / cells, a[0], b[0])
+
+
+def _pattern_var(
+    table: _Table, weight: FloatArray, mu: FloatArray, a: FloatArray, b: FloatArray
+) -> FloatArray:
+    """Σ_w weight_w Σ_q m (x - c_w - b_q)² with c = μ + a, expanded into matrix products
+    so that no replicates × workers × questions array is formed."""
+    m = table.mask
+    if weight.shape[0] == 1:  # the data themselves: the residuals directly, no cancellation
+        e = (table.x - mu[0] - a[0][:, None] - b[0][None, :]) * m
+        return np.array([weight[0] @ (e * e).sum(axis=1)])
+    c = mu[:, None] + a
+    cross = c * table.row_sum + b @ table.x.T  # Σ_q m x (c + b_q)
+    squares = c * c * table.row_count + 2.0 * c * (b @ m.T) + (b * b) @ m.T
+    per_worker = table.row_square - 2.0 * cross + squares
+    out: FloatArray = np.maximum((weight * per_worker).sum(axis=1), 0.0)
+    return out
 
 
 def _divide(num: FloatArray, den: FloatArray) -> FloatArray:
