@@ -52,6 +52,12 @@ class TestWorkerThresholds:
         assert list(r.method) == expected
         assert np.isnan(r.threshold).all()
 
+    def test_separation_the_wrong_way_is_reversed(self):
+        # Acts at .1 .2 .3 and never at .6 .7 .8: separated, but against the probability.
+        p = [0.1, 0.2, 0.3, 0.6, 0.7, 0.8]
+        r = insights.decision_thresholds(p=p, action=[1, 1, 1, 0, 0, 0], worker=[3] * 6)
+        assert r.method[0] == insights.REVERSED
+
     def test_group_must_be_constant_within_a_worker(self):
         with pytest.raises(ValueError, match="same on every row of a worker"):
             insights.decision_thresholds(p=[0.2, 0.4], action=[0, 1], worker=[1, 1], group=[0, 1])

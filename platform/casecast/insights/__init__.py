@@ -21,6 +21,7 @@ from .questions import AGGREGATES, CrowdWisdom, crowd_wisdom
 from .system import SystemNoise, system_noise, system_noise_by_group
 from .thresholds import (
     LOGISTIC,
+    NO_FIT,
     NO_SWITCH,
     REVERSED,
     SEPARATED,
@@ -36,6 +37,7 @@ from .updating import Updating, belief_updating
 __all__ = [
     "AGGREGATES",
     "LOGISTIC",
+    "NO_FIT",
     "NO_SWITCH",
     "REVERSED",
     "SEPARATED",

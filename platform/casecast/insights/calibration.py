@@ -162,8 +162,8 @@ def calibration(
     """Calibration of binary forecasts per group (for example arm × phase as one code).
 
     Murphy components, slope, intercept and AUC are the scoring engine's; the CORP curve
-    and over/under-confidence are computed here. Each group's resamples use a generator
-    seeded from ``seed`` and the group's position, so adding a group changes no other.
+    and over/under-confidence are computed here. Each group's resamples use its own
+    generator, spawned from ``seed`` in ascending group order.
     """
     prob = probabilities(p)
     out = binary(y, "y", prob.shape[0])

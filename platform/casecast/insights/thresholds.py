@@ -10,7 +10,9 @@ without), the maximum-likelihood fit does not exist; the threshold then lies som
 between the highest probability without the action and the lowest with it, reported as
 that interval with its midpoint on the log-odds scale as the point value. A worker who
 always or never acts has no threshold in the data (NaN); one whose action becomes *less*
-likely as the probability rises (b ≤ 0) is flagged ``reversed`` and left out of spreads.
+likely as the probability rises (b ≤ 0, or the data separated the other way) is flagged
+``REVERSED`` and left out of spreads; ``NO_FIT`` marks overlapping data on which the fit
+did not converge.
 
 Multi-level decisions (for example no action / assessment / protection plan) give one
 threshold per step: "level k or above" against "below k", for each k after the first.
@@ -41,7 +43,7 @@ from ._inputs import (
 )
 
 #: How each worker's threshold was obtained, in ``WorkerThresholds.method``.
-LOGISTIC, SEPARATED, NO_SWITCH, REVERSED, TOO_FEW = 0, 1, 2, 3, 4
+LOGISTIC, SEPARATED, NO_SWITCH, REVERSED, TOO_FEW, NO_FIT = 0, 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,11 +92,13 @@ def decision_thresholds(
     fit = scoring.calibration_slope(prob, act, groups=w, n_groups=k)
     a, b = np.asarray(fit.intercept), np.asarray(fit.slope)
     lower, upper, n_act = _separation(prob, act, w, k)
-    method = np.full(k, SEPARATED, dtype=np.int64)
-    method[np.isfinite(b)] = LOGISTIC
-    method[np.isfinite(b) & (b <= 0)] = REVERSED
+    below, above, _ = _separation(prob, 1.0 - act, w, k)  # the mirror: acting only lower
+    fitted_ok = np.isfinite(b)
+    method = np.full(k, NO_FIT, dtype=np.int64)  # overlapping data, yet no converged fit
+    method[~fitted_ok & (below <= above)] = REVERSED
+    method[~fitted_ok & (lower <= upper)] = SEPARATED
+    method[fitted_ok] = np.where(b[fitted_ok] > 0, LOGISTIC, REVERSED)
     method[(n_act == 0) | (n_act == count)] = NO_SWITCH
-    method[~np.isfinite(b) & (lower > upper)] = REVERSED  # overlapping, yet no fit
     method[count < positive_int(min_cases, "min_cases")] = TOO_FEW
     with np.errstate(divide="ignore", invalid="ignore"):
         fitted = expit(-a / b)
