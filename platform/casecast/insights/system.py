@@ -97,6 +97,7 @@ def system_noise(
     """
     prob = probabilities(p)
     n = prob.shape[0]
+    replicates = positive_int(n_boot, "n_boot")
     w, w_names = labels(worker, "worker", n)
     q, q_names = labels(question, "question", n)
     n_w, n_q = w_names.shape[0], q_names.shape[0]
@@ -104,7 +105,7 @@ def system_noise(
         raise ValueError("a worker has more than one forecast on a question; pass one per cell")
     table = _table(log_odds(prob), w, q, n_w, n_q)
     full = _fit(table, np.ones((1, n_w)), None)
-    reps = _bootstrap(table, positive_int(n_boot, "n_boot"), seed, full)
+    reps = _bootstrap(table, replicates, seed, full)
     level_var, pattern_var = float(full.level_var[0]), float(full.pattern_var[0])
     return SystemNoise(
         n_workers=n_w,
