@@ -17,6 +17,7 @@ from .noise import (
     question_noise,
     retest_consistency,
 )
+from .profile import JudgementProfile, judgement_profile
 from .questions import AGGREGATES, CrowdWisdom, crowd_wisdom
 from .system import SystemNoise, system_noise, system_noise_by_group
 from .thresholds import (
@@ -44,6 +45,7 @@ __all__ = [
     "TOO_FEW",
     "CrowdWisdom",
     "GroupCalibration",
+    "JudgementProfile",
     "PopulationThresholds",
     "QuestionNoise",
     "ReliabilityCurve",
@@ -58,6 +60,7 @@ __all__ = [
     "crowd_wisdom",
     "decision_disagreement",
     "decision_thresholds",
+    "judgement_profile",
     "level_thresholds",
     "pairwise_abs_diff",
     "population_thresholds",
