@@ -11,7 +11,7 @@ randomisation, each with a linked three-level decision; 48,000 staged updates an
 each), crowd wisdom per question and per council, per-question noise, system noise
 overall, by arm × phase and by council (200 bootstrap replicates each), decision
 thresholds for both decision steps with their spread and the random-intercept model,
-belief updating by arm and test–retest.
+belief updating by arm, test–retest and every participant's judgement profile.
 
 Target: all insights in under 2 s (best of 3). The same run times a baseline — the
 scoring engine's per-participant Murphy decomposition and calibration slope on the same
@@ -131,6 +131,9 @@ def all_insights(d: Workload) -> dict[str, Any]:
             before=d.before, after=d.after, y=d.update_y, group=d.update_arm
         ),
         "retest": insights.retest_consistency(first=d.first, second=d.second),
+        "profiles": insights.judgement_profile(
+            p=d.p, y=d.y, worker=d.worker, question=d.question, peer_group=d.council
+        ),
     }
 
 
