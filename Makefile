@@ -12,7 +12,7 @@ export SITE_URL ?= http://$(HOST):$(PORT)
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
-	@echo "make bench    benchmarks (scoring engine, journey, pipeline); figures in docs/performance.md"
+	@echo "make bench    benchmarks (scoring and insights engines, journey, pipeline); figures in docs/performance.md"
 	@echo "make check    ruff format --check, ruff check, lint-imports, mypy (--strict for the engines), makemigrations --check"
 
 run: install seed

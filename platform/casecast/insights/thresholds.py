@@ -85,6 +85,7 @@ def decision_thresholds(
     prob = probabilities(p)
     n = prob.shape[0]
     act = binary(action, "action", n)
+    minimum = positive_int(min_cases, "min_cases")
     w, w_names = labels(worker, "worker", n)
     k = w_names.shape[0]
     worker_group = _worker_group(group, w, k, n)
@@ -99,7 +100,7 @@ def decision_thresholds(
     method[~fitted_ok & (lower <= upper)] = SEPARATED
     method[fitted_ok] = np.where(b[fitted_ok] > 0, LOGISTIC, REVERSED)
     method[(n_act == 0) | (n_act == count)] = NO_SWITCH
-    method[count < positive_int(min_cases, "min_cases")] = TOO_FEW
+    method[count < minimum] = TOO_FEW
     with np.errstate(divide="ignore", invalid="ignore"):
         fitted = expit(-a / b)
     midpoint = expit(0.5 * (log_odds(lower) + log_odds(upper)))
