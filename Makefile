@@ -12,7 +12,7 @@ export SITE_URL ?= http://$(HOST):$(PORT)
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
-	@echo "make bench    benchmarks (scoring engine, journey, pipeline, health, load); figures in docs/performance.md"
+	@echo "make bench    benchmarks (scoring and insights engines, journey, pipeline, health, load, exports); figures in docs/performance.md"
 	@echo "make check    ruff format --check, ruff check, lint-imports, mypy (--strict for the engines), makemigrations --check"
 
 run: install seed
@@ -59,7 +59,8 @@ lint: install
 # The pure engines are held to --strict as well (no Any leaking out of numpy).
 typecheck: install
 	$(BIN)/mypy platform/casecast tasks
-	$(BIN)/mypy --strict platform/casecast/scoring platform/casecast/randomisation
+	$(BIN)/mypy --strict platform/casecast/scoring platform/casecast/randomisation \
+		platform/casecast/insights
 
 check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -42,7 +42,7 @@ def test_public_api():
         "rps",
         "interval_score",
         "pinball",
-        "crps_quantiles",
+        "weighted_interval_score",
         "murphy",
         "calibration_table",
         "ece",

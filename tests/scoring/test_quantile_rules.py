@@ -40,16 +40,16 @@ class TestPinball:
         np.testing.assert_allclose(out, [1.0, 1.5])
 
 
-class TestCRPSQuantiles:
-    def test_hand_value_and_weighted_interval_score(self):
+class TestWeightedIntervalScore:
+    def test_hand_value(self):
         # Quantiles 1, 2, 3 at 0.25, 0.5, 0.75 and y = 2.5. Pinball losses:
-        # 0.25 x 1.5 = 0.375; 0.5 x 0.5 = 0.25; (1 - 0.75) x 0.5 = 0.125; mean 0.25 -> CRPS 0.5.
+        # 0.25 x 1.5 = 0.375; 0.5 x 0.5 = 0.25; (1 - 0.75) x 0.5 = 0.125; mean 0.25, times 2 = 0.5.
         # WIS (Bracher et al. 2021), K = 1 interval (alpha = 0.5): IS = 3 - 1 = 2,
         # (1/2 |2.5 - 2| + 0.5/2 x 2) / (1 + 1/2) = (0.25 + 0.5) / 1.5 = 0.5.
-        out = scoring.crps_quantiles([[1.0, 2.0, 3.0]], [2.5], [0.25, 0.5, 0.75])
+        out = scoring.weighted_interval_score([[1.0, 2.0, 3.0]], [2.5], [0.25, 0.5, 0.75])
         assert out[0] == pytest.approx(0.5, abs=1e-15)
 
-    def test_equals_weighted_interval_score(self):
+    def test_equals_the_bracher_formula(self):
         rng = np.random.default_rng(1)
         alphas = np.array([0.02, 0.1, 0.2, 0.5, 0.8])
         taus = np.concatenate([alphas / 2, [0.5], 1 - alphas[::-1] / 2])
@@ -61,7 +61,15 @@ class TestCRPSQuantiles:
             lo, hi = Q[:, k], Q[:, -1 - k]
             wis += alpha / 2 * scoring.interval_score(lo, hi, y, alpha)
         wis /= alphas.size + 0.5
-        np.testing.assert_allclose(scoring.crps_quantiles(Q, y, taus), wis, rtol=1e-12)
+        np.testing.assert_allclose(scoring.weighted_interval_score(Q, y, taus), wis, rtol=1e-12)
+
+    def test_platform_levels_are_the_wis_of_one_90_percent_interval(self):
+        # Casecast elicits p5, p50, p95: quantiles 10, 20, 40 and y = 50.
+        # Pinball: .05 x 40 = 2; .5 x 30 = 15; .95 x 10 = 9.5; 2 x mean = 2 x 26.5 / 3.
+        # WIS, K = 1, alpha = 0.1: IS = 30 + (2 / 0.1) x 10 = 230;
+        # (0.5 x 30 + 0.05 x 230) / 1.5 = 26.5 / 1.5 -- the same, and not a CRPS.
+        out = scoring.weighted_interval_score([[10.0, 20.0, 40.0]], [50.0], [0.05, 0.5, 0.95])
+        assert out[0] == pytest.approx(26.5 / 1.5)
 
     def test_equals_ensemble_crps_at_midpoint_levels(self):
         # For m sorted members at levels (i - 0.5) / m the identity with the ensemble CRPS is exact.
@@ -69,7 +77,7 @@ class TestCRPSQuantiles:
         ens = rng.normal(size=(40, 9))
         y = rng.normal(size=40)
         taus = (np.arange(1, 10) - 0.5) / 9
-        ours = scoring.crps_quantiles(np.sort(ens, axis=1), y, taus)
+        ours = scoring.weighted_interval_score(np.sort(ens, axis=1), y, taus)
         np.testing.assert_allclose(ours, properscoring.crps_ensemble(y, ens), rtol=1e-12)
 
     def test_approximates_gaussian_crps(self):
@@ -77,4 +85,4 @@ class TestCRPSQuantiles:
         y = np.array([-1.0, 0.3, 2.0])
         Q = np.tile(stats.norm.ppf(taus), (3, 1))
         expected = properscoring.crps_gaussian(y, mu=0.0, sig=1.0)
-        np.testing.assert_allclose(scoring.crps_quantiles(Q, y, taus), expected, rtol=2e-3)
+        np.testing.assert_allclose(scoring.weighted_interval_score(Q, y, taus), expected, rtol=2e-3)

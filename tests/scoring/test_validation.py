@@ -120,13 +120,13 @@ class TestQuantileRules:
         with pytest.raises(ValueError, match="q contains infinite"):
             scoring.pinball([np.inf], [1.0], 0.5)
 
-    def test_crps(self):
+    def test_weighted_interval_score(self):
         with pytest.raises(ValueError, match="one level per column"):
-            scoring.crps_quantiles([[1.0, 2.0]], [1.0], [0.5])
+            scoring.weighted_interval_score([[1.0, 2.0]], [1.0], [0.5])
         with pytest.raises(ValueError, match="Q must be a non-empty"):
-            scoring.crps_quantiles([1.0, 2.0], [1.0], [0.25, 0.75])
+            scoring.weighted_interval_score([1.0, 2.0], [1.0], [0.25, 0.75])
         with pytest.raises(ValueError, match="taus"):
-            scoring.crps_quantiles([[1.0, 2.0]], [1.0], [0.0, 0.75])
+            scoring.weighted_interval_score([[1.0, 2.0]], [1.0], [0.0, 0.75])
 
 
 class TestRelative:

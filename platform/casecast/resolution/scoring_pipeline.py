@@ -395,7 +395,7 @@ def _score_numeric(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp], rules:
         Q = np.column_stack([c.lower[quantiles], c.median[quantiles], c.upper[quantiles]])
         y = c.outcome_numeric[quantiles]
         out.ok[quantiles] = True
-        out.crps[quantiles] = scoring.crps_quantiles(Q, y, QUANTILE_TAUS)
+        out.crps[quantiles] = scoring.weighted_interval_score(Q, y, QUANTILE_TAUS)
         out.interval_score[quantiles] = scoring.interval_score(
             c.lower[quantiles], c.upper[quantiles], y, QUANTILE_ALPHA
         )

@@ -26,7 +26,6 @@ from .relative import aggregate, relative_brier, standardized_brier
 from .rules import (
     brier,
     brier_multi,
-    crps_quantiles,
     interval_score,
     log_score,
     log_score_multi,
@@ -34,6 +33,7 @@ from .rules import (
     rps,
     spherical,
     spherical_multi,
+    weighted_interval_score,
 )
 
 __all__ = [
@@ -57,7 +57,6 @@ __all__ = [
     "calibration_slope",
     "calibration_table",
     "compare_arms",
-    "crps_quantiles",
     "ece",
     "interval_score",
     "log_score",
@@ -70,4 +69,5 @@ __all__ = [
     "spherical_multi",
     "spiegelhalter",
     "standardized_brier",
+    "weighted_interval_score",
 ]

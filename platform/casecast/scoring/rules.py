@@ -161,11 +161,13 @@ def _pinball(q: FloatArray, y: FloatArray, tau: FloatArray) -> FloatArray:
     return out
 
 
-def crps_quantiles(Q: npt.ArrayLike, y: npt.ArrayLike, taus: npt.ArrayLike) -> FloatArray:
-    """CRPS approximated as 2 x mean pinball loss over the M elicited levels.
+def weighted_interval_score(Q: npt.ArrayLike, y: npt.ArrayLike, taus: npt.ArrayLike) -> FloatArray:
+    """Weighted interval score: 2 x mean pinball loss over the M elicited levels.
 
-    Equal to the weighted interval score of Bracher et al. (2021) when the levels are a
-    median plus symmetric pairs; lower is better. ``Q`` is (n, M), ``taus`` has length M.
+    For a median plus K symmetric pairs of levels this is exactly the WIS of Bracher et
+    al. (2021); lower is better. Only with many levels (or an ensemble at midpoint
+    levels) does it approach the CRPS, so three quantiles are not called CRPS.
+    ``Q`` is (n, M), ``taus`` has length M.
     """
     quantiles = _as_quantile_matrix(Q)
     obs = as_real(y, "y")
