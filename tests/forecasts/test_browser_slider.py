@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-from casecast.accounts.services import participant_link
+from casecast.accounts.links import participant_link
 from casecast.vignettes.models import Question
 from playwright.sync_api import Page, expect
 
