@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
-from sesame.utils import get_query_string
 
+from casecast.accounts.links import participant_link_path
 from casecast.accounts.models import User
 from casecast.forecasts.models import Assignment
 from casecast.resolution.models import ArmSummary, ForecastScore, ParticipantSummary
@@ -206,5 +206,5 @@ def load_study_prepare(*, participants: int, by: User) -> LoadStudy:
             .select_related("user")
             .order_by("pk")[:participants]
         )
-    links = [f"/accounts/link/{get_query_string(person.user)}" for person in people]
+    links = [participant_link_path(user=person.user) for person in people]
     return LoadStudy(study=study, links=links)
