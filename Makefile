@@ -59,7 +59,7 @@ lint: install
 # The pure engines are held to --strict as well (no Any leaking out of numpy).
 typecheck: install
 	$(BIN)/mypy platform/casecast tasks
-	$(BIN)/mypy --strict platform/casecast/scoring platform/casecast/randomisation
+	$(BIN)/mypy --strict platform/casecast/scoring platform/casecast/randomisation platform/casecast/analysis
 
 check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
