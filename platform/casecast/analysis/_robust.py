@@ -19,6 +19,7 @@ linear in the number of participants, not quadratic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,43 +65,65 @@ def robust_fit(
 ) -> RobustFit:
     """OLS of y on X for each dataset, with CR2 SEs and Satterthwaite df for the
     coefficients listed in ``contrasts``. X is (B, n, k), y is (B, n)."""
-    M = np.linalg.inv(np.einsum("bnk,bnl->bkl", X, X))
-    coef = np.einsum("bkl,bl->bk", M, np.einsum("bnk,bn->bk", X, y))
-    residual = y - np.einsum("bnk,bk->bn", X, coef)
-    Z = np.einsum("bnk,bkq->bnq", X, M[:, :, contrasts])  # X M c for each contrast c
+    M = np.asarray(np.linalg.inv(X.swapaxes(1, 2) @ X), dtype=np.float64)
+    coef = (M @ (X.swapaxes(1, 2) @ y[:, :, None]))[:, :, 0]
+    residual = y - (X @ coef[:, :, None])[:, :, 0]
+    Z = X @ M[:, :, contrasts]  # X M c for each contrast c: (B, n, q)
     B, k, q = X.shape[0], X.shape[2], contrasts.shape[0]
     meat = np.zeros((B, k, k))
     sum_d, sum_d2, cross = np.zeros((B, q)), np.zeros((B, q)), np.zeros((B, q))
     W = np.zeros((B, q, k, k))
+    root = np.asarray(np.linalg.cholesky(M)[:, None], dtype=np.float64)  # M = L L'
     for rows in layout:
         Xg = X[:, rows, :]  # (B, G, m, k)
-        A = _inverse_sqrt_residual_maker(Xg, M)
-        r = np.einsum("bgmk,bgm->bgk", Xg, np.einsum("bgmn,bgn->bgm", A, residual[:, rows]))
-        meat += np.einsum("bgk,bgl->bkl", r, r)
-        a = np.einsum("bgmn,bgnq->bgmq", A, Z[:, rows, :])
+        adjust = _adjustment(Xg, M[:, None], root)
+        Ae = adjust(residual[:, rows][..., None])  # (B, G, m, 1)
+        a = adjust(Z[:, rows, :])  # (B, G, m, q)
+        Xg_t = Xg.swapaxes(-1, -2)
+        r = (Xg_t @ Ae)[..., 0]  # (B, G, k): the cluster's adjusted score
+        meat += r.swapaxes(1, 2) @ r
         d = (a**2).sum(axis=2)  # (B, G, q): diagonal of G
-        u = np.einsum("bgmk,bgmq->bgqk", Xg, a)
+        u = (Xg_t @ a).swapaxes(-1, -2)  # (B, G, q, k)
         sum_d += d.sum(axis=1)
         sum_d2 += (d**2).sum(axis=1)
-        cross += np.einsum("bgq,bgqk,bkl,bgql->bq", d, u, M, u)
-        W += np.einsum("bgqk,bgql->bqkl", u, u)
+        cross += (d * ((u @ M[:, None]) * u).sum(axis=3)).sum(axis=1)
+        by_contrast = u.transpose(0, 2, 1, 3)  # (B, q, G, k)
+        W += by_contrast.swapaxes(-1, -2) @ by_contrast
     V = M @ meat @ M
     se = np.sqrt(V[:, contrasts, contrasts])
-    MW = np.einsum("bkl,bqlm->bqkm", M, W)
-    trace_g = sum_d - np.einsum("bqkk->bq", MW)
-    frobenius_g = sum_d2 - 2.0 * cross + np.einsum("bqkl,bqlk->bq", MW, MW)
+    MW = M[:, None] @ W
+    trace_g = sum_d - np.trace(MW, axis1=2, axis2=3)
+    frobenius_g = sum_d2 - 2.0 * cross + (MW * MW.swapaxes(-1, -2)).sum(axis=(2, 3))
     return RobustFit(coef=coef, se=se, df=trace_g**2 / frobenius_g, residual=residual)
 
 
-def _inverse_sqrt_residual_maker(Xg: FloatArray, M: FloatArray) -> FloatArray:
-    """(I - H_gg)^(-1/2) for every cluster of one size, H_gg = X_g M X_g'."""
-    H = np.einsum("bgmk,bkl,bgnl->bgmn", Xg, M, Xg)
-    m = Xg.shape[2]
-    if m == 1:  # HC2: a scalar per row, no eigendecomposition
-        one_minus_h = 1.0 - H
-        return np.where(one_minus_h > _EIGEN_FLOOR, 1.0 / np.sqrt(np.abs(one_minus_h)), 0.0)
-    values, vectors = np.linalg.eigh(np.eye(m) - H)
-    safe = values > _EIGEN_FLOOR
-    scale = np.where(safe, 1.0 / np.sqrt(np.where(safe, values, 1.0)), 0.0)
-    inverse_sqrt: FloatArray = np.einsum("bgmi,bgi,bgni->bgmn", vectors, scale, vectors)
-    return inverse_sqrt
+def _adjustment(
+    Xg: FloatArray, M: FloatArray, root: FloatArray
+) -> Callable[[FloatArray], FloatArray]:
+    """v -> (I - H_gg)^(-1/2) v for every cluster of one size, H_gg = X_g M X_g'.
+
+    With R = X_g L (M = L L'), H_gg = R R' has the nonzero eigenvalues of the k x k
+    matrix R'R = V diag(x) V', so (I - H_gg)^(-1/2) = I + R V diag(f(x)) V' R' with
+    f(x) = ((1 - x)^(-1/2) - 1) / x: no m x m matrix is formed or decomposed.
+    """
+    if Xg.shape[2] == 1:  # HC2 rows: a scalar 1 / sqrt(1 - h) each
+        h = ((Xg @ M) * Xg).sum(axis=3, keepdims=True)
+        one_minus_h = 1.0 - h
+        scale = np.where(one_minus_h > _EIGEN_FLOOR, 1.0 / np.sqrt(np.abs(one_minus_h)), 0.0)
+        return lambda v: scale * v
+    R = Xg @ root
+    x, V = np.linalg.eigh(R.swapaxes(-1, -2) @ R)
+    N = (V * _f(x)[..., None, :]) @ V.swapaxes(-1, -2)
+    return lambda v: v + R @ (N @ (R.swapaxes(-1, -2) @ v))
+
+
+def _f(x: FloatArray) -> FloatArray:
+    """((1 - x)^(-1/2) - 1) / x, with its limit 1/2 + 3x/8 near 0, and -1/x where 1 - x
+    vanishes (that direction is projected out: a generalised inverse)."""
+    degenerate = 1.0 - x <= _EIGEN_FLOOR
+    tiny = np.abs(x) < 1e-8
+    safe = np.where(tiny | degenerate, 0.5, x)
+    general = (1.0 / np.sqrt(1.0 - safe) - 1.0) / safe
+    projected = -1.0 / np.where(degenerate, x, 1.0)
+    out: FloatArray = np.where(degenerate, projected, np.where(tiny, 0.5 + 0.375 * x, general))
+    return out
