@@ -41,6 +41,7 @@ class RobustFit:
     coef: FloatArray  # (B, k)
     se: FloatArray  # (B, q)
     df: FloatArray  # (B, q)
+    cov: FloatArray  # (B, q, q): CR2 covariance of the contrasts
     residual: FloatArray  # (B, n)
 
 
@@ -94,7 +95,13 @@ def robust_fit(
     MW = M[:, None] @ W
     trace_g = sum_d - np.trace(MW, axis1=2, axis2=3)
     frobenius_g = sum_d2 - 2.0 * cross + (MW * MW.swapaxes(-1, -2)).sum(axis=(2, 3))
-    return RobustFit(coef=coef, se=se, df=trace_g**2 / frobenius_g, residual=residual)
+    return RobustFit(
+        coef=coef,
+        se=se,
+        df=trace_g**2 / frobenius_g,
+        cov=V[:, contrasts][:, :, contrasts],
+        residual=residual,
+    )
 
 
 def _adjustment(

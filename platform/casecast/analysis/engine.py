@@ -126,7 +126,7 @@ def analyse(
     coef, se, df = fit.coef[0, contrasts], fit.se[0], fit.df[0]
     t_stat = coef / se
     p = 2.0 * student_t.sf(np.abs(t_stat), df)
-    adjusted = _adjust(p, t_stat, df, multiplicity, X, layout, fit.residual[0], contrasts)
+    adjusted = _adjust(p, t_stat, df, multiplicity, fit.cov[0])
     reference = effects.base_rate_brier(question_outcome) if question_outcome is not None else None
     half = student_t.ppf(1.0 - alpha / 2.0, df) * se
     control_y = y[arms == control]
@@ -254,35 +254,14 @@ def _skill(values: FloatArray, reference: float | None) -> float | None:
 
 
 def _adjust(
-    p: FloatArray,
-    t_stat: FloatArray,
-    df: FloatArray,
-    method: str,
-    X: FloatArray,
-    layout: list[IntArray],
-    residual: FloatArray,
-    contrasts: IntArray,
+    p: FloatArray, t_stat: FloatArray, df: FloatArray, method: str, cov: FloatArray
 ) -> FloatArray:
     if method == "none":
         return p
     if method == "holm":
         return holm(p)
-    correlation = _contrast_correlation(X, layout, residual, contrasts)
-    return dunnett(t_stat, correlation, float(df.min()))
-
-
-def _contrast_correlation(
-    X: FloatArray, layout: list[IntArray], residual: FloatArray, contrasts: IntArray
-) -> FloatArray:
-    """Correlation of the robust estimates (for Dunnett's joint distribution)."""
-    M = np.linalg.inv(X.T @ X)
-    meat = np.zeros_like(M)
-    for rows in layout:
-        scores = np.einsum("gmk,gm->gk", X[rows], residual[rows])
-        meat += scores.T @ scores
-    V = (M @ meat @ M)[np.ix_(contrasts, contrasts)]
-    d = np.sqrt(np.diag(V))
-    return np.asarray(V / np.outer(d, d), dtype=np.float64)
+    d = np.sqrt(np.diag(cov))
+    return dunnett(t_stat, cov / np.outer(d, d), float(df.min()))
 
 
 def _questions_estimand(

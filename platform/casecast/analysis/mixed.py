@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.stats import f as f_dist
+from scipy.stats import norm
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -28,10 +29,10 @@ IntArray = npt.NDArray[np.intp]
 class MixedModel:
     """Random-intercept model by council: arm effects, variance components, ICC."""
 
-    difference: FloatArray  # each non-control arm minus control, adjusted
-    se: FloatArray
-    ci_low: FloatArray
-    ci_high: FloatArray
+    difference: tuple[float, ...]  # each non-control arm minus control, adjusted
+    se: tuple[float, ...]
+    ci_low: tuple[float, ...]
+    ci_high: tuple[float, ...]
     council_variance: float
     residual_variance: float
     icc: float
@@ -62,11 +63,12 @@ def mixed_model(
     sizes = sizes[sizes > 0]
     m = float(sizes.mean())
     cv2 = float(sizes.var() / m**2)
+    half = norm.ppf(0.975) * se  # MixedLM's Wald interval
     return MixedModel(
-        difference=fe[contrasts],
-        se=se,
-        ci_low=fe[contrasts] - 1.959963984540054 * se,
-        ci_high=fe[contrasts] + 1.959963984540054 * se,
+        difference=_floats(fe[contrasts]),
+        se=_floats(se),
+        ci_low=_floats(fe[contrasts] - half),
+        ci_high=_floats(fe[contrasts] + half),
         council_variance=council,
         residual_variance=resid,
         icc=icc,
@@ -76,6 +78,10 @@ def mixed_model(
         mean_cluster_size=m,
         converged=bool(fit.converged),
     )
+
+
+def _floats(values: FloatArray) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
 
 
 def icc_interval(

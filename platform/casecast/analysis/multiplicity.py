@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 from scipy.stats import multivariate_t
+from scipy.stats import t as student_t
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,8 +39,6 @@ def dunnett(t: FloatArray, correlation: FloatArray, df: float, seed: int = 0) ->
     """
     q = t.shape[0]
     if q == 1:
-        from scipy.stats import t as student_t
-
         return np.asarray(2.0 * student_t.sf(np.abs(t), df), dtype=np.float64)
     law = multivariate_t(loc=np.zeros(q), shape=correlation, df=df, seed=seed)
     out = np.empty(q)
