@@ -31,19 +31,18 @@ def test_variance_of_the_difference_follows_the_design_effect():
 
 
 def test_power_of_individual_randomisation_matches_the_noncentral_t():
+    # The t-test's power from the mean difference and the within-arm SD that the model
+    # produces at this effect (measured on other simulated trials than the plan's).
     design = Design(arms=2, per_arm=40, questions=12, adjust_for_baseline=False)
     result = plan(design=design, effect=0.08, sims=1000, seed=5, curve_effects=())
-    estimates = simulate(design=design, weights=[0.0], sims=400, seed=6)[0]
-    sd = np.sqrt(estimates.within_variance.mean())
-    population = model.reference_population(0.5)
-    weight = model.mixing_weight(effect=0.08, population=population)
-    treated = simulate(design=design, weights=[weight], sims=400, seed=6)[0]
-    shift = float(treated.difference.mean())  # the difference the model plants per trial
+    weight = model.mixing_weight(effect=0.08, population=model.reference_population(0.5))
+    treated = simulate(design=design, weights=[weight], sims=1000, seed=6)[0]
+    sd = np.sqrt(treated.within_variance.mean())
+    ncp = abs(float(treated.difference.mean())) / (sd * np.sqrt(2 / design.per_arm))
     df = 2 * design.per_arm - 2
-    ncp = abs(shift) / (sd * np.sqrt(2 / design.per_arm))
     crit = student_t.ppf(0.975, df)
     analytic = nct.sf(crit, df, ncp) + nct.cdf(-crit, df, ncp)
-    assert result.power[0] == pytest.approx(analytic, abs=3 * result.mc_error[0] + 0.03)
+    assert result.power[0] == pytest.approx(analytic, abs=3 * result.mc_error[0])
 
 
 def test_the_plan_reports_power_per_comparison_and_a_rising_curve():
