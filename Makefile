@@ -60,7 +60,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy platform/casecast tasks
 	$(BIN)/mypy --strict platform/casecast/scoring platform/casecast/randomisation \
-		platform/casecast/insights
+		platform/casecast/insights platform/casecast/analysis
 
 check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run

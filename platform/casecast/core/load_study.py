@@ -206,5 +206,6 @@ def load_study_prepare(*, participants: int, by: User) -> LoadStudy:
             .select_related("user")
             .order_by("pk")[:participants]
         )
-    links = [participant_link_path(user=person.user) for person in people]
+    # Every load participant has an account (`_participants_add` creates it).
+    links = [participant_link_path(user=person.user) for person in people if person.user]
     return LoadStudy(study=study, links=links)

@@ -4,18 +4,11 @@ Enrolment, consent, baseline, randomisation, outcome recording (a CSV import)
 and scoring all go through the real services. Only the forecasts are written in
 bulk: the journey's per-stage service is for people at a keyboard.
 
-Skill model (documented in docs/resolution.md). Each question has a true risk r
-with logit(r) ~ N(-0.7, 1.2) and an outcome y ~ Bernoulli(r). Forecaster i has
-skill s_i ~ N(0, sigma), discrimination k_i = exp(s_i) and bias b_i ~ N(0.4, 0.4)
-(social workers over-estimate). Their forecast is
-
-    p = expit(k_i * logit(r) + b_i + e),   e ~ N(0, 0.8) per forecast,
-
-and in an intervention arm (after randomisation) it is pulled toward the truth,
-p' = (1 - w) p + w r, then rounded to a whole percent in 1..99. The weight w is
-chosen by bisection so the expected Brier score, E[(p' - r)^2 + r(1 - r)] over
-the population of questions and forecasters, is (1 - effect) times the control's:
-`--effect` describes the intervention, averaged over all the questions it could meet.
+The skill model (documented in docs/resolution.md) lives in the pure
+`casecast.analysis.model`, shared with the power planner (`manage.py plan_trial`):
+forecasters of varying discrimination and bias, an optional council lean set by
+`--icc`, and an intervention that pulls forecasts toward the true risk by a weight w
+chosen so the population's expected Brier falls by `--effect`.
 
 A study, though, asks one fixed set of questions, each with one realised outcome y,
 and every arm answers the same ones. What the trial estimates (and what the
@@ -47,9 +40,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.utils import timezone
-from numpy.polynomial.hermite_e import hermegauss
-from scipy.special import expit, logit, ndtr
 
+from casecast.analysis.model import (
+    control_forecast,
+    council_sd,
+    council_shift_draw,
+    expected_brier,
+    forecasters_draw,
+    mixed,
+    mixing_weight,
+    reference_population,
+    risks_draw,
+    study_expected_brier,
+    to_percent,
+)
 from casecast.forecasts.models import Assignment, Forecast, PhaseVignette
 from casecast.resolution import scoring_pipeline
 from casecast.resolution.csv_import import outcomes_import_csv
@@ -61,13 +65,6 @@ from casecast.vignettes.models import Question, Stage, Vignette, VignetteVersion
 
 FloatArray = npt.NDArray[np.float64]
 
-RISK_MEAN, RISK_SD = -0.7, 1.2
-BIAS_MEAN, BIAS_SD = 0.4, 0.4
-NOISE_SD = 0.8
-REFERENCE_DRAWS = 200_000
-REFERENCE_SEED = 20240601
-SKILL_NODES = 48  # Gauss-Hermite nodes over log discrimination in `percent_distribution`
-PERCENTS = np.arange(1, 100)
 # Fewer councils per arm than this and a cluster bootstrap SE is too unstable to judge by.
 MIN_CLUSTERS_PER_ARM = 10
 BASELINE_ANSWERS = {
@@ -103,6 +100,7 @@ class SimulationOptions:
     vignettes_before: int = 2
     vignettes_after: int = 4
     questions: int = 6
+    icc: float = 0.0  # of the primary outcome between councils (a council lean)
     title: str = ""
 
 
@@ -125,118 +123,6 @@ class SimulationReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-# --- the skill model ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Population:
-    """Draws of (true risk, control forecast) pairs describing the population."""
-
-    risk: FloatArray
-    forecast: FloatArray
-
-
-def forecasters_draw(
-    rng: np.random.Generator, n: int, sigma: float
-) -> tuple[FloatArray, FloatArray]:
-    """Discrimination k = exp(s), s ~ N(0, sigma), and logit bias b of n forecasters."""
-    return np.exp(rng.normal(0.0, sigma, n)), rng.normal(BIAS_MEAN, BIAS_SD, n)
-
-
-def risks_draw(rng: np.random.Generator, n: int) -> FloatArray:
-    return np.asarray(expit(rng.normal(RISK_MEAN, RISK_SD, n)), dtype=np.float64)
-
-
-def control_forecast(
-    rng: np.random.Generator, risk: FloatArray, k: FloatArray, bias: FloatArray
-) -> FloatArray:
-    return np.asarray(expit(k * logit(risk) + bias + rng.normal(0.0, NOISE_SD, risk.shape)))
-
-
-def to_percent(p: FloatArray) -> npt.NDArray[np.int64]:
-    return np.clip(np.rint(p * 100), 1, 99).astype(np.int64)
-
-
-def mixed(p: FloatArray, risk: FloatArray, w: float) -> npt.NDArray[np.int64]:
-    """The intervention's forecast in whole percent: a w-mix toward the true risk."""
-    return to_percent((1.0 - w) * p + w * risk)
-
-
-def expected_brier(percent: npt.NDArray[np.int64], risk: FloatArray) -> float:
-    """E over y ~ Bernoulli(r) of (p - y)^2 = (p - r)^2 + r(1 - r), averaged."""
-    p = percent / 100.0
-    return float(np.mean((p - risk) ** 2 + risk * (1.0 - risk)))
-
-
-def reference_population(sigma: float) -> Population:
-    rng = np.random.default_rng(REFERENCE_SEED)
-    risk = risks_draw(rng, REFERENCE_DRAWS)
-    k, bias = forecasters_draw(rng, REFERENCE_DRAWS, sigma)
-    return Population(risk, control_forecast(rng, risk, k, bias))
-
-
-def mixing_weight(*, effect: float, population: Population, tol: float = 1e-6) -> float:
-    """The w whose expected Brier is (1 - effect) x the control's, by bisection on [0, 1]."""
-    control = expected_brier(to_percent(population.forecast), population.risk)
-    target = (1.0 - effect) * control
-    best = expected_brier(mixed(population.forecast, population.risk, 1.0), population.risk)
-    if effect < 0 or target < best:
-        raise ValueError(f"effect must be between 0 and {1 - best / control:.3f} for this model")
-    lo, hi = 0.0, 1.0
-    while hi - lo > tol:
-        mid = (lo + hi) / 2
-        if (
-            expected_brier(mixed(population.forecast, population.risk, mid), population.risk)
-            > target
-        ):
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
-
-
-def percent_distribution(risk: FloatArray, w: float, sigma: float) -> FloatArray:
-    """P(forecast = j%) for j = 1..99 on each question (rows), for a random forecaster.
-
-    Exact in the logit bias and the noise, which add up to one normal variable
-    z ~ N(BIAS_MEAN, sqrt(BIAS_SD^2 + NOISE_SD^2)): the mixed forecast
-    (1 - w) expit(k logit(r) + z) + w r rounds to at most j% exactly when
-    z < logit(u_j) - k logit(r), with u_j = ((j + 0.5)/100 - w r) / (1 - w).
-    The log discrimination log k ~ N(0, sigma) is integrated by Gauss-Hermite quadrature.
-    """
-    risk = np.asarray(risk, dtype=np.float64)
-    if w >= 1.0:  # everyone forecasts the true risk
-        out = np.zeros((risk.shape[0], PERCENTS.shape[0]))
-        out[np.arange(risk.shape[0]), to_percent(risk) - 1] = 1.0
-        return out
-    nodes, weights = hermegauss(SKILL_NODES)
-    weights = weights / weights.sum()
-    k = np.exp(sigma * nodes)
-    edges = (PERCENTS[:-1] + 0.5) / 100.0  # between j% and (j + 1)%
-    u = (edges[None, :] - w * risk[:, None]) / (1.0 - w)
-    with np.errstate(divide="ignore"):
-        z_edge = logit(np.clip(u, 0.0, 1.0))  # -inf / +inf outside (0, 1)
-    shift = k[None, :] * logit(risk)[:, None]  # (questions, nodes)
-    spread = float(np.hypot(BIAS_SD, NOISE_SD))
-    below = ndtr((z_edge[:, None, :] - shift[:, :, None] - BIAS_MEAN) / spread)
-    cdf = np.einsum("qne,n->qe", below, weights)
-    ends = np.ones((risk.shape[0], 1))
-    return np.diff(np.concatenate([np.zeros_like(ends), cdf, ends], axis=1), axis=1)
-
-
-def study_expected_brier(
-    risk: FloatArray, outcome: npt.NDArray[np.bool_], w: float, sigma: float
-) -> float:
-    """Mean over these questions of E[(p' - y)^2] given their risks and realised outcomes.
-
-    The expectation is over forecasters (skill, bias) and per-forecast noise, with the
-    rounding to a whole percent; the questions and outcomes are held fixed.
-    """
-    y = np.asarray(outcome, dtype=np.float64)
-    squared_error = (PERCENTS[None, :] / 100.0 - y[:, None]) ** 2
-    return float(np.mean((percent_distribution(risk, w, sigma) * squared_error).sum(axis=1)))
 
 
 # --- the study ------------------------------------------------------------------------
@@ -368,10 +254,17 @@ def bank_build(study: Study, options: SimulationOptions, rng: np.random.Generato
 
 
 def forecasts_write(
-    people: list[Participant], bank: Bank, rng: np.random.Generator, sigma: float, w: float
+    people: list[Participant],
+    bank: Bank,
+    rng: np.random.Generator,
+    sigma: float,
+    w: float,
+    council_lean_sd: float = 0.0,
 ) -> int:
     """Bulk-write one assignment per vignette and one forecast per question."""
-    k, bias = forecasters_draw(rng, len(people), sigma)
+    k, bias = forecasters_draw(
+        rng, len(people), sigma, _council_shift(people, rng, council_lean_sd)
+    )
     assignments = [
         Assignment(
             participant=person,
@@ -414,6 +307,19 @@ def forecasts_write(
         )
     Forecast.objects.bulk_create(forecasts, batch_size=5000)
     return len(forecasts)
+
+
+def _council_shift(
+    people: list[Participant], rng: np.random.Generator, sd: float
+) -> FloatArray | None:
+    """Each person's council lean; None (and no draws, so seeds reproduce) without one."""
+    if sd == 0.0:
+        return None
+    # Simulated participants always have a council (participants_enrol picks one).
+    council_of = [int(person.council_id or 0) for person in people]
+    councils = sorted(set(council_of))
+    lean = dict(zip(councils, council_shift_draw(rng, len(councils), sd), strict=True))
+    return np.array([lean[c] for c in council_of])
 
 
 def outcomes_draw(bank: Bank, rng: np.random.Generator) -> dict[int, bool]:
@@ -461,6 +367,11 @@ def _notes(options: SimulationOptions) -> list[str]:
             f"{per_arm:g} councils per arm on average: with fewer than {MIN_CLUSTERS_PER_ARM} per "
             "arm the council bootstrap SE is biased low and unstable, so the intervals and the "
             "within-3-SE check are unreliable (see docs/resolution.md)."
+        )
+    if options.icc > 0:
+        notes.append(
+            f"Councils lean together (ICC {options.icc:g} for the primary outcome). The planted "
+            "difference is computed without the lean, so it is approximate by a little."
         )
     return notes
 
@@ -513,7 +424,12 @@ def simulate_study(*, options: SimulationOptions, by: Any = None) -> SimulationR
     with _timed(timings, "enrol_and_randomise"):
         people = participants_enrol(study, options.participants, rng)
     with _timed(timings, "forecast"):
-        forecasts_write(people, bank, rng, options.sigma, w)
+        lean_sd = council_sd(
+            icc=options.icc,
+            sigma=options.sigma,
+            questions=options.vignettes_after * options.questions,
+        )
+        forecasts_write(people, bank, rng, options.sigma, w, lean_sd)
     outcomes = outcomes_draw(bank, rng)
     with _timed(timings, "resolve_and_score"):
         outcomes_resolve(study, bank, outcomes, by)

@@ -49,6 +49,12 @@ class Command(BaseCommand):
             default=defaults.questions,
             help="Binary questions per vignette.",
         )
+        parser.add_argument(
+            "--icc",
+            type=float,
+            default=defaults.icc,
+            help="Intra-council correlation of the primary outcome (0: no council effect).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -67,6 +73,7 @@ class Command(BaseCommand):
             vignettes_before=opts["vignettes_before"],
             vignettes_after=opts["vignettes_after"],
             questions=opts["questions"],
+            icc=opts["icc"],
         )
         try:
             report = simulate_study(options=options)
