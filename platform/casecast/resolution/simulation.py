@@ -50,14 +50,14 @@ from django.utils import timezone
 from numpy.polynomial.hermite_e import hermegauss
 from scipy.special import expit, logit, ndtr
 
-from casecast.forecasts.models import Assignment, Forecast, PhaseVignette
+from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution import scoring_pipeline
 from casecast.resolution.csv_import import outcomes_import_csv
 from casecast.resolution.models import ArmSummary
 from casecast.studies import services as study_services
 from casecast.studies.models import EnrolmentRoute, Participant, Phase, Study
 from casecast.vignettes import kinds
-from casecast.vignettes.models import Question, Stage, Vignette, VignetteVersion
+from casecast.vignettes.models import PhaseVignette, Question, Stage, Vignette, VignetteVersion
 
 FloatArray = npt.NDArray[np.float64]
 
