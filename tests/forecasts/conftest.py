@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from casecast.forecasts import services
-from casecast.forecasts.models import Assignment, PhaseVignette
+from casecast.forecasts.models import Assignment
 from casecast.studies.models import Participant, Phase, Study
-from casecast.vignettes.models import Question, Stage, Vignette
+from casecast.vignettes.models import PhaseVignette, Question, Stage, Vignette
 from django.test import Client
 
 from tests.fixtures_vignettes import make_staged_vignette

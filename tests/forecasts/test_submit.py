@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 from casecast.forecasts import services
-from casecast.forecasts.models import Assignment, Draft, Forecast, PhaseVignette, StageVisit
-from casecast.vignettes.models import Question, Stage, Vignette, VignetteVersion
+from casecast.forecasts.models import Assignment, Draft, Forecast, StageVisit
+from casecast.vignettes.models import PhaseVignette, Question, Stage, Vignette, VignetteVersion
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 

@@ -49,10 +49,9 @@ def demo_study(researcher):
 
 
 def test_the_demo_leaves_one_question_for_the_researcher_to_resolve(demo_study, researcher):
-    from casecast.forecasts.models import PhaseVignette
     from casecast.resolution import selectors, services
     from casecast.resolution.demo import AWAITING_OUTCOME
-    from casecast.vignettes.models import Question
+    from casecast.vignettes.models import PhaseVignette, Question
 
     forecast_kinds = ["binary", "multiple_choice", "ordered", "numeric"]
     questions = Question.objects.filter(

@@ -3,9 +3,8 @@ in the second wave that opens months later (issue 14: the demo's multiple-choice
 sat in a phase that opens next year)."""
 
 import pytest
-from casecast.forecasts.models import PhaseVignette
 from casecast.studies.demo import DEMO_SLUG
-from casecast.vignettes.models import Question
+from casecast.vignettes.models import PhaseVignette, Question
 from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone

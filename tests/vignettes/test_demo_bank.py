@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from casecast.forecasts.models import PhaseVignette
 from casecast.studies.models import Phase
 from casecast.vignettes.demo import DEMO_BANK_PATH, seed_demo_bank
-from casecast.vignettes.models import Question, Vignette, VignetteVersion
+from casecast.vignettes.models import PhaseVignette, Question, Vignette, VignetteVersion
 
 from tests.vignettes.conftest import content_counts
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from casecast.forecasts.models import PhaseVignette
+from casecast.vignettes.models import PhaseVignette
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from casecast.forecasts.models import Assignment, PhaseVignette
+from casecast.forecasts.models import Assignment
 from casecast.studies.models import Participant
+from casecast.vignettes.models import PhaseVignette
 from casecast.vignettes.services import phase_plan_set, phase_vignettes_set
 from django.core.exceptions import ValidationError
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 
 from casecast.forecasts import services
-from casecast.forecasts.models import Assignment, PhaseVignette
+from casecast.forecasts.models import Assignment
 from casecast.studies.models import Participant, Phase, Study
 from casecast.vignettes import kinds
 from casecast.vignettes.kinds import AnswerShape
-from casecast.vignettes.models import Question, Stage
+from casecast.vignettes.models import PhaseVignette, Question, Stage
 
 # The studies seeder's "Participant who has done the baseline questions".
 DEMO_PROGRESS_EMAIL = "demo-baseline-1@example.org"

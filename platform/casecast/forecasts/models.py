@@ -1,7 +1,8 @@
 """What participants are given and what they answer.
 
 `Assignment` is one vignette in one participant's phase, pinned to the version
-they saw. `Forecast` rows are immutable: an update is a new row. Drafts hold
+they saw (the phase plan it is drawn from, `PhaseVignette`, lives in
+`casecast.vignettes.models`). `Forecast` rows are immutable: an update is a new row. Drafts hold
 unsubmitted typing so nothing is lost when a tab closes.
 """
 
@@ -11,43 +12,6 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
-
-
-class PhaseVignette(models.Model):
-    """Delivery plan: which vignettes a phase gives, optionally to one arm only."""
-
-    phase = models.ForeignKey("studies.Phase", on_delete=models.CASCADE, related_name="items")
-    vignette = models.ForeignKey(
-        "vignettes.Vignette", on_delete=models.PROTECT, related_name="phase_items"
-    )
-    position = models.PositiveSmallIntegerField(default=0)
-    arm = models.ForeignKey(
-        "studies.Arm",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text="Only participants in this arm get it; empty means everyone.",
-    )
-    is_retest = models.BooleanField(
-        default=False, help_text="A repeat of a vignette from an earlier phase (test–retest)."
-    )
-
-    class Meta:
-        ordering = ["phase", "position", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["phase", "vignette", "arm"], name="phase_vignette_once_per_arm"
-            ),
-            models.UniqueConstraint(
-                fields=["phase", "vignette"],
-                condition=Q(arm__isnull=True),
-                name="phase_vignette_once_for_all",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.phase} #{self.position}: {self.vignette}"
 
 
 class Assignment(models.Model):

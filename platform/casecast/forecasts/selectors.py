@@ -18,10 +18,10 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.utils import timezone
 
 from casecast.forecasts.delivery import PlanItem, items_for_arm
-from casecast.forecasts.models import Assignment, Draft, Forecast, PhaseVignette, StageVisit
+from casecast.forecasts.models import Assignment, Draft, Forecast, StageVisit
 from casecast.studies.models import Participant, Phase
 from casecast.training import selectors as training_selectors
-from casecast.vignettes.models import Question, Stage, VignetteVersion
+from casecast.vignettes.models import PhaseVignette, Question, Stage, VignetteVersion
 
 
 class PhaseState(StrEnum):

@@ -13,7 +13,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from casecast.forecasts.models import Assignment, Forecast, PhaseVignette, StageVisit
+from casecast.forecasts.models import Assignment, Forecast, StageVisit
 from casecast.resolution import scoring_pipeline
 from casecast.resolution.simulation import (
     BASELINE_ANSWERS,
@@ -25,7 +25,7 @@ from casecast.studies import services as study_services
 from casecast.studies.models import BaselineQuestion, EnrolmentRoute, Participant, Study
 from casecast.vignettes import kinds
 from casecast.vignettes.bank import bank_import
-from casecast.vignettes.models import Stage
+from casecast.vignettes.models import PhaseVignette, Stage
 
 DEMO_PARTICIPANTS = 40
 DEMO_SEED = 40

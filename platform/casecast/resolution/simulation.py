@@ -54,14 +54,14 @@ from casecast.analysis.model import (
     study_expected_brier,
     to_percent,
 )
-from casecast.forecasts.models import Assignment, Forecast, PhaseVignette
+from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution import scoring_pipeline
 from casecast.resolution.csv_import import outcomes_import_csv
 from casecast.resolution.models import ArmSummary
 from casecast.studies import services as study_services
 from casecast.studies.models import EnrolmentRoute, Participant, Phase, Study
 from casecast.vignettes import kinds
-from casecast.vignettes.models import Question, Stage, Vignette, VignetteVersion
+from casecast.vignettes.models import PhaseVignette, Question, Stage, Vignette, VignetteVersion
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Subquery
 
-from casecast.forecasts.models import Assignment
 from casecast.randomisation import allocation_list
 from casecast.studies import design as study_design
 from casecast.studies.models import (
@@ -177,15 +176,20 @@ class ConsortFlow:
 
 def _phase_completers(*, study: Study, phases: list[Phase]) -> dict[int, dict[int, int]]:
     """{phase id: {arm id: participants whose assignments in that phase are all complete}}."""
+    # One row per (participant, phase) with assignments, counted through the
+    # reverse relation so studies need not import forecasts (the app above it).
     rows = (
-        Assignment.objects.filter(participant__study=study, participant__arm__isnull=False)
-        .values("phase_id", "participant_id", "participant__arm_id")
-        .annotate(total=Count("pk"), done=Count("pk", filter=Q(completed_at__isnull=False)))
+        Participant.objects.filter(study=study, arm__isnull=False, assignments__isnull=False)
+        .values("assignments__phase_id", "pk", "arm_id")
+        .annotate(
+            total=Count("assignments"),
+            done=Count("assignments", filter=Q(assignments__completed_at__isnull=False)),
+        )
     )
     result: dict[int, dict[int, int]] = {phase.pk: Counter() for phase in phases}
     for row in rows:
         if row["total"] and row["total"] == row["done"]:
-            result.setdefault(row["phase_id"], Counter())[row["participant__arm_id"]] += 1
+            result.setdefault(row["assignments__phase_id"], Counter())[row["arm_id"]] += 1
     return result
 
 

@@ -24,7 +24,6 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from casecast.audit.services import audit_record
-from casecast.forecasts.models import Assignment
 from casecast.studies.models import Study
 from casecast.vignettes import bank_format
 from casecast.vignettes.bank_schema import Issue, Problem, path_label, validate_bank
@@ -143,7 +142,7 @@ def _update_vignette(*, study: Study, vignette: Vignette, spec: VignetteSpec) ->
     current = vignette.current_version()
     if version_spec(current).content() == spec.content():
         return Action.UNCHANGED
-    in_use = Assignment.objects.filter(vignette_version=current).exists()
+    in_use = current.assignments.exists()  # given to a participant (forecasts.Assignment)
     if study.is_draft and not in_use:
         try:
             _replace_version(version=current, spec=spec)

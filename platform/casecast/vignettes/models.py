@@ -4,7 +4,8 @@ A `Vignette` is the identity of a case within a study. Its content lives in
 numbered `VignetteVersion`s; stages and questions belong to one version, and
 forecasts point to a question of the version the participant saw — forever.
 Outcomes are stored on each question (copied into new versions) so a bank file
-carries them.
+carries them. `PhaseVignette` is the phase plan: which vignettes each phase of a
+study delivers, to everyone or to one arm.
 """
 
 from __future__ import annotations
@@ -221,3 +222,41 @@ class Question(models.Model):
             or self.outcome_category is not None
             or self.outcome_numeric is not None
         )
+
+
+class PhaseVignette(models.Model):
+    """Delivery plan: which vignettes a phase gives, optionally to one arm only."""
+
+    phase = models.ForeignKey("studies.Phase", on_delete=models.CASCADE, related_name="items")
+    vignette = models.ForeignKey(Vignette, on_delete=models.PROTECT, related_name="phase_items")
+    position = models.PositiveSmallIntegerField(default=0)
+    arm = models.ForeignKey(
+        "studies.Arm",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Only participants in this arm get it; empty means everyone.",
+    )
+    is_retest = models.BooleanField(
+        default=False, help_text="A repeat of a vignette from an earlier phase (test–retest)."
+    )
+
+    class Meta:
+        # Created as `forecasts.PhaseVignette` and moved here without touching the
+        # database (migrations vignettes 0003 / forecasts 0004), so it keeps its table.
+        db_table = "forecasts_phasevignette"
+        ordering = ["phase", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phase", "vignette", "arm"], name="phase_vignette_once_per_arm"
+            ),
+            models.UniqueConstraint(
+                fields=["phase", "vignette"],
+                condition=Q(arm__isnull=True),
+                name="phase_vignette_once_for_all",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase} #{self.position}: {self.vignette}"

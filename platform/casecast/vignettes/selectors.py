@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
-from casecast.forecasts.models import PhaseVignette
 from casecast.studies.models import Phase, Study
 from casecast.vignettes import kinds
-from casecast.vignettes.models import Vignette, VignetteVersion
+from casecast.vignettes.models import PhaseVignette, Vignette, VignetteVersion
 
 
 def vignette_current_version(*, vignette: Vignette) -> VignetteVersion:

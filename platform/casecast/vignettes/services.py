@@ -12,10 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from casecast.audit.services import audit_record
-from casecast.forecasts.models import Assignment, PhaseVignette
-from casecast.studies.models import Arm, Phase
+from casecast.studies.models import Arm, Participant, Phase
 from casecast.vignettes.bank import ImportReport, bank_export, bank_import
-from casecast.vignettes.models import Vignette
+from casecast.vignettes.models import PhaseVignette, Vignette
 
 __all__ = [
     "ImportReport",
@@ -105,7 +104,9 @@ def phase_plan_set(
 
 
 def _check_phase_not_started(phase: Phase) -> None:
-    if Assignment.objects.filter(phase=phase).exists():
+    # Assignments are the journey's (forecasts); reached through Participant so
+    # vignettes need not import the app above them.
+    if Participant.objects.filter(assignments__phase=phase).exists():
         raise ValidationError(
             f"Participants have already been given the vignettes of {phase.name!r}, so what it "
             "delivers can no longer change."
