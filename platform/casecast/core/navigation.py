@@ -35,26 +35,33 @@ class Roles:
     study_staff: bool
     participant: bool
     feedback: bool
+    # The study a participant takes part in now: the footer's "Leave the study" goes there.
+    study_slug: str | None = None
 
 
-def _has_feedback(user: Any) -> bool:
-    """Only arms with a feedback policy see the link: the control arm must not learn of it.
+def _participation_roles(user: Any) -> tuple[bool, str | None]:
+    """Whether the arm has feedback, and the study's slug (one query each).
 
-    Asks only for the arm's policies (one query), not for the feedback itself.
+    Only arms with a feedback policy see the feedback link: the control arm must not
+    learn of it. Asks only for the arm's policies, not for the feedback itself.
     """
-    participation = active_participations(user=user).first()
-    return participation is not None and bool(policies_for(participant=participation))
+    participation = active_participations(user=user).select_related("study").first()
+    if participation is None:
+        return False, None
+    return bool(policies_for(participant=participation)), participation.study.slug
 
 
 def _stored_roles(user: Any, session: MutableMapping[str, Any] | None) -> Roles:
     """The user's roles from their session if checked recently, else from the database."""
     stored = session.get(SESSION_KEY) if session is not None else None
     if stored and stored.get("user") == user.pk and stored.get("until", 0) > time():
-        return Roles(stored["staff"], stored["participant"], stored["feedback"])
+        return Roles(stored["staff"], stored["participant"], stored["feedback"], stored["slug"])
+    feedback, slug = _participation_roles(user)
     roles = Roles(
         study_staff=bool(user.is_study_staff),
         participant=bool(user.is_participant),
-        feedback=_has_feedback(user),
+        feedback=feedback,
+        study_slug=slug,
     )
     if session is not None:
         session[SESSION_KEY] = {
@@ -63,18 +70,27 @@ def _stored_roles(user: Any, session: MutableMapping[str, Any] | None) -> Roles:
             "staff": roles.study_staff,
             "participant": roles.participant,
             "feedback": roles.feedback,
+            "slug": roles.study_slug,
         }
     return roles
 
 
 def roles_for(
     user: Any, *, participant: Any = None, session: MutableMapping[str, Any] | None = None
-) -> Roles:
+) -> Roles | None:
+    """None for anyone not signed in."""
+    if not getattr(user, "is_authenticated", False):
+        return None
     stored = _stored_roles(user, session)
     if participant is None:
         return stored
-    # This page loaded the participation: participant and feedback are known exactly.
-    return Roles(stored.study_staff, True, bool(policies_for(participant=participant)))
+    # This page loaded the participation: participant, feedback and study are known exactly.
+    return Roles(
+        stored.study_staff,
+        True,
+        bool(policies_for(participant=participant)),
+        None if participant.withdrawn_at else participant.study.slug,
+    )
 
 
 # The whole menu, declared in one place: (label, url name, who sees it).
@@ -85,12 +101,9 @@ _ENTRIES: list[tuple[str, str, Callable[[Roles], bool]]] = [
 ]
 
 
-def navigation_for(
-    user: Any, *, participant: Any = None, session: MutableMapping[str, Any] | None = None
-) -> list[NavItem]:
-    if not getattr(user, "is_authenticated", False):
+def navigation_for(roles: Roles | None) -> list[NavItem]:
+    if roles is None:
         return []
-    roles = roles_for(user, participant=participant, session=session)
     items = []
     for label, url_name, visible_to in _ENTRIES:
         try:
@@ -102,14 +115,9 @@ def navigation_for(
     return items
 
 
-def withdraw_url_for(user: Any) -> str | None:
+def withdraw_url_for(roles: Roles | None) -> str | None:
     """Where a participant leaves their current study: linked from every page's footer,
     as the privacy notice promises. None for anyone else."""
-    from casecast.studies.selectors import active_participations
-
-    if not getattr(user, "is_authenticated", False):
+    if roles is None or roles.study_slug is None:
         return None
-    participation = active_participations(user=user).first()
-    if participation is None:
-        return None
-    return reverse("studies:withdraw", kwargs={"slug": participation.study.slug})
+    return reverse("studies:withdraw", kwargs={"slug": roles.study_slug})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -26,7 +26,11 @@ from casecast.forecasts import pages, selectors, services
 from casecast.forecasts.models import Assignment
 from casecast.forecasts.selectors import CaseProgress
 from casecast.studies.models import Phase
-from casecast.studies.permissions import participant_required, withdrawn_notice
+from casecast.studies.permissions import (
+    ParticipantRequest,
+    participant_required,
+    withdrawn_notice,
+)
 from casecast.vignettes.models import Stage
 
 LOCKED_MESSAGE = "You have already submitted this part, so your answers are locked."
@@ -54,8 +58,9 @@ def _own_assignment(view: AssignmentView) -> AssignmentView:
         if participant.baseline_completed_at is None:
             return redirect("studies:baseline", slug=participant.study.slug)
         # As `participant_required` does: the menu reads the participation from here.
-        request.participant = participant  # type: ignore[attr-defined]
-        return view(request, assignment, **kwargs)
+        participant_request = cast(ParticipantRequest, request)
+        participant_request.participant = participant
+        return view(participant_request, assignment, **kwargs)
 
     return wrapped
 
@@ -76,8 +81,8 @@ def _next_url(assignment: Assignment, progress: CaseProgress, stage: Stage) -> s
 
 @never_cache
 @participant_required
-def tasks(request: HttpRequest) -> HttpResponse:
-    participant = request.participant  # type: ignore[attr-defined]
+def tasks(request: ParticipantRequest) -> HttpResponse:
+    participant = request.participant
     task_list = selectors.task_list(participant=participant)
     return render(
         request,
@@ -88,8 +93,8 @@ def tasks(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @participant_required
-def phase_start(request: HttpRequest, phase_id: int) -> HttpResponse:
-    participant = request.participant  # type: ignore[attr-defined]
+def phase_start(request: ParticipantRequest, phase_id: int) -> HttpResponse:
+    participant = request.participant
     phase = get_object_or_404(Phase, pk=phase_id, study_id=participant.study_id)
     try:
         assignments = services.phase_start(participant=participant, phase=phase)
