@@ -23,9 +23,12 @@ from casecast.vignettes.models import Question
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.fixtures_studies import build_study, create_participant
 from tests.sign_in import sign_in
+
+ADMIN_EMAIL = "researcher@example.org"  # the demo study's administrator
 
 ROLES = (
     "anonymous",
@@ -64,7 +67,7 @@ class World:
 def build_world() -> World:
     call_command("seed_demo", stdout=_Null())
     study = Study.objects.get(slug=DEMO_SLUG)
-    admin = User.objects.get(email="researcher@example.org")
+    admin = User.objects.get(email=ADMIN_EMAIL)
     researcher = User.objects.create_user(email="matrix-researcher@example.org", password="x" * 12)
     StudyMembership.objects.create(
         study=study, user=researcher, role=StudyMembership.Role.RESEARCHER
@@ -149,6 +152,8 @@ def all_routes() -> list[tuple[str, str]]:
 # question, team member… and `key` an arm, a vignette or a training module.
 PK_FOR = {
     "studies:council": lambda s: s.councils.order_by("pk").first().pk,
+    # The authenticator of the demo's study administrator (seed_demo gives it one).
+    "admin:otp_totp_totpdevice_": lambda s: TOTPDevice.objects.get(user__email=ADMIN_EMAIL).pk,
     "studies:phase": lambda s: s.phases.order_by("pk").first().pk,
     "studies:baseline": lambda s: s.baseline_questions.order_by("pk").first().pk,
     "studies:eligibility": lambda s: s.eligibility_questions.order_by("pk").first().pk,
