@@ -374,7 +374,7 @@ def export_package(request: HttpRequest, slug: str) -> HttpResponse:
     form = ExportPackageForm(request.GET)
     if not form.is_valid():
         return HttpResponse(
-            " ".join(error for errors in form.errors.values() for error in errors),
+            " ".join(str(error) for errors in form.errors.values() for error in errors),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -384,4 +384,5 @@ def export_package(request: HttpRequest, slug: str) -> HttpResponse:
         include_reasoning=form.cleaned_data["include_reasoning"],
         actor=request.user,
     )
-    return FileResponse(archive, as_attachment=True, filename=filename)
+    response = FileResponse(archive, as_attachment=True, filename=filename)
+    return cast(HttpResponse, response)

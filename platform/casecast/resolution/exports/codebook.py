@@ -4,13 +4,13 @@ from the same declarations as the files."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
 
 from casecast.core.csv_safety import formula_neutralise
 from casecast.resolution.exports.columns import Column
+from casecast.resolution.exports.datapackage import Layouts
 from casecast.resolution.exports.dictionary import CONVENTIONS
 from casecast.resolution.exports.files import FILES
 from casecast.resolution.exports.writers import Format, value_labels
@@ -45,7 +45,7 @@ def codebook_markdown(
     *,
     study: Study,
     format: Format,
-    layouts: dict[str, tuple[str, Sequence[Column[Any]]]],
+    layouts: Layouts,
     rows: dict[str, int],
 ) -> str:
     lines = [

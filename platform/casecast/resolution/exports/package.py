@@ -23,7 +23,7 @@ from django.utils import timezone
 from casecast.audit.services import audit_record
 from casecast.core.csv_safety import formula_neutralise
 from casecast.resolution.exports.codebook import codebook_markdown
-from casecast.resolution.exports.datapackage import datapackage
+from casecast.resolution.exports.datapackage import Layouts, datapackage
 from casecast.resolution.exports.files import FILES
 from casecast.resolution.exports.writers import WRITERS, Format
 from casecast.studies.models import Study
@@ -55,7 +55,7 @@ def study_package_write(
     directory.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
     rows: dict[str, int] = {}
-    layouts = {}
+    layouts: Layouts = {}
     for export in FILES:
         source = export.source(study=study)
         if not include_reasoning:

@@ -266,7 +266,7 @@ def _series(column: Column[Any], values: list[Any], coded: bool) -> Any:
     return pd.Series(["" if v is None else v for v in values], dtype="object")
 
 
-def _labels(source: Source[Any]) -> dict[str, str]:
+def _labels(source: Source[Any]) -> dict[str, str | None]:
     return {column.name: column.label for column in source.columns}
 
 
