@@ -305,3 +305,20 @@ def test_an_outsider_gets_no_package(client, trial, outsider):
     client.force_login(outsider)
     assert client.get(_package_url(study), {"format": "csv"}).status_code in (403, 404)
     assert not AuditEvent.objects.filter(action="exports.package").exists()
+
+
+def test_the_command_seed_demo_prints_exports_the_demo_in_every_format(tmp_path):
+    printed = io.StringIO()
+    call_command("seed_demo", stdout=printed)
+    (line,) = [line for line in printed.getvalue().splitlines() if "export_study" in line]
+    args = line.split("manage.py export_study ")[1].split()
+    slug = args[0]
+    for format in Format:
+        out = tmp_path / format.value
+        call_command(
+            "export_study", slug, "--format", format.value, "--out", str(out), stdout=io.StringIO()
+        )
+        assert (out / f"scores.{format.value}").stat().st_size > 0
+    frame, meta = pyreadstat.read_dta(str(tmp_path / "dta" / "scores.dta"))
+    assert len(frame) > 0 and meta.column_names_to_labels["brier"].startswith("Brier")
+    assert "--format" in args and "--out" in args

@@ -238,12 +238,15 @@ def records(*, study: Study, source: Source[RowT]) -> Iterator[list[Any]]:
     until the study has closed (per participant they would let staff rebuild the
     allocation sequence while the study recruits, as the allocation list would). Every
     format writes these values; only how a value is written differs."""
-    visible = stratum_counts_visible(study=study)
-    getters = [
-        column.get if visible or not column.concealed else _none for column in source.columns
-    ]
+    getters = value_getters(study=study, columns=source.columns)
     for row in source.rows:
         yield [get(row) for get in getters]
+
+
+def value_getters(*, study: Study, columns: Sequence[Column[RowT]]) -> list[Callable[[RowT], Any]]:
+    """Each column's `get`, or one giving None for a concealed column while recruiting."""
+    visible = stratum_counts_visible(study=study)
+    return [column.get if visible or not column.concealed else _none for column in columns]
 
 
 def table(*, study: Study, source: Source[RowT]) -> Iterator[list[str]]:

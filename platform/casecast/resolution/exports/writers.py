@@ -44,6 +44,7 @@ from casecast.resolution.exports.columns import (
     ColumnType,
     Source,
     records,
+    value_getters,
 )
 from casecast.studies.models import Study
 
@@ -67,21 +68,26 @@ class Format(StrEnum):
 
 
 # --- values, as every format but CSV stores them -----------------------------------------
+# Each is called once per cell, so the common case (the value already has the type) is
+# checked first.
 
 
 def text_value(column: Column[Any], value: Any) -> str | None:
     """A text cell: what the CSV cell shows, formula-neutralised; None when empty."""
-    text = formula_neutralise(column.to_csv(value))
-    return text or None
+    if value is None:
+        return None
+    if type(value) is str and not column.free_text:
+        return formula_neutralise(value) or None
+    return formula_neutralise(column.to_csv(value)) or None
 
 
 def integer_value(column: Column[Any], value: Any) -> int | None:
-    if value is None or value == "":
+    if value is None or type(value) is int:
+        return value
+    if value == "":
         return None
-    if isinstance(value, bool):
-        return int(value)
     try:
-        return int(value)
+        return int(value)  # a bool (a flag), or a number typed as text
     except (TypeError, ValueError):
         raise ValueError(f"{column.name}: {value!r} is not a whole number") from None
 
@@ -112,12 +118,14 @@ VALUE: dict[ColumnType, Callable[[Column[Any], Any], Any]] = {
 
 def typed_records(*, study: Study, source: Source[Any]) -> Iterator[list[Any]]:
     """`records`, each value stored as its column's type says (see the table above)."""
-    converters = [(VALUE[column.type], column) for column in source.columns]
-    for values in records(study=study, source=source):
-        yield [
-            convert(column, value)
-            for (convert, column), value in zip(converters, values, strict=True)
-        ]
+    cells = [
+        (get, VALUE[column.type], column)
+        for get, column in zip(
+            value_getters(study=study, columns=source.columns), source.columns, strict=True
+        )
+    ]
+    for row in source.rows:
+        yield [convert(column, get(row)) for get, convert, column in cells]
 
 
 def value_labels(column: Column[Any]) -> dict[Any, str]:
@@ -134,14 +142,19 @@ def write_csv(*, study: Study, source: Source[Any], path: Path) -> int:
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(column.name for column in source.columns)
-        to_csv = [column.to_csv for column in source.columns]
+        # Only text can start like a formula: numbers, flags and times are written as is.
+        to_csv = [
+            _neutralised(column.to_csv) if column.type is ColumnType.TEXT else column.to_csv
+            for column in source.columns
+        ]
         for values in records(study=study, source=source):
-            writer.writerow(
-                formula_neutralise(write(value))
-                for write, value in zip(to_csv, values, strict=True)
-            )
+            writer.writerow([write(value) for write, value in zip(to_csv, values, strict=True)])
             count += 1
     return count
+
+
+def _neutralised(to_csv: Callable[[Any], str]) -> Callable[[Any], str]:
+    return lambda value: str(formula_neutralise(to_csv(value)))
 
 
 # --- Parquet ----------------------------------------------------------------------------
