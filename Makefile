@@ -65,7 +65,8 @@ check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Every benchmark runs; the target fails at the end if any missed its goal.
-# bench_pipeline.py needs PostgreSQL (DATABASE_URL, default casecast_bench on 127.0.0.1);
+# bench_pipeline.py and bench_exports.py need PostgreSQL (DATABASE_URL, default casecast_bench
+# on 127.0.0.1);
 # bench_healthz.py needs PostgreSQL and Redis (CELERY_BROKER_URL, default db 1 on 127.0.0.1).
 bench: install
 	@failed=""; for script in bench/bench_*.py; do \

@@ -59,7 +59,11 @@ def study_build(forecasts: int):  # type: ignore[no-untyped-def]
     from casecast.vignettes.models import Question, Stage, Vignette, VignetteVersion
 
     participants = forecasts // QUESTIONS
-    study = Study.objects.create(title="Export bench", slug=f"export-bench-{time.time_ns()}")
+    existing = Study.objects.filter(slug=f"export-bench-{forecasts}").first()
+    if existing is not None and os.environ.get("BENCH_EXPORT_RESEED") != "1":
+        return existing  # seeded by an earlier run (BENCH_EXPORT_RESEED=1 to seed again)
+    Study.objects.filter(slug=f"export-bench-{forecasts}").update(slug=f"old-{time.time_ns()}")
+    study = Study.objects.create(title="Export bench", slug=f"export-bench-{forecasts}")
     arms = Arm.objects.bulk_create(
         [
             Arm(study=study, key=f"arm{i}", name=f"Arm {i}", position=i, is_control=i == 0)
@@ -140,19 +144,21 @@ def study_build(forecasts: int):  # type: ignore[no-untyped-def]
     return study
 
 
-def export(study, name: str, format: str) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def export(study, name: str, format: str) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
+    """Wall seconds, this process's CPU seconds (the figure other work on the machine
+    disturbs least; the database's own time is outside it) and rows."""
     from casecast.resolution.exports.files import FILES
     from casecast.resolution.exports.writers import WRITERS, Format
 
     export_file = next(export for export in FILES if export.name == name)
     with tempfile.TemporaryDirectory() as scratch:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         rows = WRITERS[Format(format)](
             study=study,
             source=export_file.source(study=study),
             path=Path(scratch) / f"{name}.{format}",
         )
-        return time.perf_counter() - start, rows
+        return time.perf_counter() - start, time.process_time() - cpu, rows
 
 
 def peak_memory(study, name: str, format: str) -> int:  # type: ignore[no-untyped-def]
@@ -170,26 +176,30 @@ def main() -> int:
     for n in ROWS:
         start = time.perf_counter()
         studies[n] = study_build(n)
-        print(f"seeded {n:,} forecasts and scores in {time.perf_counter() - start:.1f} s")
+        print(
+            f"{n:,} forecasts and scores ready in {time.perf_counter() - start:.1f} s", flush=True
+        )
     small, large = min(ROWS), max(ROWS)
     failed = []
     print()
-    print("file       format   rows        seconds   s/100k rows   peak MiB (tracemalloc)")
+    print("file       format   rows        wall s   CPU s    CPU s/100k  peak MiB (tracemalloc)")
     for format in FORMATS:
         seconds, memory = {}, {}
         for n in ROWS:
-            elapsed, rows = export(studies[n], "forecasts", format)
+            elapsed, cpu, rows = export(studies[n], "forecasts", format)
             seconds[n] = elapsed
             memory[n] = peak_memory(studies[n], "forecasts", format)
             print(
-                f"forecasts  {format:<8} {rows:<11,} {elapsed:<9.2f} {elapsed / rows * 1e5:<13.3f} "
-                f"{memory[n] / 2**20:.1f}"
+                f"forecasts  {format:<8} {rows:<11,} {elapsed:<8.2f} {cpu:<8.2f} "
+                f"{cpu / rows * 1e5:<11.3f} {memory[n] / 2**20:.1f}",
+                flush=True,
             )
         time_ratio = (seconds[large] / large) / (seconds[small] / small)
         memory_ratio = memory[large] / memory[small]
         print(
-            f"  {format}: time per row {large:,} vs {small:,}: x{time_ratio:.2f}; "
-            f"peak memory: x{memory_ratio:.2f}"
+            f"  {format}: wall time per row, {large:,} vs {small:,} rows: x{time_ratio:.2f}; "
+            f"peak memory: x{memory_ratio:.2f}",
+            flush=True,
         )
         if seconds[large] > TARGET_S:
             failed.append(
@@ -199,8 +209,8 @@ def main() -> int:
             failed.append(
                 f"{format}: memory grew x{memory_ratio:.2f} from {small:,} to {large:,} rows"
             )
-        elapsed, rows = export(studies[small], "scores", format)
-        print(f"scores     {format:<8} {rows:<11,} {elapsed:<9.2f} {elapsed / rows * 1e5:.3f}")
+        elapsed, cpu, rows = export(studies[small], "scores", format)
+        print(f"scores     {format:<8} {rows:<11,} {elapsed:<8.2f} {cpu:<8.2f}", flush=True)
     for problem in failed:
         print("MISSED:", problem)
     return 1 if failed else 0

@@ -264,7 +264,10 @@ class ExportPackageForm(forms.Form):
     format = forms.ChoiceField(
         choices=[(f.value, f.label) for f in Format],
         initial=Format.CSV.value,
-        error_messages={"invalid_choice": "Choose CSV, Parquet, Stata or SPSS."},
+        error_messages={
+            "required": "Choose CSV, Parquet, Stata or SPSS.",
+            "invalid_choice": "Choose CSV, Parquet, Stata or SPSS.",
+        },
     )
     include_reasoning = forms.BooleanField(
         required=False,
