@@ -20,8 +20,9 @@ spreadsheet that opens any of them never runs a formula.
 
 Memory: CSV and Parquet stream (Parquet one row group per `CHUNK` rows), so memory does
 not grow with the rows. pyreadstat writes a Stata or SPSS file from one whole data frame,
-so those two hold the file's values in memory (numbers as numpy arrays): about
-100-200 bytes a row for scores or forecasts (measured in `bench/bench_exports.py`).
+so those two hold the file's values in memory: about 1.1 KB a forecast row, 1 GB for
+1,000,000 (measured in `bench/bench_exports.py`; docs/performance.md). Large studies:
+Parquet or CSV.
 """
 
 from __future__ import annotations
