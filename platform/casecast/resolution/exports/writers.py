@@ -23,6 +23,9 @@ not grow with the rows. pyreadstat writes a Stata or SPSS file from one whole da
 so those two hold the file's values in memory: about 1.1 KB a forecast row, 1 GB for
 1,000,000 (measured in `bench/bench_exports.py`; docs/performance.md). Large studies:
 Parquet or CSV.
+
+pyarrow, pandas and pyreadstat are imported inside the functions that use them, so a web
+process that never writes these formats does not load them (about a second at start-up).
 """
 
 from __future__ import annotations
