@@ -322,3 +322,22 @@ def test_the_command_seed_demo_prints_exports_the_demo_in_every_format(tmp_path)
     frame, meta = pyreadstat.read_dta(str(tmp_path / "dta" / "scores.dta"))
     assert len(frame) > 0 and meta.column_names_to_labels["brier"].startswith("Brier")
     assert "--format" in args and "--out" in args
+
+
+def test_the_consort_file_agrees_with_the_participants_file(trial, tmp_path):
+    study = trial_study(trial)
+    out = _write(study, tmp_path, Format.CSV)
+    participants = _csv(out, "participants")
+    totals = {row["step"]: int(row["n"]) for row in _csv(out, "consort") if row["arm"] == ""}
+    assert totals["Enrolled"] == len(participants)
+    assert totals["Randomised"] == sum(row["randomised"] == "1" for row in participants)
+    assert totals["Analysed"] == sum(row["analysed"] == "1" for row in participants) - sum(
+        row["analysed"] == "1" and row["randomised"] == "0" for row in participants
+    )
+    by_arm = {
+        row["arm"]: int(row["n"])
+        for row in _csv(out, "consort")
+        if row["step"] == "Randomised" and row["arm"]
+    }
+    for arm, n in by_arm.items():
+        assert n == sum(row["arm"] == arm for row in participants), arm
