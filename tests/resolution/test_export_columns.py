@@ -66,7 +66,10 @@ def test_flags_are_labelled_no_and_yes_and_hold_only_1_0_or_empty(
 ):
     run_trial(casebook, people)
     client.force_login(study_analyst)
-    for export in FILES:
+    # The files with flags and, while the study recruits, rows (allocations and exposures
+    # have none until it closes; consort has no flags).
+    with_flags = ("scores", "forecasts", "participants", "questions")
+    for export in (export for export in FILES if export.name in with_flags):
         columns = _columns(casebook.study, export.filename)
         flags = [name for name, column in columns.items() if column.type == ColumnType.FLAG]
         assert flags, export.filename

@@ -57,6 +57,10 @@ DOWNLOADS = {
     "export_scores": "scores.csv",
     "export_forecasts": "forecasts.csv",
     "export_participants": "participants.csv",
+    "export_questions": "questions.csv",
+    "export_allocations": "allocations.csv",
+    "export_exposures": "exposures.csv",
+    "export_consort": "consort.csv",
     "export_dictionary": "data-dictionary.csv",
 }
 

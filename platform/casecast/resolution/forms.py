@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from casecast.core.forms import MB, TextUploadField
+from casecast.resolution.exports.writers import Format
 from casecast.resolution.outcomes import (
     Outcome,
     OutcomeError,
@@ -254,4 +255,22 @@ class OutcomeCsvForm(forms.Form):
                 "choose Text CSV and the character set Unicode (UTF-8)"
             ),
         },
+    )
+
+
+class ExportPackageForm(forms.Form):
+    """ "Download all data": the format, and whether to include reasoning text."""
+
+    format = forms.ChoiceField(
+        choices=[(f.value, f.label) for f in Format],
+        initial=Format.CSV.value,
+        error_messages={
+            "required": "Choose CSV, Parquet, Stata or SPSS.",
+            "invalid_choice": "Choose CSV, Parquet, Stata or SPSS.",
+        },
+    )
+    include_reasoning = forms.BooleanField(
+        required=False,
+        label="Include participants' reasoning text",
+        help_text="Free text can name people or places: read it before sharing the files.",
     )

@@ -20,4 +20,9 @@ urlpatterns = [
     path("export/forecasts.csv", views.export_forecasts, name="export_forecasts"),
     path("export/participants.csv", views.export_participants, name="export_participants"),
     path("export/data-dictionary.csv", views.export_dictionary, name="export_dictionary"),
+    path("export/package.zip", views.export_package, name="export_package"),
+    *(
+        path(f"export/{name}.csv", views.export_file, {"name": name}, name=f"export_{name}")
+        for name in ("questions", "allocations", "exposures", "consort")
+    ),
 ]

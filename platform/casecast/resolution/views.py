@@ -11,12 +11,20 @@ from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from casecast.audit.services import audit_record
 from casecast.core.csv_safety import formula_row
 from casecast.core.form_views import form_saved
 from casecast.resolution import exports, selectors, services
@@ -29,7 +37,9 @@ from casecast.resolution.csv_import import (
     outcomes_import_csv,
     outcomes_template_csv,
 )
-from casecast.resolution.forms import OutcomeCsvForm, OutcomeForm, ReasonForm
+from casecast.resolution.exports.package import study_package_zip
+from casecast.resolution.exports.writers import Format
+from casecast.resolution.forms import ExportPackageForm, OutcomeCsvForm, OutcomeForm, ReasonForm
 from casecast.resolution.outcomes import Outcome, outcome_label
 from casecast.studies.models import Study
 from casecast.studies.permissions import MANAGERS, study_staff_required
@@ -269,6 +279,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "chart_description": chart_description(),
             "primary_phases": primary,
             "primary_all_phases": not any(phase.randomise_before for phase in primary),
+            "package_form": ExportPackageForm(),
             "back_url": _list_url(study),
         },
     )
@@ -302,8 +313,16 @@ def _csv_response(rows: Iterable[list[str]], filename: str) -> HttpResponse:
 
 
 def _export(request: HttpRequest, name: str) -> HttpResponse:
+    """One file as CSV, audited (who downloaded which file of which study, and when)."""
     study = _study(request)
     filename, rows = exports.EXPORTS[name]
+    audit_record(
+        action="exports.download",
+        actor=request.user,
+        study_id=study.pk,
+        target=study,
+        data={"file": filename, "format": "csv"},
+    )
     return _csv_response(rows(study=study), f"{study.slug}-{filename}")
 
 
@@ -327,7 +346,44 @@ def export_participants(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @study_staff_required()
+def export_file(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    """The files of the package that have no view of their own (see urls.py)."""
+    return _export(request, name)
+
+
+@require_GET
+@study_staff_required()
 def export_dictionary(request: HttpRequest, slug: str) -> HttpResponse:
     study = _study(request)
     rows = exports.data_dictionary_rows(study=study)
+    audit_record(
+        action="exports.download",
+        actor=request.user,
+        study_id=study.pk,
+        target=study,
+        data={"file": "data-dictionary.csv", "format": "csv"},
+    )
     return _csv_response(rows, f"{study.slug}-data-dictionary.csv")
+
+
+@require_GET
+@never_cache
+@study_staff_required()
+def export_package(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Download all data": the whole package in the chosen format, as a zip (audited)."""
+    study = _study(request)
+    form = ExportPackageForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            " ".join(str(error) for errors in form.errors.values() for error in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    filename, archive = study_package_zip(
+        study=study,
+        format=Format(form.cleaned_data["format"]),
+        include_reasoning=form.cleaned_data["include_reasoning"],
+        actor=request.user,
+    )
+    response = FileResponse(archive, as_attachment=True, filename=filename)
+    return cast(HttpResponse, response)

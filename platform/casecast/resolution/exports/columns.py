@@ -221,20 +221,40 @@ def fields_read(columns: Iterable[Column[Any]], row_type: type[Row]) -> list[str
     return list(paths)
 
 
-def table(
-    *, study: Study, columns: Sequence[Column[RowT]], rows: Iterable[RowT]
-) -> Iterator[list[str]]:
-    """The header, then one list of cells per row, with the concealed columns blank until
-    the study has closed (per participant they would let staff rebuild the allocation
-    sequence while the study recruits, as the allocation list would)."""
-    yield [column.name for column in columns]
+@dataclass(frozen=True)
+class Source(Generic[RowT]):
+    """A file's columns and its rows, before they are written in any format."""
+
+    columns: Sequence[Column[RowT]]
+    rows: Iterable[RowT]
+
+    def without(self, *names: str) -> Source[RowT]:
+        """The same file without the named columns (such as reasoning text, unless asked)."""
+        return Source([c for c in self.columns if c.name not in names], self.rows)
+
+
+def records(*, study: Study, source: Source[RowT]) -> Iterator[list[Any]]:
+    """One list of values per row, as `get` gives them, with the concealed columns `None`
+    until the study has closed (per participant they would let staff rebuild the
+    allocation sequence while the study recruits, as the allocation list would). Every
+    format writes these values; only how a value is written differs."""
+    getters = value_getters(study=study, columns=source.columns)
+    for row in source.rows:
+        yield [get(row) for get in getters]
+
+
+def value_getters(*, study: Study, columns: Sequence[Column[RowT]]) -> list[Callable[[RowT], Any]]:
+    """Each column's `get`, or one giving None for a concealed column while recruiting."""
     visible = stratum_counts_visible(study=study)
-    cells: list[tuple[Callable[[RowT], Any], Callable[[Any], str]]] = [
-        (column.get, column.to_csv) if visible or not column.concealed else (_none, cell)
-        for column in columns
-    ]
-    for row in rows:
-        yield [to_csv(get(row)) for get, to_csv in cells]
+    return [column.get if visible or not column.concealed else _none for column in columns]
+
+
+def table(*, study: Study, source: Source[RowT]) -> Iterator[list[str]]:
+    """The header, then one list of CSV cells per row (see `records`)."""
+    yield [column.name for column in source.columns]
+    writers = [column.to_csv for column in source.columns]
+    for values in records(study=study, source=source):
+        yield [to_csv(value) for to_csv, value in zip(writers, values, strict=True)]
 
 
 def _none(row: Any) -> None:

@@ -21,6 +21,7 @@ from casecast.resolution.exports.columns import (
     ColumnType,
     Field,
     Pseudonyms,
+    Source,
     fields_read,
     flag,
     table,
@@ -183,14 +184,17 @@ def _forecast_rows(study: Study, fields: list[str]) -> QuerySet[Forecast, dict[s
     )
 
 
-def forecast_export_rows(*, study: Study) -> Iterator[list[str]]:
-    """The header, then one row per submitted answer of participants whose data may be used."""
+def forecast_source(*, study: Study) -> Source[ForecastRow]:
+    """One row per submitted answer of participants whose data may be used."""
     columns = forecast_columns(study)
     names = Pseudonyms(study)
     after = after_randomisation_by_phase(study_id=study.pk)
     rows = _forecast_rows(study, fields_read(columns, ForecastRow))
-    yield from table(
-        study=study,
-        columns=columns,
-        rows=(ForecastRow(db, names, after) for db in rows.iterator(chunk_size=CHUNK)),
+    return Source(
+        columns, (ForecastRow(db, names, after) for db in rows.iterator(chunk_size=CHUNK))
     )
+
+
+def forecast_export_rows(*, study: Study) -> Iterator[list[str]]:
+    """The header, then the CSV cells of `forecast_source`."""
+    return table(study=study, source=forecast_source(study=study))

@@ -35,6 +35,7 @@ from casecast.resolution.exports.columns import (
     Field,
     Pseudonyms,
     Row,
+    Source,
     fields_read,
     flag,
     table,
@@ -363,8 +364,8 @@ def participant_columns(study: Study) -> list[Column[ParticipantRow]]:
     return _layout(study).columns
 
 
-def participant_export_rows(*, study: Study) -> Iterator[list[str]]:
-    """The header, then one row per participant of the study (every status)."""
+def participant_source(*, study: Study) -> Source[ParticipantRow]:
+    """One row per participant of the study (every status)."""
     layout = _layout(study)
     names = Pseudonyms(study)
     positions = [phase.position for phase in layout.phases]
@@ -374,8 +375,12 @@ def participant_export_rows(*, study: Study) -> Iterator[list[str]]:
         .order_by("pk")
         .values(*fields_read(layout.columns, ParticipantRow))
     )
-    yield from table(
-        study=study,
-        columns=layout.columns,
-        rows=(ParticipantRow(db, names, positions) for db in rows.iterator(chunk_size=CHUNK)),
+    return Source(
+        layout.columns,
+        (ParticipantRow(db, names, positions) for db in rows.iterator(chunk_size=CHUNK)),
     )
+
+
+def participant_export_rows(*, study: Study) -> Iterator[list[str]]:
+    """The header, then the CSV cells of `participant_source`."""
+    return table(study=study, source=participant_source(study=study))

@@ -16,6 +16,7 @@ from casecast.resolution.exports.columns import (
     ColumnType,
     Field,
     Pseudonyms,
+    Source,
     fields_read,
     table,
 )
@@ -86,11 +87,7 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
         ),
         *kinds.answer_columns(study, kinds=kinds.scored(), forecast="forecast__"),
         kinds.outcome_column(),
-        _score(
-            "brier",
-            "Brier score (lower is better)",
-            "Brier score: yes/no 0-1; multiple choice and ordered 0-2 (lower is better)",
-        ),
+        *kinds.brier_columns(),
         _score(
             "log_score",
             "Log score (lower is better)",
@@ -126,8 +123,8 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
     ]
 
 
-def score_export_rows(*, study: Study) -> Iterator[list[str]]:
-    """The header, then one row per scored forecast of participants whose data may be used."""
+def score_source(*, study: Study) -> Source[ScoreRow]:
+    """One row per scored forecast of participants whose data may be used."""
     columns = score_columns(study)
     names = Pseudonyms(study)
     rows = (
@@ -135,8 +132,9 @@ def score_export_rows(*, study: Study) -> Iterator[list[str]]:
         .order_by("participant_id", "forecast__submitted_at", "forecast_id")
         .values(*fields_read(columns, ScoreRow))
     )
-    yield from table(
-        study=study,
-        columns=columns,
-        rows=(ScoreRow(db, names) for db in rows.iterator(chunk_size=CHUNK)),
-    )
+    return Source(columns, (ScoreRow(db, names) for db in rows.iterator(chunk_size=CHUNK)))
+
+
+def score_export_rows(*, study: Study) -> Iterator[list[str]]:
+    """The header, then the CSV cells of `score_source`."""
+    return table(study=study, source=score_source(study=study))

@@ -153,6 +153,14 @@ def after_randomisation_column(description: str) -> Column[AnswerRow]:
 def question_columns() -> list[Column[Row]]:
     return [
         Column(
+            "question_id",
+            ColumnType.INTEGER,
+            "Question id (one vignette version's question)",
+            "Row id of the question in one version of the vignette: unique in the study, "
+            "the key of questions.csv (join on it)",
+            Field("question_id"),
+        ),
+        Column(
             "question",
             ColumnType.TEXT,
             "Question key",

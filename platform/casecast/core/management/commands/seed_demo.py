@@ -125,4 +125,8 @@ class Command(BaseCommand):
         for label, user in links:
             out.write(f"  Participant – {label}:")
             out.write(f"    {participant_link(user=user)}")
+        slug = getattr(importlib.import_module("casecast.studies.demo"), "DEMO_SLUG", None)
+        if slug and _optional("casecast.resolution.exports.package.study_package_write"):
+            out.write("  Export the demo study's data (csv, parquet, dta or sav; docs/exports.md):")
+            out.write(f"    python manage.py export_study {slug} --format dta --out demo-export")
         out.write("")

@@ -1,0 +1,324 @@
+"""One export file written as CSV, Parquet, Stata (.dta) or SPSS (.sav), from its columns.
+
+Every format writes the same values (`columns.records`); only how a value is stored
+differs, and that follows from the column's declared `ColumnType`:
+
+| type    | CSV                 | Parquet                         | Stata / SPSS              |
+|---------|---------------------|---------------------------------|---------------------------|
+| integer | digits              | int64                           | numeric                   |
+| number  | 12 decimal places   | float64 (rounded the same way)  | double                    |
+| 0/1     | 1 / 0               | int8                            | numeric, labelled No/Yes  |
+| time    | ISO 8601 UTC, `Z`   | timestamp[s, UTC]               | date-time (UTC)           |
+| text    | as typed            | string (dictionary-encoded when | string; numbered codes    |
+|         |                     | the column has value labels)    | with value labels when    |
+|         |                     |                                 | the column has them       |
+
+Missing values are empty in CSV, null in Parquet, system-missing (`.`) in Stata and
+SPSS for numbers and times, and the empty string for text (neither has a missing
+string). Every text cell of every format is passed through `formula_neutralise`, so a
+spreadsheet that opens any of them never runs a formula.
+
+Memory: CSV and Parquet stream (Parquet one row group per `CHUNK` rows), so memory does
+not grow with the rows. pyreadstat writes a Stata or SPSS file from one whole data frame,
+so those two hold the file's values in memory: about 1.1 KB a forecast row, 1 GB for
+1,000,000 (measured in `bench/bench_exports.py`; docs/performance.md). Large studies:
+Parquet or CSV.
+
+pyarrow, pandas and pyreadstat are imported inside the functions that use them, so a web
+process that never writes these formats does not load them (about a second at start-up).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from casecast.core.csv_safety import formula_neutralise
+from casecast.resolution.exports.columns import (
+    CHUNK,
+    DECIMALS,
+    Column,
+    ColumnType,
+    Source,
+    records,
+    value_getters,
+)
+from casecast.studies.models import Study
+
+
+class Format(StrEnum):
+    """The formats a study's package can be written in, by file extension."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
+    STATA = "dta"
+    SPSS = "sav"
+
+    @property
+    def label(self) -> str:
+        return {
+            Format.CSV: "CSV (any program)",
+            Format.PARQUET: "Parquet (R arrow, Python pandas/polars)",
+            Format.STATA: "Stata .dta (with labels)",
+            Format.SPSS: "SPSS .sav (with labels)",
+        }[self]
+
+
+# --- values, as every format but CSV stores them -----------------------------------------
+# Each is called once per cell, so the common case (the value already has the type) is
+# checked first.
+
+
+def text_value(column: Column[Any], value: Any) -> str | None:
+    """A text cell: what the CSV cell shows, formula-neutralised; None when empty."""
+    if value is None:
+        return None
+    if type(value) is str and not column.free_text:
+        return formula_neutralise(value) or None
+    return formula_neutralise(column.to_csv(value)) or None
+
+
+def integer_value(column: Column[Any], value: Any) -> int | None:
+    if value is None or type(value) is int:
+        return value
+    if value == "":
+        return None
+    try:
+        return int(value)  # a bool (a flag), or a number typed as text
+    except (TypeError, ValueError):
+        raise ValueError(f"{column.name}: {value!r} is not a whole number") from None
+
+
+def number_value(column: Column[Any], value: Any) -> float | None:
+    """Rounded as the CSV cell is, so every format holds the same number."""
+    if value is None or value == "":
+        return None
+    number = float(value)
+    return round(number, DECIMALS) if math.isfinite(number) else None
+
+
+def time_value(column: Column[Any], value: Any) -> datetime | None:
+    """UTC, truncated to the whole second as the CSV cell is."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+VALUE: dict[ColumnType, Callable[[Column[Any], Any], Any]] = {
+    ColumnType.INTEGER: integer_value,
+    ColumnType.NUMBER: number_value,
+    ColumnType.FLAG: integer_value,
+    ColumnType.TIME: time_value,
+    ColumnType.TEXT: text_value,
+}
+
+
+def typed_records(*, study: Study, source: Source[Any]) -> Iterator[list[Any]]:
+    """`records`, each value stored as its column's type says (see the table above)."""
+    cells = [
+        (get, VALUE[column.type], column)
+        for get, column in zip(
+            value_getters(study=study, columns=source.columns), source.columns, strict=True
+        )
+    ]
+    for row in source.rows:
+        yield [convert(column, get(row)) for get, convert, column in cells]
+
+
+def value_labels(column: Column[Any]) -> dict[Any, str]:
+    """The column's declared value labels, code -> label text (neutralised: staff type them)."""
+    return {code: str(formula_neutralise(str(label))) for code, label in column.value_labels}
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+def write_csv(*, study: Study, source: Source[Any], path: Path) -> int:
+    """The file as the single CSV downloads write it; returns the number of rows."""
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(column.name for column in source.columns)
+        # Only text can start like a formula: numbers, flags and times are written as is.
+        to_csv = [
+            _neutralised(column.to_csv) if column.type is ColumnType.TEXT else column.to_csv
+            for column in source.columns
+        ]
+        for values in records(study=study, source=source):
+            writer.writerow([write(value) for write, value in zip(to_csv, values, strict=True)])
+            count += 1
+    return count
+
+
+def _neutralised(to_csv: Callable[[Any], str]) -> Callable[[Any], str]:
+    return lambda value: str(formula_neutralise(to_csv(value)))
+
+
+# --- Parquet ----------------------------------------------------------------------------
+
+
+def _arrow_type(column: Column[Any]) -> Any:
+    import pyarrow as pa
+
+    if column.type is ColumnType.TEXT and column.value_labels:
+        return pa.dictionary(pa.int32(), pa.string())
+    return {
+        ColumnType.INTEGER: pa.int64(),
+        ColumnType.NUMBER: pa.float64(),
+        ColumnType.FLAG: pa.int8(),
+        ColumnType.TIME: pa.timestamp("s", tz="UTC"),
+        ColumnType.TEXT: pa.string(),
+    }[column.type]
+
+
+def _arrow_field(column: Column[Any]) -> Any:
+    import pyarrow as pa
+
+    metadata = {
+        "label": column.label,
+        "description": str(formula_neutralise(column.description)),
+    }
+    if column.value_labels:
+        metadata["value_labels"] = json.dumps(value_labels(column))
+    return pa.field(column.name, _arrow_type(column), nullable=True, metadata=metadata)
+
+
+def write_parquet(*, study: Study, source: Source[Any], path: Path) -> int:
+    """Typed columns, labels in each field's metadata, one row group per `CHUNK` rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([_arrow_field(column) for column in source.columns])
+    count = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        for chunk in _chunks(typed_records(study=study, source=source)):
+            arrays = [
+                pa.array([row[i] for row in chunk], type=field.type)
+                for i, field in enumerate(schema)
+            ]
+            writer.write_batch(pa.record_batch(arrays, schema=schema))
+            count += len(chunk)
+        if count == 0:
+            writer.write_table(schema.empty_table())
+    return count
+
+
+def _chunks(rows: Iterator[list[Any]]) -> Iterator[list[list[Any]]]:
+    chunk: list[list[Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# --- Stata and SPSS ---------------------------------------------------------------------
+
+
+@dataclass
+class _Coded:
+    """A text column with value labels, stored as numbered codes 1, 2, ... in declared
+    order (a value not declared gets the next number and itself as its label)."""
+
+    codes: dict[str, int]
+    labels: dict[int, str]
+
+    @classmethod
+    def of(cls, column: Column[Any]) -> _Coded:
+        declared = value_labels(column)
+        codes = {str(value): n for n, value in enumerate(declared, start=1)}
+        return cls(codes, {codes[str(value)]: label for value, label in declared.items()})
+
+    def code(self, value: str | None) -> int | None:
+        if value is None:
+            return None
+        if value not in self.codes:
+            self.codes[value] = len(self.codes) + 1
+            self.labels[self.codes[value]] = value
+        return self.codes[value]
+
+
+def _frame(*, study: Study, source: Source[Any]) -> tuple[Any, dict[str, dict[Any, str]]]:
+    """The file as a pandas data frame for pyreadstat, and its value labels."""
+    import pandas as pd
+
+    columns = list(source.columns)
+    coded = {
+        i: _Coded.of(column)
+        for i, column in enumerate(columns)
+        if column.type is ColumnType.TEXT and column.value_labels
+    }
+    values: list[list[Any]] = [[] for _ in columns]
+    for row in typed_records(study=study, source=source):
+        for i, value in enumerate(row):
+            values[i].append(coded[i].code(value) if i in coded else value)
+    data = {column.name: _series(column, values[i], i in coded) for i, column in enumerate(columns)}
+    labels = {columns[i].name: c.labels for i, c in coded.items()}
+    for column in columns:
+        if column.type is not ColumnType.TEXT and column.value_labels:
+            labels[column.name] = {int(code): text for code, text in value_labels(column).items()}
+    return pd.DataFrame(data), labels
+
+
+def _series(column: Column[Any], values: list[Any], coded: bool) -> Any:
+    import pandas as pd
+
+    if coded or column.type in (ColumnType.INTEGER, ColumnType.FLAG):
+        return pd.array(values, dtype="Int64")
+    if column.type is ColumnType.NUMBER:
+        return pd.array(values, dtype="Float64").to_numpy(dtype="float64", na_value=math.nan)
+    if column.type is ColumnType.TIME:
+        # pyreadstat writes naive date-times; every one of ours is UTC.
+        naive = [None if v is None else v.replace(tzinfo=None) for v in values]
+        return pd.to_datetime(pd.Series(naive, dtype="object"))
+    return pd.Series(["" if v is None else v for v in values], dtype="object")
+
+
+def _labels(source: Source[Any]) -> dict[str, str | None]:
+    return {column.name: column.label for column in source.columns}
+
+
+def write_stata(*, study: Study, source: Source[Any], path: Path) -> int:
+    import pyreadstat
+
+    frame, labels = _frame(study=study, source=source)
+    pyreadstat.write_dta(
+        frame,
+        str(path),
+        file_label=study.slug[:80],
+        column_labels=_labels(source),
+        variable_value_labels=labels,
+    )
+    return len(frame)
+
+
+def write_spss(*, study: Study, source: Source[Any], path: Path) -> int:
+    import pyreadstat
+
+    frame, labels = _frame(study=study, source=source)
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        file_label=study.slug[:64],
+        column_labels=_labels(source),
+        variable_value_labels=labels,
+        compress=True,
+    )
+    return len(frame)
+
+
+WRITERS: dict[Format, Callable[..., int]] = {
+    Format.CSV: write_csv,
+    Format.PARQUET: write_parquet,
+    Format.STATA: write_stata,
+    Format.SPSS: write_spss,
+}
