@@ -182,6 +182,12 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "resolution:export_forecasts": (staff_page(READ), "GET"),
     "resolution:export_participants": (staff_page(READ), "GET"),
     "resolution:export_dictionary": (staff_page(READ), "GET"),
+    "resolution:export_questions": (staff_page(READ), "GET"),
+    "resolution:export_allocations": (staff_page(READ), "GET"),
+    "resolution:export_exposures": (staff_page(READ), "GET"),
+    "resolution:export_consort": (staff_page(READ), "GET"),
+    # Without ?format= the package answers 400 saying so (the zip: test_export_package.py).
+    "resolution:export_package": (staff_page(READ, ok=400), "GET"),
     # Staff: content
     "vignettes:list": (staff_page(READ), "GET"),
     "vignettes:upload": (staff_page(MANAGE), "GET"),
