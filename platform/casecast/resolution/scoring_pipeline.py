@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -251,8 +251,6 @@ def _score_locked(study_id: int, forecasts: Any) -> ScoringResult:
 
 
 def _forecasts_per_participant(study_id: int) -> list[tuple[int, int]]:
-    from django.db.models import Count
-
     rows = (
         Forecast.objects.filter(participant__study_id=study_id)
         .values("participant_id")

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -132,8 +133,6 @@ def step(request: ParticipantRequest, number: int) -> HttpResponse:
 
 
 def _after(progress: Progress, number: int) -> str:
-    from django.urls import reverse
-
     if number < len(progress.steps):
         return reverse("training:step", args=[number + 1])
     return reverse("training:results")
@@ -160,8 +159,6 @@ def _render_step(
 
 
 def _back_url(number: int) -> str:
-    from django.urls import reverse
-
     if number > 1:
         return reverse("training:step", args=[number - 1])
     return reverse("training:start")

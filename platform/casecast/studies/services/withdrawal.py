@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,6 +10,7 @@ from casecast.accounts.links import participant_links_revoke
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 from casecast.forecasts.models import Assignment, Forecast
+from casecast.notifications.models import SentEmail
 from casecast.studies.models import Participant
 
 
@@ -33,10 +35,6 @@ def _forget_account(user: User) -> None:
     quote the address, so it is blanked (the row itself keeps the at-most-once
     claim, now pointing at no one).
     """
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
-    from casecast.notifications.models import SentEmail
-
     if user.email:
         for log in (AccessAttempt, AccessFailureLog, AccessLog):
             log.objects.filter(username__iexact=user.email).delete()
