@@ -26,7 +26,9 @@ def _staff_routes(patterns=None, prefix=""):
         if isinstance(pattern, URLResolver):
             yield from _staff_routes(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern) and route.startswith("studies/"):
-            if re.search(r"\.(csv|yaml|json)$", route) or "download" in route:
+            if (
+                re.search(r"\.(csv|yaml|json|zip)$", route) or "download" in route
+            ):  # files, not pages
                 continue
             arguments = re.findall(r"<(\w+):(\w+)>", route)
             if arguments in ([("slug", "slug")], []):

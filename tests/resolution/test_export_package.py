@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import UTC
 from pathlib import Path
@@ -341,3 +342,15 @@ def test_the_consort_file_agrees_with_the_participants_file(trial, tmp_path):
     }
     for arm, n in by_arm.items():
         assert n == sum(row["arm"] == arm for row in participants), arm
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["resolution:list", "resolution:results"])
+def test_every_page_with_the_download_form_offers_every_format(client, researcher, study, page):
+    # The form is included by two pages; each must pass it the formats and labels.
+    client.force_login(researcher)
+    html = client.get(reverse(page, kwargs={"slug": study.slug})).content.decode()
+    for value in ("csv", "parquet", "dta", "sav"):
+        assert f'id="package-format-{value}"' in html
+    label = re.search(r'<label[^>]*for="package-include-reasoning">([^<]*)</label>', html)
+    assert label is not None and label.group(1).strip()

@@ -80,6 +80,7 @@ def resolution_list(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": selectors.resolution_rows(study=study),
             "can_change": _can_change(request),
             "job": selectors.rescore_job_status(job=selectors.rescore_job_latest(study=study)),
+            "package_form": ExportPackageForm(),  # the "Download all data" form (exports.html)
         },
     )
 
