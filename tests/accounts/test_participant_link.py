@@ -188,3 +188,27 @@ def test_a_researcher_revokes_a_participants_link_from_the_participants_page(
     assert b"Their personal links no longer work" in response.content
     client.logout()
     assert client.get(path).status_code == 403
+
+
+@pytest.mark.django_db
+def test_revoking_ends_the_sessions_a_link_opened_but_a_new_link_does_not(client, participant):
+    client.get(participant_link_path(user=participant.user))
+    tasks = reverse("forecasts:tasks")
+    assert client.get(tasks).status_code == 200
+    participant_link_path(user=participant.user)  # a reminder email supersedes the link
+    assert client.get(tasks).status_code == 200  # the open session carries on
+    participant.user.refresh_from_db()
+    participant_links_revoke(user=participant.user)  # e.g. the email was forwarded
+    response = client.get(tasks)
+    assert response.status_code == 302  # signed out: sent for a new link
+    assert response["Location"].startswith(reverse("accounts:request_link"))
+
+
+@pytest.mark.django_db
+def test_a_link_session_ends_when_its_account_is_made_an_administrator(client, participant):
+    client.get(participant_link_path(user=participant.user))
+    type(participant.user).objects.filter(pk=participant.user.pk).update(is_site_admin=True)
+    response = client.get("/site-admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    assert "_auth_user_id" not in client.session

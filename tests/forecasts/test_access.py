@@ -5,6 +5,7 @@ import uuid
 import pytest
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.studies.models import Arm
+from casecast.studies.services import consent_save
 from django.test import Client
 from django.urls import reverse
 
@@ -203,3 +204,19 @@ def test_case_complete_page_after_the_last_part(participant_client, case_assignm
         "forecasts:complete", args=[case_assignment.pk]
     )
     assert "Case complete" in page and "What happens next" in page
+
+
+def test_case_pages_wait_for_agreement_to_changed_study_information(
+    journey_study, make_participant, client
+):
+    person = make_participant(study=journey_study, email="reconsent@example.org", arm="control")
+    assignment = start_case(person, journey_study)
+    consent_save(study=journey_study, text="Changed information.", by=None, require_reconsent=True)
+    client.force_login(person.user)
+    for url in (
+        reverse("forecasts:stage", args=[assignment.pk, 1]),
+        reverse("forecasts:complete", args=[assignment.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == reverse("studies:consent", args=[journey_study.slug])

@@ -74,6 +74,7 @@ def build_world() -> World:
     )
     withdrawn = Participant.objects.get(study=study, user__email=WITHDRAWN_EMAIL)
     services.participant_withdraw(participant=withdrawn, keep_data=True, by=withdrawn.user)
+    withdrawn.user.refresh_from_db()  # withdrawal ended its old sessions; sign in afresh
     other_owner = User.objects.create_user(email="matrix-other@example.org", password="x" * 12)
     other_study = build_study(by=other_owner, title="Another study")
     elsewhere = create_participant(

@@ -101,6 +101,7 @@ def test_withdrawal_page_erases_and_signs_out(client, study, participant):
 
 def test_withdrawn_participant_sees_only_a_notice(client, study, participant):
     services.participant_withdraw(participant=participant, keep_data=True, by=participant.user)
+    participant.user.refresh_from_db()  # withdrawal ended the sessions the old account had
     client.force_login(participant.user)
     page = client.get(reverse("studies:baseline", args=[study.slug])).content.decode()
     assert "You have left this study" in page

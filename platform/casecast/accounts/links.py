@@ -78,9 +78,16 @@ def participant_link(*, user: User) -> str:
 
 
 def participant_links_revoke(*, user: User) -> None:
-    """Make every link issued so far stop working (staff action, withdrawal)."""
-    User.objects.filter(pk=user.pk).update(link_key="")
+    """Make every link issued so far stop working, and end every session a link opened
+    (staff action, withdrawal).
+
+    A fresh unusable password changes the account's session hash, which is how Django
+    ends a user's sessions everywhere; superseding a link (a new key) leaves them be.
+    """
     user.link_key = ""
+    if not user.has_usable_password():
+        user.set_unusable_password()
+    User.objects.filter(pk=user.pk).update(link_key="", password=user.password)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import django_otp
 from django.conf import settings
+from django.contrib.auth import logout
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -26,6 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from casecast.accounts.links import is_link_session
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 
@@ -115,6 +117,10 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
+def _administrator(user: User) -> bool:
+    return bool(user.is_site_admin or user.is_superuser or user.is_staff)
+
+
 class SecondFactorMiddleware:
     """Send an unverified password session to its second-factor step before any other page."""
 
@@ -130,6 +136,11 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if isinstance(user, User) and is_link_session(request) and _administrator(user):
+            # A link session whose account was made an administrator since: a link
+            # never carries administrator rights, so it ends here.
+            logout(request)
+            return redirect("accounts:login")
         # Participants have no usable password, so their pages cost no query here.
         if (
             isinstance(user, User)

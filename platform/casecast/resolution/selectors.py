@@ -12,9 +12,6 @@ from django.db.models.functions import RowNumber
 
 from casecast import scoring
 from casecast.audit.models import AuditEvent
-
-# The one pseudonym function every export uses (exports.py); named here too, where the
-# score export used to live, for code and tests that look for it.
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution import charts
 from casecast.resolution.models import ArmSummary, ForecastScore, RescoreJob

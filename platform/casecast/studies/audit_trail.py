@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from casecast.audit.models import AuditEvent
-from casecast.studies.models import Participant, Study
+from casecast.studies.models import Study
 
 SYSTEM = "System"
 A_PARTICIPANT = "A participant"
@@ -81,16 +81,19 @@ def study_actors(*, study: Study) -> list[tuple[int, str]]:
 
 
 def actor_labels(*, study: Study, actor_ids: Iterable[int]) -> dict[int, str]:
+    """Staff of this study and site administrators by email; anyone else as a participant.
+
+    Only those two are named: an account that is neither acted here as a participant,
+    perhaps one erased from this study since (their account lives on if they take part
+    elsewhere), so an email must never identify them.
+    """
     ids = set(actor_ids)
-    participants = set(
-        Participant.objects.filter(study=study, user_id__in=ids).values_list("user_id", flat=True)
-    )
     staff = set(study.memberships.filter(user_id__in=ids).values_list("user_id", flat=True))
     users = get_user_model().objects.filter(pk__in=ids)
     labels: dict[int, str] = {}
     for user in users:
-        is_participant_only = user.pk in participants and user.pk not in staff
-        labels[user.pk] = A_PARTICIPANT if is_participant_only else str(user.email)
+        named = user.pk in staff or user.is_site_admin or user.is_superuser
+        labels[user.pk] = str(user.email) if named else A_PARTICIPANT
     # An account since deleted (erasure): the event stays, the person does not.
     return {pk: labels.get(pk, "A deleted account") for pk in ids}
 

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from casecast.accounts.links import is_link_session
 from casecast.audit.models import AuditEvent
 from casecast.core.csv_safety import formula_row
 from casecast.studies import audit_trail as selectors
@@ -31,7 +32,11 @@ CSV_COLUMNS = ["when", "who", "action", "target", "reason", "details"]
 
 def _study_for_admin(request: HttpRequest, slug: str) -> Study:
     study = get_object_or_404(Study, slug=slug)
-    is_site_admin = getattr(request.user, "is_superuser", False)
+    if is_link_session(request):  # a personal link never opens a staff page
+        raise PermissionDenied
+    is_site_admin = getattr(request.user, "is_site_admin", False) or getattr(
+        request.user, "is_superuser", False
+    )
     if not is_site_admin and study_role(user=request.user, study=study) != (
         StudyMembership.Role.ADMIN
     ):
