@@ -12,6 +12,8 @@ from casecast.audit.services import audit_record
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.fixtures_studies import create_participant
+
 
 def _page(study):
     return reverse("studies:audit", args=[study.slug])
@@ -151,3 +153,19 @@ def test_participants_appear_without_their_identity(client, researcher, study, p
     assert participant.user.email not in "".join(rows[1])
     page = client.get(_page(study)).content.decode()
     assert participant.user.email not in page
+
+
+@pytest.mark.django_db
+def test_a_participant_erased_here_but_taking_part_elsewhere_is_never_named(
+    client, researcher, study, other_study
+):
+    # Erasure unlinks the account from this study but keeps it for the other study, so
+    # the account is neither a participant nor staff here any more.
+    someone = create_participant(study=other_study, email="ann-erased@example.org", arm=None)
+    audit_record(action="participant.consent", actor=someone.user, study_id=study.pk)
+    client.force_login(researcher)
+    page = client.get(_page(study)).content.decode()
+    csv_text = b"".join(client.get(_csv(study)).streaming_content).decode()
+    assert "A participant" in page
+    for text in (page, csv_text):
+        assert "ann-erased@example.org" not in text
