@@ -83,6 +83,7 @@ def test_a_withdrawn_participant_is_told_they_have_left(client, participant, url
     from casecast.studies import services
 
     services.participant_withdraw(participant=participant, keep_data=True, by=participant.user)
+    participant.user.refresh_from_db()  # withdrawal ended the sessions the old account had
     client.force_login(participant.user)
     response = client.get(reverse(url_name))
     assert response.status_code == 200
