@@ -6,6 +6,8 @@ outsider with an account but no study. Study, vignette and participant
 personas come from the plugin modules listed in `pytest_plugins`.
 """
 
+import time
+
 import pytest
 
 pytest_plugins = [
@@ -42,14 +44,28 @@ def _fresh_throttles():
     cache.clear()
 
 
+def _wait_until_workers_are_idle(app, timeout: float = 30.0) -> None:
+    """A worker test can leave work behind (a summary refresh queued with a countdown); let
+    it finish before the next test empties the tables, or the two can deadlock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inspect = app.control.inspect(timeout=0.5)
+        busy = [inspect.active() or {}, inspect.reserved() or {}, inspect.scheduled() or {}]
+        if not any(tasks for replies in busy for tasks in replies.values()):
+            return
+        time.sleep(0.5)
+
+
 @pytest.fixture(autouse=True)
 def _eager_tasks(request):
     """Run tasks in-process even when CELERY_BROKER_URL is set: only `worker` tests
     go through Redis to the real worker (started by `celery_worker_process`)."""
+    from tasks.celery_app import app
+
     if request.node.get_closest_marker("worker"):
         yield
+        _wait_until_workers_are_idle(app)
         return
-    from tasks.celery_app import app
 
     saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
     app.conf.task_always_eager = app.conf.task_eager_propagates = True

@@ -44,3 +44,7 @@ def test_the_first_key_on_an_untouched_slider_starts_at_an_end_not_at_50(
     # Once set, the keys step as usual.
     page.keyboard.press("ArrowRight" if expected == "1" else "ArrowLeft")
     expect(binary).to_have_value("2" if expected == "1" else "98")
+    # The draft is saved a few seconds after the last key; wait for it, so the test ends
+    # with no request still writing while the database is emptied for the next test.
+    status = page.locator("[data-autosave-status]")
+    expect(status).to_contain_text("Saved at", timeout=15_000)
