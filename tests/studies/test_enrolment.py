@@ -1,6 +1,7 @@
 """Joining a study with a code: eligibility, email or bookmarked link, duplicates refused."""
 
 import pytest
+from casecast.audit.models import AuditEvent
 from casecast.studies import jobs, services
 from casecast.studies.models import EnrolmentRoute, Invitation, Participant, Study
 from django.urls import reverse
@@ -61,13 +62,41 @@ def test_eligible_person_continues_to_email(client, researcher, study):
     assert Participant.objects.filter(study=study, user__email="ok@example.org").exists()
 
 
-def test_duplicate_email_is_refused_with_a_clear_message(client, study, participant):
+def test_duplicate_email_gets_the_check_email_page_and_an_explanation_by_email(
+    client, study, participant, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The page must not tell a stranger with a code that this address already joined."""
     _enter_code(client, study.councils.first().enrolment_code)
-    page = client.post(
-        reverse("studies:enrol_details"), {"email": participant.user.email.upper()}
-    ).content.decode()
-    assert "already joined this study" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            reverse("studies:enrol_details"), {"email": participant.user.email.upper()}
+        ).content.decode()
+    assert "Check your email" in page
+    assert "already joined" not in page
     assert Participant.objects.filter(study=study, user=participant.user).count() == 1
+    (sent,) = mailoutbox
+    assert sent.to == [participant.user.email]
+    assert "already joined the study" in sent.body
+    assert "/accounts/link/?token=" not in sent.body  # no link to whoever typed the address
+    assert AuditEvent.objects.filter(action="participant.enrol_refused").count() == 1
+
+
+def test_a_staff_address_is_not_revealed_to_someone_enrolling(
+    client, study, researcher, mailoutbox, django_capture_on_commit_callbacks
+):
+    _enter_code(client, study.councils.first().enrolment_code)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(reverse("studies:enrol_details"), {"email": researcher.email}).content
+    assert "Check your email" in page.decode()
+    assert "staff" not in page.decode().lower()
+    assert not Participant.objects.filter(user=researcher).exists()
+    (sent,) = mailoutbox
+    assert "belongs to a member of staff" in sent.body
+    # Asking again the same day sends nothing more: nobody can flood a staff inbox.
+    _enter_code(client, study.councils.first().enrolment_code)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("studies:enrol_details"), {"email": researcher.email})
+    assert len(mailoutbox) == 1
 
 
 def test_email_is_required_unless_the_study_allows_none(client, study):

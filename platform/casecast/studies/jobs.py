@@ -10,8 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from casecast.accounts.links import participant_link
+from casecast.accounts.models import User
 from casecast.notifications.services import email_send_once
-from casecast.studies.models import Invitation, Participant
+from casecast.studies.models import Invitation, Participant, Study
 
 
 def invitation_email_send(*, invitation_id: int) -> bool:
@@ -56,5 +57,27 @@ def enrolment_link_email_send(*, participant_id: int) -> bool:
             "study": participant.study,
             "link": lambda: participant_link(user=user),
             "site_name": settings.SITE_NAME,
+        },
+    )
+
+
+def enrolment_refusal_email_send(*, study_id: int, user_id: int, reason: str) -> bool:
+    """Tell an address why it could not join (already joined, or a staff account).
+
+    At most one a day per address and study, so someone typing another person's
+    address over and over cannot flood their inbox.
+    """
+    study = Study.objects.get(pk=study_id)
+    user = User.objects.get(pk=user_id)
+    return email_send_once(
+        key=f"enrol-refused:{study.pk}:{user.pk}:{timezone.localdate().isoformat()}",
+        kind="enrolment_refused",
+        user=user,
+        template="studies/email/enrolment_refused.txt",
+        context={
+            "study": study,
+            "already_joined": reason == "already_joined",
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL,
         },
     )

@@ -42,8 +42,10 @@ from casecast.studies.services.design_changes import (
 )
 from casecast.studies.services.enrolment import (
     CsvRowError,
+    EnrolmentRefused,
     EnrolmentResult,
     InvitationCsvError,
+    enrolment_refusal_notify,
     invitation_codes_generate,
     invitations_import_csv,
     participant_baseline_submit,
@@ -73,6 +75,7 @@ __all__ = [
     "TRAINING_MODULES",
     "TRANSITIONS",
     "CsvRowError",
+    "EnrolmentRefused",
     "EnrolmentResult",
     "InvitationCsvError",
     "Role",
@@ -87,6 +90,7 @@ __all__ = [
     "council_save",
     "eligibility_question_delete",
     "eligibility_question_save",
+    "enrolment_refusal_notify",
     "invitation_codes_generate",
     "invitations_import_csv",
     "membership_add",

@@ -38,9 +38,26 @@ from casecast.studies.services.allocation import (
     participant_randomise,
 )
 from tasks.enqueue import enqueue_on_commit
-from tasks.invitations import send_enrolment_link, send_invitation
+from tasks.invitations import send_enrolment_link, send_enrolment_refusal, send_invitation
 
 # --- Enrolment --------------------------------------------------------------------
+
+REFUSED_ALREADY_JOINED = "already_joined"
+REFUSED_STAFF = "staff"
+
+
+class EnrolmentRefused(ValidationError):
+    """Self-enrolment refused for a reason the person typing the address must not learn.
+
+    The address already joined this study, or belongs to staff. Saying so on the page
+    would tell anyone with a code which addresses are staff accounts or participants,
+    so the page answers as for any existing account ("check your email") and the
+    explanation goes to the address itself (`enrolment_refusal_notify`).
+    """
+
+    def __init__(self, message: str, *, user: User, reason: str):
+        super().__init__({"email": message})
+        self.user, self.reason = user, reason
 
 
 def _participant_user(*, study: Study, email: str | None) -> tuple[User, bool]:
@@ -52,24 +69,39 @@ def _participant_user(*, study: Study, email: str | None) -> tuple[User, bool]:
     if user is None:
         return User.objects.create_user(email=email), False
     if Participant.objects.filter(study=study, user=user).exists():
-        raise ValidationError(
-            {
-                "email": "This email address has already joined this study. If you have lost your "
-                "link, ask for a new one from the start page."
-            }
+        raise EnrolmentRefused(
+            "This email address has already joined this study. If you have lost your "
+            "link, ask for a new one from the start page.",
+            user=user,
+            reason=REFUSED_ALREADY_JOINED,
         )
     if StudyMembership.objects.filter(study=study, user=user).exists():
-        raise ValidationError({"email": "Study staff cannot take part in their own study."})
+        raise EnrolmentRefused(
+            "Study staff cannot take part in their own study.",
+            user=user,
+            reason=REFUSED_STAFF,
+        )
     if is_staff_account(user):
         # A personal link must never open a staff account, so staff take part
         # (in someone else's study) with a separate address.
-        raise ValidationError(
-            {
-                "email": "This address belongs to a staff account. To take part, use a "
-                "different email address."
-            }
+        raise EnrolmentRefused(
+            "This address belongs to a staff account. To take part, use a different email address.",
+            user=user,
+            reason=REFUSED_STAFF,
         )
     return user, True
+
+
+@transaction.atomic
+def enrolment_refusal_notify(*, study: Study, refused: EnrolmentRefused) -> None:
+    """Record a quiet refusal and email its explanation to the address (at most daily)."""
+    audit_record(
+        action="participant.enrol_refused",
+        study_id=study.pk,
+        target=refused.user,
+        data={"reason": refused.reason},
+    )
+    enqueue_on_commit(send_enrolment_refusal, study.pk, refused.user.pk, refused.reason)
 
 
 def _staff_email(email: str) -> bool:

@@ -125,6 +125,9 @@ def enrol_details(request: HttpRequest) -> HttpResponse:
                 invitation=Invitation.objects.filter(pk=data["invitation"]).first(),
                 eligibility_answers={int(k): v for k, v in (data.get("answers") or {}).items()},
             )
+        except services.EnrolmentRefused as refused:
+            services.enrolment_refusal_notify(study=study, refused=refused)
+            return _check_email(request, study=study)
         except ValidationError as error:
             errors_onto_form(form, error)
         else:
@@ -136,6 +139,16 @@ def enrol_details(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _check_email(request: HttpRequest, *, study: Study) -> HttpResponse:
+    """The same page whether the address has an account, joined already or is staff's."""
+    request.session.pop(SESSION_KEY, None)
+    return render(
+        request,
+        "studies/participant/check_email.html",
+        {"study": study, "page_title": "Check your email"},
+    )
+
+
 def _enrolled(
     request: HttpRequest, *, result: services.EnrolmentResult, study: Study
 ) -> HttpResponse:
@@ -144,11 +157,7 @@ def _enrolled(
     assert user is not None
     if result.existing_user:
         # Someone typing an address is not proof they own it: the link goes by email.
-        return render(
-            request,
-            "studies/participant/check_email.html",
-            {"study": study, "page_title": "Check your email"},
-        )
+        return _check_email(request, study=study)
     participant_session_start(request, user)
     if user.email:
         messages.success(
