@@ -43,6 +43,12 @@ def refresh_summaries(study_id: int) -> None:
 
 
 @app.task(**RETRY)
+def refresh_summaries_of(study_id: int, participant_ids: list[int]) -> None:
+    """These participants' data changed outside scoring (an erasure removed their forecasts)."""
+    summaries.participants_refresh(study_id=study_id, participant_ids=participant_ids)
+
+
+@app.task(**RETRY)
 def score_questions(question_ids: list[int]) -> int:
     """Questions were resolved, corrected, annulled or reinstated."""
     return scoring_pipeline.score_questions(question_ids=question_ids).scored

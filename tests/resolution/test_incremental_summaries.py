@@ -18,6 +18,7 @@ from casecast.resolution.models import (
 from casecast.resolution.outcomes import Outcome
 from casecast.resolution.scoring_pipeline import score_questions, score_submission
 from casecast.studies.models import Participant
+from casecast.studies.services import participant_withdraw
 from casecast.vignettes.models import Question
 from django.db import transaction
 from django.utils import timezone
@@ -176,3 +177,26 @@ def test_the_sweep_refreshes_summaries_whose_queued_refresh_was_lost(random_stud
     assert not SummaryPending.objects.exists()
     assert SummaryState.objects.get(study=book.study).refresh_queued is False
     assert sweep.summaries_sweep() == []  # nothing left: a second sweep does nothing
+
+
+def test_erasure_takes_the_participant_out_of_the_arm_figures_at_once(
+    random_study, django_capture_on_commit_callbacks
+):
+    book, people, _questions, _rng = random_study(6)
+    with transaction.atomic():
+        summaries.refresh_locked(study_id=book.study.pk)
+    leaving = people[0]
+    arm_n_before = ArmSummary.objects.get(arm=leaving.arm).n_participants
+    assert ParticipantSummary.objects.filter(participant=leaving).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        participant_withdraw(participant=leaving, keep_data=False, by=None)
+
+    assert not ParticipantSummary.objects.filter(participant=leaving).exists()
+    assert ArmSummary.objects.get(arm=leaving.arm).n_participants == arm_n_before - 1
+    # The same figures as recomputing everything from scratch.
+    incremental = (rows(ParticipantSummary, PARTICIPANT_FIELDS), rows(ArmSummary, ARM_FIELDS))
+    with transaction.atomic():
+        summaries.refresh_locked(study_id=book.study.pk)
+    assert_equal_summaries(incremental[0], rows(ParticipantSummary, PARTICIPANT_FIELDS))
+    assert_equal_summaries(incremental[1], rows(ArmSummary, ARM_FIELDS))

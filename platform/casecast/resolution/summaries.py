@@ -412,6 +412,13 @@ def pending_mark(*, study_id: int, participant_ids: Iterable[int]) -> None:
     )
 
 
+def participants_refresh(*, study_id: int, participant_ids: Iterable[int]) -> None:
+    """Refresh now after these participants' data changed outside scoring (erasure)."""
+    with transaction.atomic():
+        pending_mark(study_id=study_id, participant_ids=participant_ids)
+    pending_refresh(study_id=study_id)
+
+
 def pending_refresh(*, study_id: int, unless_refreshed_within: float | None = None) -> bool:
     """Refresh every participant marked since the last refresh, in one transaction.
 

@@ -12,6 +12,8 @@ from casecast.audit.services import audit_record
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.notifications.models import SentEmail
 from casecast.studies.models import Participant
+from tasks.enqueue import enqueue_on_commit
+from tasks.scoring import refresh_summaries_of
 
 
 def _erase(participant: Participant) -> None:
@@ -69,6 +71,8 @@ def participant_withdraw(
         participant_links_revoke(user=participant.user)
     if not keep_data:
         _erase(participant)
+        # The arm figures counted this participant's scores until now.
+        enqueue_on_commit(refresh_summaries_of, participant.study_id, [participant.pk])
     audit_record(
         action="participant.erase" if not keep_data else "participant.withdraw",
         actor=by,
