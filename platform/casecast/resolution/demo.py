@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from casecast.forecasts.models import Assignment, Forecast, StageVisit
-from casecast.resolution import scoring_pipeline
+from casecast.resolution import scoring_pipeline, summaries
+from casecast.resolution.models import SummaryPending
 from casecast.resolution.simulation import (
     BASELINE_ANSWERS,
     control_forecast,
@@ -188,3 +189,14 @@ def seed_demo_scores(*, study: Study) -> None:
     Study.objects.filter(pk=study.pk).update(allow_no_email=allow_no_email)
     _forecasts(study, people)
     scoring_pipeline.rescore_study(study_id=study.pk)
+
+
+def settle_demo_summaries() -> None:
+    """Refresh every summary still waiting for its coalesced refresh, now.
+
+    Submissions made while seeding (the feedback demo's participants) defer their
+    refresh when a refresh ran under `summaries.COALESCE_SECONDS` earlier, so without
+    this the seeded summaries would depend on how fast the machine seeded.
+    """
+    for study_id in sorted(set(SummaryPending.objects.values_list("study_id", flat=True))):
+        summaries.pending_refresh(study_id=study_id)

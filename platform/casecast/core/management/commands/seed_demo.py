@@ -108,6 +108,9 @@ class Command(BaseCommand):
         seed_feedback = _optional("casecast.feedback.demo.seed_demo_feedback_participants")
         if seed_feedback is not None:
             participants += seed_feedback(study=study)
+        settle = _optional("casecast.resolution.demo.settle_demo_summaries")
+        if settle is not None:
+            settle()
         return participants
 
     def _print_welcome(self, links: list[tuple[str, User]], *, totp_key: str) -> None:
