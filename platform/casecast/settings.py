@@ -18,6 +18,9 @@ _INSECURE_DEV_KEY = "django-insecure-local-development-key-never-use-in-producti
 SECRET_KEY = env.str("SECRET_KEY", default="" if not DEBUG else _INSECURE_DEV_KEY)
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment when DEBUG is off.")
+# Keys the network pseudonym of people who agree to link studies (casecast.network.identity).
+# Set it once and never change it; empty derives one from SECRET_KEY (check --deploy warns).
+NETWORK_PSEUDONYM_KEY = env.str("NETWORK_PSEUDONYM_KEY", default="")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -47,6 +50,7 @@ INSTALLED_APPS = [
     "casecast.resolution",
     "casecast.training",
     "casecast.feedback",
+    "casecast.network",
 ]
 
 MIDDLEWARE = [

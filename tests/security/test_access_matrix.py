@@ -66,8 +66,14 @@ def signed_in(*, anonymous: Any, others: Any, **overrides: Any) -> Expected:
 POST = "POST"
 CREATE = signed_in(anonymous=LOGIN, others=200, **dict.fromkeys(PARTICIPANTS, 403))
 
+# Pages that pool studies (the network): site administrators only.
+SITE_ADMIN_ONLY = signed_in(anonymous=LOGIN, others=403, site_admin=200)
+
 # url name -> expected status per role, and POST for POST-only actions.
 TABLE: dict[str, tuple[Expected, str]] = {
+    # Forecasters across studies (casecast.network)
+    "network:track_record": (SITE_ADMIN_ONLY, "GET"),
+    "network:invite": (SITE_ADMIN_ONLY, "GET"),
     # Public pages and sign-in
     "core:start": (everyone(200), "GET"),
     "core:home": (signed_in(anonymous=LOGIN, others=302, site_admin=200), "GET"),
@@ -105,6 +111,8 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "studies:consent": (participant_page(own=302, other_study=404), "GET"),
     "studies:baseline": (participant_page(own=302, other_study=404), "GET"),
     "studies:withdraw": (participant_page(own=200, other_study=404), "GET"),
+    # The demo study does not offer linking across studies: nothing to change there.
+    "studies:linking": (participant_page(own=404, other_study=404), "GET"),
     "forecasts:tasks": (participant_page(own=200, other_study=200), "GET"),
     "forecasts:phase_start": (participant_page(own=302, other_study=404), POST),
     "forecasts:case": (participant_page(own=302, other_study=404, withdrawn=404), "GET"),

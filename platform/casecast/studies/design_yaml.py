@@ -36,6 +36,7 @@ def design_export(*, study: Study) -> str:
             "public_description": study.public_description,
             "preregistration_url": study.preregistration_url,
             "allow_no_email": study.allow_no_email,
+            "offers_network_linking": study.offers_network_linking,
             "outcome_release": study.outcome_release,
         },
         "randomisation": {
@@ -350,6 +351,7 @@ def design_validate(*, text: str) -> _Design:
         "public_description": c.text(study_data, "public_description", "study"),
         "preregistration_url": c.text(study_data, "preregistration_url", "study", max_length=200),
         "allow_no_email": c.flag(study_data, "allow_no_email", "study"),
+        "offers_network_linking": c.flag(study_data, "offers_network_linking", "study"),
         "outcome_release": c.text(
             study_data, "outcome_release", "study", choices=tuple(Study.OutcomeRelease.values)
         )

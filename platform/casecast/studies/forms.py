@@ -94,6 +94,30 @@ class ConsentForm(forms.Form):
         label="I have read the information above and I agree to take part",
         error_messages=_errors("Tick the box to confirm you agree to take part"),
     )
+    link_across_studies = forms.BooleanField(
+        required=False,
+        label="Link my answers in this study with my answers in other Casecast studies (optional)",
+        help_text="The research team could then follow how your judgements change over time "
+        "and pool studies. The link is a code that does not contain your name or email "
+        "address. You can take part without ticking this, and change your mind later.",
+    )
+
+    def __init__(self, *args: Any, offers_linking: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not offers_linking:
+            del self.fields["link_across_studies"]
+
+
+class LinkingForm(forms.Form):
+    """A participant changing their choice about linking across studies."""
+
+    link_across_studies = forms.TypedChoiceField(
+        label="Link my answers across Casecast studies",
+        choices=[("yes", "Yes, link my answers"), ("no", "No, do not link my answers")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages=_errors("Choose whether to link your answers"),
+    )
 
 
 class BaselineForm(forms.Form):
@@ -203,6 +227,7 @@ class StudyDetailsForm(forms.ModelForm):
             "preregistration_url",
             "enrolment_code",
             "allow_no_email",
+            "offers_network_linking",
             "outcome_release",
         ]
         labels = {
@@ -210,12 +235,17 @@ class StudyDetailsForm(forms.ModelForm):
             "preregistration_url": "Pre-registration link (optional)",
             "enrolment_code": "Study code (optional)",
             "allow_no_email": "Let people join with a code without giving an email address",
+            "offers_network_linking": "Ask participants whether to link their answers with "
+            "other Casecast studies they take part in",
             "outcome_release": "When participants see what happened in each case",
         }
         help_texts = {
             "public_description": "Shown to people invited to the study.",
             "enrolment_code": "Anyone with this code can join (they answer the eligibility "
             "questions). Leave blank to use invitations and council codes only.",
+            "offers_network_linking": "An optional box on the consent page. Only people who "
+            "tick it get a network code that joins their answers across studies (for "
+            "pooled analyses and track records); nobody else is linked.",
         }
         widgets = {"outcome_release": forms.RadioSelect}
         error_messages = {

@@ -58,6 +58,11 @@ class Study(models.Model):
         default=False,
         help_text="Code enrolment may skip the email address (the participant bookmarks a link).",
     )
+    offers_network_linking = models.BooleanField(
+        default=False,
+        help_text="The consent page asks whether to link this study's answers with the "
+        "participant's answers in other Casecast studies (optional for them).",
+    )
     outcome_release = models.CharField(
         max_length=12, choices=OutcomeRelease.choices, default=OutcomeRelease.AFTER_PHASE
     )
@@ -387,6 +392,12 @@ class Participant(models.Model):
         ConsentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     consented_at = models.DateTimeField(null=True, blank=True)
+    linked_across_studies_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When they agreed to link their answers across studies; empty: never, or "
+        "they withdrew that agreement. Only then does a network pseudonym exist for them.",
+    )
     baseline = models.JSONField(default=dict, blank=True)
     baseline_completed_at = models.DateTimeField(null=True, blank=True)
     arm = models.ForeignKey(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("s/<slug:slug>/consent/", participant.consent, name="consent"),
     path("s/<slug:slug>/about-you/", participant.baseline, name="baseline"),
     path("s/<slug:slug>/withdraw/", participant.withdraw, name="withdraw"),
+    path("s/<slug:slug>/linking/", participant.linking, name="linking"),
     # Study staff
     path("studies/", study.study_list, name="list"),
     path("studies/new/", study.study_create, name="create"),

@@ -5,7 +5,7 @@ The emails are sent by tasks (`tasks.invitations`) that run `studies.jobs`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,6 +276,41 @@ def invitations_import_csv(*, study: Study, csv_text: str, by: User | None) -> l
     return invitations
 
 
+@dataclass(frozen=True)
+class AccountInvitations:
+    invited: list[Invitation]
+    already_in_study: int  # participants or staff of the study already: not invited again
+    no_council: int  # no council to invite them to
+
+
+@transaction.atomic
+def invitations_for_accounts(
+    *, study: Study, invitees: Sequence[tuple[User, Council | None]], by: User | None
+) -> AccountInvitations:
+    """Email invitations to existing participant accounts, each to the council given.
+
+    Used to invite forecasters chosen from the network track record. Anyone already
+    in the study (or on its team, or a staff account) and anyone without a council is
+    left out and counted, never refused with their details on a page."""
+    _enrolment_open(study)
+    in_study = set(study.participants.values_list("user_id", flat=True)) | set(
+        study.memberships.values_list("user_id", flat=True)
+    )
+    invited: list[Invitation] = []
+    already = no_council = 0
+    for user, council in invitees:
+        if user.pk in in_study or is_staff_account(user) or not user.email:
+            already += 1
+        elif council is None or council.study_id != study.pk:
+            no_council += 1
+        else:
+            invited.append(
+                _invitation_by_email(study=study, email=user.email, council=council, by=by)
+            )
+            in_study.add(user.pk)
+    return AccountInvitations(invited=invited, already_in_study=already, no_council=no_council)
+
+
 def _invitation_by_email(
     *, study: Study, email: str, council: Council, by: User | None
 ) -> Invitation:
@@ -323,7 +358,10 @@ def invitation_codes_generate(
 
 @transaction.atomic
 def participant_consent(
-    *, participant: Participant, consent_version: ConsentVersion
+    *,
+    participant: Participant,
+    consent_version: ConsentVersion,
+    link_across_studies: bool | None = None,
 ) -> Participant:
     """Record agreement to the newest consent version: the first consent, or a re-consent.
 
@@ -348,12 +386,35 @@ def participant_consent(
         fields += ["consented_at", "status"]
     participant.save(update_fields=fields)
     ConsentRecord.objects.get_or_create(participant=participant, consent_version=consent_version)
+    if link_across_studies is not None:
+        participant_linking_set(participant=participant, link=link_across_studies)
     audit_record(
         action="participant.consent" if first else "participant.reconsent",
         actor=participant.user,
         study_id=participant.study_id,
         target=participant,
         data={"consent_version": consent_version.number},
+    )
+    return participant
+
+
+def participant_linking_set(*, participant: Participant, link: bool) -> Participant:
+    """Agree to, or withdraw agreement to, linking answers across studies (audited).
+
+    Only studies that offer it can be linked; agreeing again keeps the first date."""
+    if link and not participant.study.offers_network_linking:
+        raise ValidationError("This study does not link answers across studies.")
+    linked = participant.linked_across_studies_at is not None
+    if link == linked:
+        return participant
+    participant.linked_across_studies_at = timezone.now() if link else None
+    participant.save(update_fields=["linked_across_studies_at"])
+    audit_record(
+        action="participant.link_across_studies" if link else "participant.unlink_across_studies",
+        actor=participant.user,
+        study_id=participant.study_id,
+        target=participant,
+        data={},
     )
     return participant
 

@@ -104,6 +104,7 @@ STUDY_DETAIL_FIELDS = (
     "preregistration_url",
     "enrolment_code",
     "allow_no_email",
+    "offers_network_linking",
     "outcome_release",
 )
 

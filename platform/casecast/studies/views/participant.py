@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -24,6 +24,7 @@ from casecast.studies.forms import (
     EligibilityForm,
     EnrolCodeForm,
     EnrolDetailsForm,
+    LinkingForm,
     WithdrawForm,
 )
 from casecast.studies.models import Council, Invitation, Study
@@ -194,12 +195,21 @@ def consent(request: ParticipantRequest, slug: str) -> HttpResponse:
         return redirect("studies:baseline", slug=slug)
     version = study.consent_versions.current()
     form = ConsentForm(
-        posted(request), initial={"consent_version": version.pk if version else None}
+        posted(request),
+        initial={
+            "consent_version": version.pk if version else None,
+            "link_across_studies": participant.linked_across_studies_at is not None,
+        },
+        offers_linking=study.offers_network_linking,
     )
     if request.method == "POST" and form.is_valid() and version is not None:
         chosen = study.consent_versions.filter(pk=form.cleaned_data["consent_version"]).first()
         try:
-            services.participant_consent(participant=participant, consent_version=chosen or version)
+            services.participant_consent(
+                participant=participant,
+                consent_version=chosen or version,
+                link_across_studies=form.cleaned_data.get("link_across_studies"),
+            )
         except ValidationError as error:
             errors_onto_form(form, error)
         else:
@@ -260,4 +270,31 @@ def withdraw(request: ParticipantRequest, slug: str) -> HttpResponse:
         request,
         "studies/participant/withdraw.html",
         {"form": form, "study": study, "page_title": "Leave the study"},
+    )
+
+
+@participant_gate(need_consent=True, need_baseline=False)
+@never_cache
+def linking(request: ParticipantRequest, slug: str) -> HttpResponse:
+    """Change the optional agreement to link answers across Casecast studies."""
+    participant = request.participant
+    study = participant.study
+    if not study.offers_network_linking:
+        raise Http404("This study does not link answers across studies.")
+    linked = participant.linked_across_studies_at is not None
+    form = LinkingForm(posted(request), initial={"link_across_studies": "yes" if linked else "no"})
+    if request.method == "POST" and form.is_valid():
+        link = form.cleaned_data["link_across_studies"]
+        services.participant_linking_set(participant=participant, link=link)
+        messages.success(
+            request,
+            "Your answers in this study are now linked with other Casecast studies."
+            if link
+            else "Your answers in this study are no longer linked with other studies.",
+        )
+        return redirect("studies:linking", slug=slug)
+    return render(
+        request,
+        "studies/participant/linking.html",
+        {"form": form, "study": study, "linked": linked, "page_title": "Linking your answers"},
     )

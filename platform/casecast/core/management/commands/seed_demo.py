@@ -108,6 +108,9 @@ class Command(BaseCommand):
         seed_feedback = _optional("casecast.feedback.demo.seed_demo_feedback_participants")
         if seed_feedback is not None:
             participants += seed_feedback(study=study)
+        seed_network = _optional("casecast.network.demo.seed_demo_network")
+        if seed_network is not None:
+            seed_network(study=study, researcher=researcher)
         settle = _optional("casecast.resolution.demo.settle_demo_summaries")
         if settle is not None:
             settle()
@@ -129,6 +132,9 @@ class Command(BaseCommand):
             out.write(f"  Participant – {label}:")
             out.write(f"    {participant_link(user=user)}")
         slug = getattr(importlib.import_module("casecast.studies.demo"), "DEMO_SLUG", None)
+        if _optional("casecast.network.demo.seed_demo_network"):
+            out.write("  Forecasters across two linked demo studies (site administrator):")
+            out.write(f"    {settings.SITE_URL}/network/")
         if slug and _optional("casecast.resolution.exports.package.study_package_write"):
             out.write("  Export the demo study's data (csv, parquet, dta or sav; docs/exports.md):")
             out.write(f"    python manage.py export_study {slug} --format dta --out demo-export")

@@ -1,0 +1,110 @@
+"""Forecasters across studies: the track record page and inviting its top group.
+
+Site administrators only: the page pools every study whose participants agreed to be
+linked, so no single study's team may read it. It shows network ids, never names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from casecast.accounts.links import is_link_session
+from casecast.core.form_views import errors_onto_form, posted
+from casecast.network import selectors, services
+from casecast.network.forms import InviteTopForm, TrackRecordFilterForm
+
+
+def site_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if is_link_session(request) or not (
+            getattr(user, "is_site_admin", False) or getattr(user, "is_superuser", False)
+        ):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _criteria(form: TrackRecordFilterForm) -> tuple[int, float]:
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data["min_n"], float(form.cleaned_data["top_percent"]) / 100
+    return selectors.MIN_FORECASTS, selectors.TOP_FRACTION
+
+
+@require_http_methods(["GET"])
+@site_admin_required
+def track_record(request: HttpRequest) -> HttpResponse:
+    defaults = {"min_n": selectors.MIN_FORECASTS, "top_percent": selectors.TOP_FRACTION * 100}
+    form = TrackRecordFilterForm({**defaults, **request.GET.dict()} if request.GET else None)
+    min_n, top_fraction = _criteria(form)
+    return _page(request, form=form, min_n=min_n, top_fraction=top_fraction)
+
+
+@require_http_methods(["GET", "POST"])
+@site_admin_required
+def invite_top(request: HttpRequest) -> HttpResponse:
+    form = InviteTopForm(
+        posted(request),
+        studies=selectors.studies_open_for_invitations(),
+        initial={
+            name: request.GET[name] for name in ("min_n", "top_percent") if name in request.GET
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.top_forecasters_invite(
+                study=form.cleaned_data["study"],
+                by=request.user,  # type: ignore[arg-type]
+                top_fraction=float(form.cleaned_data["top_percent"]) / 100,
+                min_n=form.cleaned_data["min_n"],
+            )
+        except ValidationError as error:
+            errors_onto_form(form, error)
+        else:
+            messages.success(request, _invited_message(result))
+            return redirect("network:track_record")
+    return render(
+        request,
+        "network/invite.html",
+        {"form": form, "page_title": "Invite the top forecasters to a study"},
+    )
+
+
+def _invited_message(result: services.TopInvited) -> str:
+    parts = [f"Invited {result.invited} of the {result.chosen} forecasters in the top group."]
+    if result.already_in_study:
+        parts.append(f"{result.already_in_study} were already in the study or on its team.")
+    if result.no_council:
+        parts.append(
+            f"{result.no_council} were not invited because the study has no council with "
+            "the same name as theirs."
+        )
+    return " ".join(parts)
+
+
+def _page(
+    request: HttpRequest, *, form: TrackRecordFilterForm, min_n: int, top_fraction: float
+) -> HttpResponse:
+    record = selectors.track_record(min_n=min_n, top_fraction=top_fraction)
+    return render(
+        request,
+        "network/track_record.html",
+        {
+            "form": form,
+            "record": record,
+            "counts": selectors.linking_counts(),
+            "min_n": min_n,
+            "top_percent": top_fraction * 100,
+            "page_title": "Forecasters across studies",
+        },
+    )
