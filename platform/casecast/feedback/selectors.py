@@ -22,8 +22,10 @@ import numpy as np
 from casecast import scoring
 from casecast.feedback import wording
 from casecast.feedback.calibration import MIN_FORECASTS, calibration_chart
-from casecast.feedback.records import Standing, TrackRecord
+from casecast.feedback.records import MIN_PEERS, Standing, TrackRecord
 from casecast.forecasts.models import Assignment, Forecast
+from casecast.network.selectors import WaveStanding, linked_participants
+from casecast.network.selectors import standing_across_waves as network_standing
 from casecast.resolution.models import ForecastScore
 from casecast.resolution.selectors import outcomes_visible
 from casecast.studies.models import Participant, Study
@@ -311,6 +313,20 @@ def peer_standing(*, participant: Participant) -> Standing | None:
     others = [value for pid, value in means.items() if pid != participant.pk]
     better = round(100 * sum(1 for v in others if v > (own or 0)) / len(others)) if others else None
     return Standing(len(question_ids), len(others), own, better)
+
+
+def standing_across_waves(*, participant: Participant) -> list[WaveStanding] | None:
+    """Their standing among linked forecasters in each wave of every study they linked;
+    None unless their arm has peer feedback and they agreed to link this study.
+
+    Only questions whose outcomes they may see count, in each study by its own rules."""
+    if PEER not in policies_for(participant=participant):
+        return None
+    if participant.linked_across_studies_at is None or participant.user_id is None:
+        return None
+    mine = linked_participants().filter(user_id=participant.user_id).select_related("study")
+    visible = {row.question_id for p in mine for row in visible_scores(participant=p)}
+    return network_standing(user_id=participant.user_id, question_ids=visible, min_peers=MIN_PEERS)
 
 
 # --- the hub -----------------------------------------------------------------------------

@@ -97,6 +97,7 @@ def standing(request: ParticipantRequest) -> HttpResponse:
         {
             "page_title": "How you compare",
             "standing": standing,
+            "across_waves": selectors.standing_across_waves(participant=request.participant),
             "min_peers": records.MIN_PEERS,
         },
     )

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Q, QuerySet
 
-from casecast.insights.skill import Persistence, SkillEstimates, persistence, skill_estimates
+from casecast.insights.skill import (
+    Persistence,
+    SkillEstimates,
+    persistence,
+    skill_estimates,
+    standardised_brier,
+)
 from casecast.network.identity import network_label, network_pseudonym
 from casecast.resolution.models import ForecastScore
 from casecast.studies.models import Participant, Phase, Study
@@ -69,18 +75,20 @@ class NetworkScores:
     waves: list[Wave]
 
 
-def network_scores() -> NetworkScores:
-    """Counted yes/no Brier scores of every linked participation, in one query."""
+def network_scores(*, question_ids: set[int] | None = None) -> NetworkScores:
+    """Counted yes/no Brier scores of every linked participation (of these questions only,
+    if given), in one query."""
+    scores = ForecastScore.objects.filter(
+        participant__in=linked_participants(),
+        is_last=True,
+        is_retest=False,
+        probability__isnull=False,
+        brier__isnull=False,
+    )
+    if question_ids is not None:
+        scores = scores.filter(question_id__in=sorted(question_ids))
     rows = list(
-        ForecastScore.objects.filter(
-            participant__in=linked_participants(),
-            is_last=True,
-            is_retest=False,
-            probability__isnull=False,
-            brier__isnull=False,
-        )
-        .order_by("forecast_id")
-        .values_list(
+        scores.order_by("forecast_id").values_list(
             "participant__user_id", "forecast__assignment__phase_id", "question_id", "brier"
         )
     )
@@ -196,6 +204,43 @@ def _persistence(scores: NetworkScores, *, top_fraction: float) -> list[WavePair
         if result.n_both:
             pairs.append(WavePair(scores.waves[a], scores.waves[a + 1], result))
     return pairs
+
+
+@dataclass(frozen=True)
+class WaveStanding:
+    """One person's place among the linked forecasters of one wave."""
+
+    wave: Wave
+    n: int  # their forecasts compared
+    n_peers: int  # other linked people who answered some of the same questions
+    better_than_pct: int  # share of those peers whose standardised Brier is worse
+
+
+def standing_across_waves(
+    *, user_id: int, question_ids: set[int], min_peers: int
+) -> list[WaveStanding]:
+    """Per wave, how one person compares with the other linked forecasters, on these
+    questions only (the caller passes those whose outcomes the person may see)."""
+    scores = network_scores(question_ids=question_ids)
+    standings = []
+    for wave in np.unique(scores.wave[scores.user == user_id]).tolist():
+        here = scores.wave == wave
+        z = standardised_brier(scores.question[here], scores.brier[here])
+        users = scores.user[here]
+        people, who = np.unique(users, return_inverse=True)
+        means = np.bincount(who, weights=z) / np.bincount(who)
+        own = means[people == user_id][0]
+        others = means[people != user_id]
+        if others.size >= min_peers:
+            standings.append(
+                WaveStanding(
+                    wave=scores.waves[wave],
+                    n=int(np.sum(users == user_id)),
+                    n_peers=int(others.size),
+                    better_than_pct=round(100 * float(np.mean(others > own))),
+                )
+            )
+    return standings
 
 
 def studies_open_for_invitations() -> QuerySet[Study]:
