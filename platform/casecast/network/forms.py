@@ -54,4 +54,6 @@ class InviteTopForm(TrackRecordFilterForm):
 
     def __init__(self, *args: Any, studies: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["study"].queryset = studies
+        field = self.fields["study"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = studies

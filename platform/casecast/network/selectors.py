@@ -100,7 +100,8 @@ def network_scores(*, question_ids: set[int] | None = None) -> NetworkScores:
     index = {phase.pk: i for i, phase in enumerate(order)}
     latest: dict[tuple[int, int, int], float] = {}
     for user, phase, question, brier in rows:  # later forecasts overwrite earlier ones
-        latest[(user, index[phase], question)] = brier
+        if brier is not None:  # the query excludes it; the type does not know
+            latest[(user, index[phase], question)] = brier
     keys = sorted(latest)
     return NetworkScores(
         user=np.array([k[0] for k in keys], dtype=np.int64),
