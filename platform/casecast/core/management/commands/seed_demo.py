@@ -86,6 +86,9 @@ class Command(BaseCommand):
             for staff in (researcher, admin):
                 totp_key = demo_second_factor(user=staff)
             links = self._seed_study(researcher)
+            seed_results = _optional("casecast.trial_results.demo.seed_demo_trial_results")
+            if seed_results is not None:
+                seed_results(researcher=researcher)
         self._print_welcome(links, totp_key=totp_key)
 
     def _seed_study(self, researcher: User) -> list[tuple[str, User]]:
@@ -128,6 +131,9 @@ class Command(BaseCommand):
         for label, user in links:
             out.write(f"  Participant – {label}:")
             out.write(f"    {participant_link(user=user)}")
+        if _optional("casecast.trial_results.demo.seed_demo_trial_results"):
+            out.write("  Forecast the centre's trials (anyone signed in; set up by researchers):")
+            out.write(f"    {settings.SITE_URL}/trial-results/")
         slug = getattr(importlib.import_module("casecast.studies.demo"), "DEMO_SLUG", None)
         if slug and _optional("casecast.resolution.exports.package.study_package_write"):
             out.write("  Export the demo study's data (csv, parquet, dta or sav; docs/exports.md):")
