@@ -41,7 +41,7 @@ class ForecastForm(forms.Form):
         return data
 
 
-class ResultsStudyForm(forms.ModelForm):  # type: ignore[type-arg]
+class ResultsStudyForm(forms.ModelForm):
     class Meta:
         model = ResultsStudy
         fields = ["title", "description", "interval_level", "is_open"]
@@ -58,7 +58,7 @@ class ResultsStudyForm(forms.ModelForm):  # type: ignore[type-arg]
         }
 
 
-class TrialQuestionForm(forms.ModelForm):  # type: ignore[type-arg]
+class TrialQuestionForm(forms.ModelForm):
     class Meta:
         model = TrialQuestion
         fields = ["trial", "description", "outcome", "unit", "closes_at", "position"]

@@ -33,7 +33,7 @@ from casecast.trial_results.forms import (
 )
 from casecast.trial_results.models import ResultsStudy, TrialQuestion
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponse | StreamingHttpResponse]
 
 
 def managers_only(view: View) -> View:
