@@ -38,7 +38,9 @@ View = Callable[..., HttpResponse | StreamingHttpResponse]
 
 def managers_only(view: View) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(
+        request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse | StreamingHttpResponse:
         user = request.user
         if is_link_session(request) or not isinstance(user, User) or not selectors.can_manage(user):
             raise PermissionDenied
