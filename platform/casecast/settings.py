@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "casecast.training",
     "casecast.feedback",
     "casecast.network",
+    "casecast.trial_results",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("casecast.feedback.urls")),
     path("", include("casecast.notifications.urls")),
     path("network/", include("casecast.network.urls")),
+    path("trial-results/", include("casecast.trial_results.urls")),
 ]
 
 handler403 = "casecast.core.views.error_403"

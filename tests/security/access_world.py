@@ -19,6 +19,7 @@ from casecast.forecasts.models import Assignment
 from casecast.studies import services
 from casecast.studies.demo import DEMO_SLUG
 from casecast.studies.models import Participant, Study, StudyMembership
+from casecast.trial_results.models import ResultsStudy
 from casecast.vignettes.models import Question
 from django.core.management import call_command
 from django.test import Client
@@ -177,6 +178,11 @@ def concrete_url(world: World, route: str, name: str) -> str:
     for prefix, key in KEY_FOR.items():
         if name.startswith(prefix):
             values["key"] = key(world.study)
+    if name.startswith("trial_results:"):
+        first = ResultsStudy.objects.order_by("pk").first()
+        assert first is not None, "seed_demo makes a trial-results study"
+        values["slug"] = first.slug
+        values["pk"] = first.questions.order_by("position", "pk").values_list("pk", flat=True)[0]
     if route.startswith("site-admin/"):
         values.update(object_id=str(world.users["study_admin"].pk), app_label="accounts")
         values.setdefault("pk", world.users["study_admin"].pk)

@@ -66,6 +66,14 @@ def signed_in(*, anonymous: Any, others: Any, **overrides: Any) -> Expected:
 POST = "POST"
 CREATE = signed_in(anonymous=LOGIN, others=200, **dict.fromkeys(PARTICIPANTS, 403))
 
+# Trial-results studies: anyone signed in forecasts; people who run a study (any study's
+# administrator or researcher) and site administrators set them up.
+SIGNED_IN = signed_in(anonymous=LOGIN, others=200)
+RESULTS_MANAGERS = signed_in(
+    anonymous=LOGIN, others=403, study_admin=200, study_researcher=200,
+    staff_other_study=200, site_admin=200,
+)  # fmt: skip
+
 # Pages that pool studies (the network): site administrators only.
 SITE_ADMIN_ONLY = signed_in(anonymous=LOGIN, others=403, site_admin=200)
 
@@ -74,6 +82,18 @@ TABLE: dict[str, tuple[Expected, str]] = {
     # Forecasters across studies (casecast.network)
     "network:track_record": (SITE_ADMIN_ONLY, "GET"),
     "network:invite": (SITE_ADMIN_ONLY, "GET"),
+    # Forecasting the centre's trial results (casecast.trial_results)
+    "trial_results:list": (SIGNED_IN, "GET"),
+    "trial_results:study": (SIGNED_IN, "GET"),
+    # The demo's first trial is resolved: its forecast page leads to its result.
+    "trial_results:forecast": (signed_in(anonymous=LOGIN, others=302), "GET"),
+    "trial_results:results": (SIGNED_IN, "GET"),
+    "trial_results:manage": (RESULTS_MANAGERS, "GET"),
+    "trial_results:manage_study": (RESULTS_MANAGERS, "GET"),
+    "trial_results:question_add": (RESULTS_MANAGERS, "GET"),
+    "trial_results:question_edit": (RESULTS_MANAGERS, "GET"),
+    "trial_results:resolve": (RESULTS_MANAGERS, "GET"),
+    "trial_results:export": (RESULTS_MANAGERS, "GET"),
     # Public pages and sign-in
     "core:start": (everyone(200), "GET"),
     "core:home": (signed_in(anonymous=LOGIN, others=302, site_admin=200), "GET"),

@@ -86,6 +86,9 @@ class Command(BaseCommand):
             for staff in (researcher, admin):
                 totp_key = demo_second_factor(user=staff)
             links = self._seed_study(researcher)
+            seed_results = _optional("casecast.trial_results.demo.seed_demo_trial_results")
+            if seed_results is not None:
+                seed_results(researcher=researcher)
         self._print_welcome(links, totp_key=totp_key)
 
     def _seed_study(self, researcher: User) -> list[tuple[str, User]]:
@@ -131,6 +134,9 @@ class Command(BaseCommand):
         for label, user in links:
             out.write(f"  Participant – {label}:")
             out.write(f"    {participant_link(user=user)}")
+        if _optional("casecast.trial_results.demo.seed_demo_trial_results"):
+            out.write("  Forecast the centre's trials (anyone signed in; set up by researchers):")
+            out.write(f"    {settings.SITE_URL}/trial-results/")
         slug = getattr(importlib.import_module("casecast.studies.demo"), "DEMO_SLUG", None)
         if _optional("casecast.network.demo.seed_demo_network"):
             out.write("  Forecasters across two linked demo studies (site administrator):")
