@@ -131,8 +131,8 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "studies:consent": (participant_page(own=302, other_study=404), "GET"),
     "studies:baseline": (participant_page(own=302, other_study=404), "GET"),
     "studies:withdraw": (participant_page(own=200, other_study=404), "GET"),
-    # The demo study does not offer linking across studies: nothing to change there.
-    "studies:linking": (participant_page(own=404, other_study=404), "GET"),
+    # The demo study offers linking across studies; "Another study" does not.
+    "studies:linking": (participant_page(own=200, other_study=404), "GET"),
     "forecasts:tasks": (participant_page(own=200, other_study=200), "GET"),
     "forecasts:phase_start": (participant_page(own=302, other_study=404), POST),
     "forecasts:case": (participant_page(own=302, other_study=404, withdrawn=404), "GET"),
