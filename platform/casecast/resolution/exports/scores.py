@@ -109,9 +109,11 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
             "Interval score, in the question's unit; lower is better",
         ),
         _score(
-            "crps",
-            "CRPS (lower is better)",
-            "CRPS from the three percentiles, in the question's unit; lower is better",
+            "wis",
+            "Weighted interval score (lower is better)",
+            "Weighted interval score (Bracher et al. 2021) of the three percentiles (the "
+            "median and the 90% interval p5-p95), in the question's unit; lower is better. "
+            "Not the CRPS, which three percentiles only approximate",
         ),
         Column(
             "scored_at",
