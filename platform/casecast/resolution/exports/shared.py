@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from casecast.forecasts.models import Forecast
 from casecast.resolution.exports.columns import (
     Column,
     ColumnType,
@@ -21,7 +22,6 @@ from casecast.resolution.exports.columns import (
     Row,
     flag,
 )
-from casecast.forecasts.models import Forecast
 from casecast.studies.models import Arm, Study
 from casecast.vignettes.models import Question
 
