@@ -182,9 +182,8 @@ def _case_answers(
             if not item.is_retest:
                 person.first[(vignette, q.key)] = value
             answers.append((q, {"probability_pct": value}))
-        elif q.kind == kinds.DECISION.value and q.relates_to_id is not None:
-            if q.relates_to_id in pct:
-                answers.append((q, _decision(rng, person, q, pct[q.relates_to_id])))
+        elif q.kind == kinds.DECISION.value and (linked := pct.get(q.relates_to_id or 0)):
+            answers.append((q, _decision(rng, person, q, linked)))
     return answers
 
 
