@@ -121,3 +121,13 @@ def test_the_demo_gives_the_judgement_insight_pages_real_numbers():
             question__version__vignette=retests[0].question.version.vignette,
         )
         assert first.exists()
+
+    # The demo participant in the feedback arm sees a judgement profile with every part.
+    from casecast.feedback.selectors import judgement_profile
+
+    shown = judgement_profile(
+        participant=Participant.objects.get(user__email="demo-outcome-feedback@example.org")
+    )
+    assert shown is not None and shown.enough
+    assert shown.updates.n > 0 and shown.peers is not None and shown.peers.n_questions > 0
+    assert len(shown.sentences) == 3
