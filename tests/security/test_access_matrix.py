@@ -126,6 +126,8 @@ TABLE: dict[str, tuple[Expected, str]] = {
     # Staff: studies
     "studies:list": (signed_in(anonymous=LOGIN, others=200), "GET"),
     "studies:create": (CREATE, "GET"),
+    # The trial planner: study staff of any study, in any role, and site administrators.
+    "studies:plan_trial": (CREATE, "GET"),
     "studies:design_import": (CREATE, "GET"),
     "studies:detail": (staff_page(READ), "GET"),
     "studies:edit": (staff_page(DESIGN), "GET"),
