@@ -66,3 +66,30 @@ def test_the_database_refuses_a_score_off_its_columns_scale(casebook, people, va
         ForecastScore.objects.filter(pk=scores["plan"].pk).update(
             **{"brier": None, "brier_multi": None, **values}
         )
+
+
+def test_the_migration_moves_stored_multi_category_brier_scores_to_their_own_column(
+    casebook, people
+):
+    """`resolution.0004` on rows stored the old way: the 0-2 score in `brier`."""
+    import importlib
+
+    from django.apps import apps
+    from django.db.models import F
+
+    migration = importlib.import_module(
+        "casecast.resolution.migrations.0004_one_scale_per_score_column"
+    )
+    scores = _score_every_kind(casebook, people)
+    multi = [scores["plan"].pk, scores["severity"].pk]
+    ForecastScore.objects.filter(pk__in=multi).update(brier=F("brier_multi"), brier_multi=None)
+
+    migration.split_brier(apps, None)
+    after = {s.pk: s for s in ForecastScore.objects.all()}
+    for pk in multi:
+        assert after[pk].brier is None and after[pk].brier_multi == pytest.approx(0.78)
+    assert after[scores["rereferral"].pk].brier == pytest.approx(0.09)  # yes/no stays
+    assert after[scores["rereferral"].pk].brier_multi is None
+
+    migration.join_brier(apps, None)  # and back, for a reverse migration
+    assert ForecastScore.objects.get(pk=multi[0]).brier == pytest.approx(0.78)
