@@ -1,7 +1,7 @@
 """Builders shared by the feedback, training and notification tests.
 
 - `build_feedback_study(by=..., timing=...)`: a recruiting study with arms
-  control (no feedback), outcome, calibration and peer (one policy each), a
+  control (no feedback), outcome, calibration, peer and profile (one policy each), a
   vignette of 12 resolved yes/no questions ("twelve-a") in phase 1 and a second
   ("twelve-b") in phase 2, and the study's outcome timing set to `timing`.
 - `answer_phase(participant, position)`: start a phase and answer every case
@@ -21,7 +21,7 @@ from casecast.vignettes.services import phase_vignettes_set
 from tests.fixtures_studies import build_study
 from tests.fixtures_vignettes import import_bank
 
-POLICIES = ("none", "outcome", "calibration", "peer")
+POLICIES = ("none", "outcome", "calibration", "peer", "profile")
 TIMINGS = ("immediately", "after_phase", "after_study", "never")
 N_QUESTIONS = 12
 
@@ -62,6 +62,7 @@ def build_feedback_study(
             ("outcome", "Outcome feedback", 1),
             ("calibration", "Calibration feedback", 1),
             ("peer", "Peer comparison", 1),
+            ("profile", "Judgement profile", 1),
         ),
     )
     for arm in study.arms.all():

@@ -55,3 +55,79 @@ def test_seed_demo_prints_the_sign_ins_and_no_log_noise(tmp_path):
     assert lines[0] == "Casecast demo is ready.", lines[:5]
     assert "email researcher@example.org   password casecast-demo-2026" in printed
     assert "/accounts/link/?token=" in printed
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_the_judgement_insight_pages_real_numbers():
+    """Issue 12: linked decisions for thresholds, staged updates both ways, a repeat.
+
+    Everything here is recomputed from the stored answers and outcomes, (p - y)^2 by
+    hand, not read from the insights engine."""
+    from casecast.forecasts.models import Forecast
+    from casecast.resolution.demo import DEMO_MARKER
+    from casecast.resolution.models import ForecastScore
+    from casecast.studies.models import Participant
+
+    call_command("seed_demo")
+    simulated = Participant.objects.filter(baseline__has_key=DEMO_MARKER)
+    answers = Forecast.objects.filter(participant__in=simulated).select_related("question")
+    by_cell = {(f.assignment_id, f.question_id): f for f in answers}
+    assert simulated.count() >= 20
+
+    # Each simulated participant: >= 6 decisions paired with their own forecast on the case.
+    linked: dict[int, list[tuple[int, int]]] = {}
+    for f in answers:
+        pair = by_cell.get((f.assignment_id, f.question.relates_to_id))
+        if f.question.kind == "decision" and pair is not None and not f.assignment.is_retest:
+            linked.setdefault(f.participant_id, []).append((pair.probability_pct, f.decision))
+    assert set(linked) == set(simulated.values_list("pk", flat=True))
+    assert min(len(pairs) for pairs in linked.values()) >= 6
+    # Most people switch action somewhere, so a threshold exists in their data.
+    switching = [p for p, pairs in linked.items() if len({d for _, d in pairs}) > 1]
+    assert len(switching) >= len(linked) / 2
+
+    # Staged updates: a later question repeating an earlier one, in the same case.
+    moves = {"toward": [], "away": []}
+    for f in answers:
+        before = by_cell.get((f.assignment_id, f.question.earlier_id))
+        if before is None or f.probability_pct == before.probability_pct:
+            continue
+        y = 100 if f.question.outcome_binary else 0
+        toward = abs(f.probability_pct - y) < abs(before.probability_pct - y)
+        brier = [((pct - y) / 100) ** 2 for pct in (before.probability_pct, f.probability_pct)]
+        moves["toward" if toward else "away"].append(brier)
+    assert len(moves["toward"]) >= 20 and len(moves["away"]) >= 5
+    mean = {k: [sum(b[i] for b in v) / len(v) for i in (0, 1)] for k, v in moves.items()}
+    assert mean["toward"][1] < mean["toward"][0]  # moving toward the outcome lowers Brier
+    assert mean["away"][1] > mean["away"][0]
+    # The stored scores agree with the hand-computed Brier scores of those forecasts.
+    stored = dict(
+        ForecastScore.objects.filter(participant__in=simulated, kind="binary").values_list(
+            "forecast_id", "brier"
+        )
+    )
+    for f in answers:
+        if f.question.kind == "binary" and f.question.outcome_binary is not None:
+            y = 1.0 if f.question.outcome_binary else 0.0
+            assert stored[f.pk] == pytest.approx((f.probability_pct / 100 - y) ** 2)
+
+    # A test-retest repeat: everyone answered one case twice, the repeat flagged.
+    for person in simulated:
+        retests = answers.filter(participant=person, assignment__is_retest=True)
+        assert retests.filter(question__kind="binary").exists()
+        first = answers.filter(
+            participant=person,
+            assignment__is_retest=False,
+            question__version__vignette=retests[0].question.version.vignette,
+        )
+        assert first.exists()
+
+    # The demo participant in the feedback arm sees a judgement profile with every part.
+    from casecast.feedback.selectors import judgement_profile
+
+    shown = judgement_profile(
+        participant=Participant.objects.get(user__email="demo-outcome-feedback@example.org")
+    )
+    assert shown is not None and shown.enough
+    assert shown.updates.n > 0 and shown.peers is not None and shown.peers.n_questions > 0
+    assert len(shown.sentences) == 3

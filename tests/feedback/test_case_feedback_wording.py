@@ -132,7 +132,7 @@ def test_percentile_answers_say_whether_the_outcome_was_in_the_range(client, sta
     card = _card(_cards(client, staged_participant, assignment), SESSIONS)
     assert card.rows["What happened"].startswith("14 sessions.")
     assert "inside your range" in card.rows["What happened"]
-    # CRPS from three quantiles: 2 x mean pinball loss.
+    # Weighted interval score of three quantiles: 2 x mean pinball loss.
     pinball = [0.05 * (14 - 2), 0.5 * (14 - 8), (1 - 0.95) * (20 - 14)]
     expected = round(2 * sum(pinball) / 3, 2)
     score = card.rows["Your score"]

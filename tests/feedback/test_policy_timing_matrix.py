@@ -55,6 +55,7 @@ def test_pages_show_outcomes_and_scores_only_when_policy_and_timing_allow(
     status = client.get(reverse("feedback:case_status", args=[assignment.pk]))
     record = client.get(reverse("feedback:track_record"))
     standing = client.get(reverse("feedback:standing"))
+    profile = client.get(reverse("feedback:profile"))
 
     assert home.status_code == (404 if policy == "none" else 200)
     if policy == "outcome":
@@ -83,6 +84,13 @@ def test_pages_show_outcomes_and_scores_only_when_policy_and_timing_allow(
         assert ("relative Brier score" in page) is shown
     else:
         assert standing.status_code == 404
+    if policy == "profile":
+        page = profile.content.decode()
+        assert ("What your forecasts say about you" in page) is shown
+        assert ("<svg" in page) is shown
+        assert ("Not enough forecasts yet" in page) is not shown
+    else:
+        assert profile.status_code == 404
 
 
 @pytest.mark.django_db

@@ -52,8 +52,8 @@ def test_repeated_quantiles_are_stored_and_scored(
     assert result.ok
     score = ForecastScore.objects.get(forecast__question=sessions)
     # Worked by hand for the outcome 14. Pinball losses at levels 0.05, 0.5 and 0.95:
-    # 0.05 x 14 = 0.7, 0.5 x 14 = 7, 0.95 x (14 - 3) = 10.45; CRPS = 2 x their mean = 12.1.
-    assert score.crps == pytest.approx(12.1)
+    # 0.05 x 14 = 0.7, 0.5 x 14 = 7, 0.95 x (14 - 3) = 10.45; WIS = 2 x their mean = 12.1.
+    assert score.wis == pytest.approx(12.1)
     # The 5-95 interval (0, 3) misses 14 by 11: width 3 + (2 / 0.1) x 11 = 223.
     assert score.interval_score == pytest.approx(223)
 

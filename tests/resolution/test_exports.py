@@ -218,7 +218,7 @@ def test_scores_are_written_cleanly_with_1_based_options_and_whole_second_utc_ti
     )
     for row in rows.values():
         assert TIME.match(row["submitted_at"]) and TIME.match(row["scored_at"])
-        for column in ("brier", "log_score", "spherical", "rps", "interval_score", "crps"):
+        for column in ("brier", "log_score", "spherical", "rps", "interval_score", "wis"):
             value = row[column]
             assert value == "" or len(value.split(".")[-1]) <= 12, (column, value)
 

@@ -15,7 +15,16 @@ from tasks import scoring as scoring_tasks
 from tests.fixtures_studies import create_participant
 from tests.resolution.test_pipeline import resolve_quietly
 
-SCORE_COLUMNS = ("forecast_id", "brier", "log_score", "spherical", "rps", "crps", "is_last")
+SCORE_COLUMNS = (
+    "forecast_id",
+    "brier",
+    "brier_multi",
+    "log_score",
+    "spherical",
+    "rps",
+    "wis",
+    "is_last",
+)
 SUMMARY_COLUMNS = ("participant_id", "n_scored", "mean_brier", "reliability", "auc")
 
 

@@ -175,7 +175,7 @@ def test_the_export_is_pseudonymised_with_a_keyed_hmac_and_readable_as_plain_csv
     assert (first["primary"], last["primary"]) == ("0", "1")
     assert last["probability"] == "0.8" and last["outcome"] == "1" and last["arm"] == "control"
     assert float(last["brier"]) == pytest.approx(0.04)
-    assert last["crps"] == "" and re.fullmatch(
+    assert last["wis"] == "" and re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", last["submitted_at"]
     )
     dictionary = b"".join(client.get(url("export_dictionary", casebook.study)).streaming_content)

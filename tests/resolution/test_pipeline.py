@@ -45,7 +45,7 @@ def test_binary_forecast_gets_brier_log_and_spherical(casebook, people):
     assert s.spherical == pytest.approx(0.919145, abs=1e-6)  # 0.7 / sqrt(0.49 + 0.09)
     assert s.probability == pytest.approx(0.7)
     assert s.outcome_binary is True
-    assert s.rps is None and s.crps is None and s.interval_score is None
+    assert s.rps is None and s.wis is None and s.interval_score is None and s.brier_multi is None
     assert score_of(miss).brier == pytest.approx(0.64)  # (0.2 - 1)^2
 
 
@@ -54,7 +54,8 @@ def test_multiple_choice_forecast_gets_multi_category_scores(casebook, people):
     forecast = casebook.answer(people["ann"], q, probabilities_pct=[50, 30, 20])
     score_questions(question_ids=resolve_quietly(q, Outcome(category=1)))
     s = score_of(forecast)
-    assert s.brier == pytest.approx(0.78)  # 0.5^2 + 0.7^2 + 0.2^2
+    assert s.brier_multi == pytest.approx(0.78)  # 0.5^2 + 0.7^2 + 0.2^2
+    assert s.brier is None  # the 0-1 column holds yes/no scores only
     assert s.log_score == pytest.approx(1.203973, abs=1e-6)  # -ln 0.3
     assert s.spherical == pytest.approx(0.486664, abs=1e-6)  # 0.3 / sqrt(0.38)
     assert s.rps is None
@@ -66,17 +67,18 @@ def test_ordered_forecast_gets_rps_and_brier(casebook, people):
     score_questions(question_ids=resolve_quietly(q, Outcome(category=2)))
     s = score_of(forecast)
     assert s.rps == pytest.approx(0.265)  # cumulative (0.2, 0.7) vs (0, 0): (0.04 + 0.49) / 2
-    assert s.brier == pytest.approx(0.78)  # 0.2^2 + 0.5^2 + 0.7^2
+    assert s.brier_multi == pytest.approx(0.78)  # 0.2^2 + 0.5^2 + 0.7^2
+    assert s.brier is None
 
 
-def test_numeric_quantiles_get_crps_and_90_percent_interval_score(casebook, people):
+def test_numeric_quantiles_get_wis_and_90_percent_interval_score(casebook, people):
     q = casebook.q("visits")
     forecast = casebook.answer(people["ann"], q, lower=10, median=20, upper=40)
     score_questions(question_ids=resolve_quietly(q, Outcome(numeric=50)))
     s = score_of(forecast)
     assert s.interval_score == pytest.approx(230)  # (40 - 10) + (2 / 0.1) * (50 - 40)
     # 2 * mean pinball: (0.05 * 40 + 0.5 * 30 + 0.95 * 10) / 3 * 2
-    assert s.crps == pytest.approx(2 * 26.5 / 3)
+    assert s.wis == pytest.approx(2 * 26.5 / 3)
 
 
 def test_numeric_interval_uses_its_stated_confidence(casebook, people):
@@ -85,7 +87,7 @@ def test_numeric_interval_uses_its_stated_confidence(casebook, people):
     score_questions(question_ids=resolve_quietly(q, Outcome(numeric=5)))
     s = score_of(forecast)
     assert s.interval_score == pytest.approx(70)  # 20 + (2 / 0.2) * 5
-    assert s.crps is None
+    assert s.wis is None
 
 
 def test_forecasts_on_every_version_of_a_question_are_scored_against_one_outcome(casebook, people):

@@ -143,15 +143,19 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "feedback:home": (participant_page(own=200, other_study=200), "GET"),
     "feedback:case": (participant_page(own=200, other_study=404), "GET"),
     "feedback:case_status": (participant_page(own=200, other_study=404), "GET"),
-    # Outcome feedback only in both studies' arms: no calibration chart, no comparison.
+    # The demo participant's arm has every kind of feedback; the other study's arm has
+    # outcome feedback only.
     "feedback:track_record": (participant_page(own=200, other_study=404), "GET"),
-    "feedback:standing": (participant_page(own=404, other_study=404), "GET"),
+    "feedback:standing": (participant_page(own=200, other_study=404), "GET"),
+    "feedback:profile": (participant_page(own=200, other_study=404), "GET"),
     "training:start": (participant_page(own=404, other_study=404), "GET"),
     "training:step": (participant_page(own=404, other_study=404), "GET"),
     "training:results": (participant_page(own=404, other_study=404), "GET"),
     # Staff: studies
     "studies:list": (signed_in(anonymous=LOGIN, others=200), "GET"),
     "studies:create": (CREATE, "GET"),
+    # The trial planner: study staff of any study, in any role, and site administrators.
+    "studies:plan_trial": (CREATE, "GET"),
     "studies:design_import": (CREATE, "GET"),
     "studies:detail": (staff_page(READ), "GET"),
     "studies:edit": (staff_page(DESIGN), "GET"),

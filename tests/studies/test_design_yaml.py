@@ -122,3 +122,23 @@ def test_upload_page_lists_every_problem(client, researcher):
     assert "Nothing was imported" in page
     assert "a trial needs at least two arms" in page
     assert "study.title" in page
+
+
+def test_a_judgement_profile_travels_in_the_design_file_but_never_on_the_control_arm(
+    researcher, study
+):
+    data = yaml.safe_load(design_yaml.design_export(study=study))
+    treated = next(i for i, arm in enumerate(data["arms"]) if not arm.get("is_control"))
+    data["arms"][treated]["feedback_policies"] = ["outcome", "profile"]
+    copy = design_yaml.design_import(text=yaml.safe_dump(data), by=researcher)
+    key = data["arms"][treated]["key"]
+    assert copy.arms.get(key=key).feedback_policies == ["outcome", "profile"]
+    assert "- profile" in design_yaml.design_export(study=Study.objects.get(pk=copy.pk))
+
+    control = next(i for i, arm in enumerate(data["arms"]) if arm.get("is_control"))
+    data["arms"][control]["feedback_policies"] = ["profile"]
+    before = Study.objects.count()
+    with pytest.raises(design_yaml.DesignFileError) as error:
+        design_yaml.design_import(text=yaml.safe_dump(data), by=researcher)
+    assert f"arms[{control}].feedback_policies" in {p.path for p in error.value.problems}
+    assert Study.objects.count() == before

@@ -50,6 +50,7 @@ def test_seeding_fills_the_phases_that_exist(demo_bank_loaded):
             ("parental-substance-misuse", False),
             ("exploitation-missing-episodes", False),
             ("bruise-non-mobile-baby", False),  # a multiple-choice question before wave 2
+            ("domestic-abuse-notification", True),  # a test-retest repeat of phase 1's case
         ],
     }
 

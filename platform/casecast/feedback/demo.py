@@ -21,6 +21,7 @@ from casecast.forecasts import selectors as journey
 from casecast.forecasts import services as journey_services
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution.scoring_pipeline import score_submission
+from casecast.resolution.summaries import pending_refresh
 from casecast.studies import services as study_services
 from casecast.studies.models import (
     Allocation,
@@ -101,8 +102,18 @@ def phase_answer(
         if assignment.completed_at is None:
             forecasts += case_answer(assignment=assignment, probability_for=probability_for)
     if forecasts:
-        score_submission(forecast_ids=[f.pk for f in forecasts])
+        score_now(forecast_ids=[f.pk for f in forecasts])
     return forecasts
+
+
+def score_now(*, forecast_ids: list[int]) -> None:
+    """Score and refresh the summaries at once. A submission within 2 s of the last refresh
+    puts its summaries off for a queued refresh (`summaries.COALESCE_SECONDS`), which the
+    demo does not queue: without this, whether the demo's summaries include these
+    participants would depend on how fast the machine seeds."""
+    result = score_submission(forecast_ids=forecast_ids)
+    for study_id in result.refresh_deferred:
+        pending_refresh(study_id=study_id)
 
 
 def arm_assign(*, participant: Participant, arm: Arm) -> None:
@@ -204,7 +215,7 @@ def seed_demo_feedback_participants(*, study: Study) -> list[tuple[str, User]]:
                 Forecast.objects.filter(participant=participant).values_list("pk", flat=True)
             )
             if ids:
-                score_submission(forecast_ids=ids)
+                score_now(forecast_ids=ids)
         assert participant.user is not None
         people.append((label, participant.user))
     return people

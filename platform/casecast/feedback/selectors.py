@@ -19,9 +19,10 @@ from datetime import timedelta
 
 import numpy as np
 
-from casecast import scoring
+from casecast import insights, scoring
 from casecast.feedback import wording
 from casecast.feedback.calibration import MIN_FORECASTS, calibration_chart
+from casecast.feedback.profile import Peers, Profile, Side, Updates
 from casecast.feedback.records import MIN_PEERS, Standing, TrackRecord
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.network.selectors import WaveStanding, linked_participants
@@ -35,6 +36,7 @@ from casecast.vignettes.models import Question, Stage
 OUTCOME = "outcome"
 CALIBRATION = "calibration"
 PEER = "peer"
+PROFILE = "profile"
 # Fewer other participants than this and a standing would say too much about them.
 
 
@@ -329,6 +331,107 @@ def standing_across_waves(*, participant: Participant) -> list[WaveStanding] | N
     return network_standing(user_id=participant.user_id, question_ids=visible, min_peers=MIN_PEERS)
 
 
+# --- judgement profile --------------------------------------------------------------------
+
+
+def judgement_profile(*, participant: Participant) -> Profile | None:
+    """The participant's over- or under-confidence, how they update, and (with peer feedback
+    too) how far they sit from colleagues; None if their arm has no judgement profile.
+
+    Only their own counted yes/no forecasts whose outcomes they may see count. Colleagues
+    appear only as the average of at least `MIN_PEERS` others on a question.
+    """
+    policies = policies_for(participant=participant)
+    if PROFILE not in policies:
+        return None
+    mine = [row for row in visible_scores(participant=participant) if row.probability is not None]
+    with_peers = PEER in policies
+    if len(mine) < MIN_FORECASTS:
+        empty = Side("", 0, None, None)
+        peers = Peers(0, None, None) if with_peers else None
+        return Profile(len(mine), empty, empty, Updates(0, 0, None, None, None, None), peers)
+    cells: dict[tuple[int, int], tuple[float | None, bool | None]] = {
+        (participant.pk, r.question_id): (r.probability, r.outcome_binary) for r in mine
+    }
+    if with_peers:
+        cells.update(_colleague_cells(participant, {r.question_id for r in mine}))
+    who, question = (np.array(column) for column in zip(*cells, strict=True))
+    p = np.array([value for value, _ in cells.values()], dtype=np.float64)
+    y = np.array([1 if happened else 0 for _, happened in cells.values()])
+    found = insights.judgement_profile(
+        p=p, y=y, worker=who, question=question, min_colleagues=MIN_PEERS
+    )
+    me = int(np.flatnonzero(found.worker == participant.pk)[0])
+    own = who == participant.pk
+    sides = [
+        _side(label, p[own & mask], float(over[me]), int(n[me]))
+        for label, mask, over, n in (
+            ("When you said more likely than not", p > 0.5, found.over_high, found.n_high),
+            ("When you said less likely than not", p < 0.5, found.over_low, found.n_low),
+        )
+    ]
+    peers = None
+    if with_peers:
+        peers = Peers(
+            int(found.n_peer_questions[me]),
+            _finite(found.peer_gap_pp[me]),
+            _finite(found.peer_abs_gap_pp[me]),
+        )
+    return Profile(len(mine), sides[0], sides[1], _updates(mine), peers)
+
+
+def _side(label: str, said: np.ndarray, over: float, n: int) -> Side:
+    if not n:
+        return Side(label, 0, None, None)
+    mean = float(said.mean())
+    return Side(label, n, mean, mean - over)  # over = mean forecast - event rate
+
+
+def _colleague_cells(
+    participant: Participant, question_ids: set[int]
+) -> dict[tuple[int, int], tuple[float | None, bool | None]]:
+    """Other participants' counted yes/no forecasts on the same questions (for averages),
+    one per person and question (the latest if a case was ever given twice)."""
+    rows = (
+        ForecastScore.objects.filter(
+            study_id=participant.study_id,
+            question_id__in=question_ids,
+            is_last=True,
+            is_retest=False,
+            probability__isnull=False,
+            participant__withdrawn_at__isnull=True,
+            participant__erased_at__isnull=True,
+        )
+        .exclude(participant=participant)
+        .order_by("participant_id", "question_id", "forecast__submitted_at", "pk")
+        .values_list("participant_id", "question_id", "probability", "outcome_binary")
+    )
+    return {(pid, qid): (p, y) for pid, qid, p, y in rows}
+
+
+def _updates(mine: list[ForecastScore]) -> Updates:
+    """Pairs of a forecast and the same question asked again later in the same case."""
+    by_cell = {(r.forecast.assignment_id, r.question_id): r for r in mine}
+    pairs = [
+        (earlier.probability, r.probability, 1 if r.outcome_binary else 0)
+        for r in mine
+        if r.question.earlier_id is not None
+        and (earlier := by_cell.get((r.forecast.assignment_id, r.question.earlier_id)))
+    ]
+    if not pairs:
+        return Updates(0, 0, None, None, None, None)
+    p0, p1, y = (np.array(column, dtype=np.float64) for column in zip(*pairs, strict=True))
+    found = insights.belief_updating(before=p0, after=p1, y=y)
+    return Updates(
+        n=int(found.n[0]),
+        n_changed=int(found.n_changed[0]),
+        mean_abs_pp=_finite(found.mean_abs_update_pp[0]),
+        share_toward=_finite(found.share_toward_outcome[0]),
+        brier_before=_finite(found.brier_before[0]),
+        brier_after=_finite(found.brier_after[0]),
+    )
+
+
 # --- the hub -----------------------------------------------------------------------------
 
 
@@ -348,6 +451,10 @@ class FeedbackOverview:
     @property
     def shows_standing(self) -> bool:
         return PEER in self.policies
+
+    @property
+    def shows_profile(self) -> bool:
+        return PROFILE in self.policies
 
 
 def feedback_overview(*, participant: Participant) -> FeedbackOverview | None:

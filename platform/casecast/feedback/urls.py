@@ -10,4 +10,5 @@ urlpatterns = [
     path("feedback/cases/<int:assignment_id>/status.json", views.case_status, name="case_status"),
     path("feedback/track-record/", views.track_record, name="track_record"),
     path("feedback/standing/", views.standing, name="standing"),
+    path("feedback/profile/", views.profile, name="profile"),
 ]

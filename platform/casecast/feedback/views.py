@@ -101,3 +101,16 @@ def standing(request: ParticipantRequest) -> HttpResponse:
             "min_peers": records.MIN_PEERS,
         },
     )
+
+
+@never_cache
+@participant_required
+def profile(request: ParticipantRequest) -> HttpResponse:
+    found = selectors.judgement_profile(participant=request.participant)
+    if found is None:
+        raise Http404("There is no judgement profile in your study group.")
+    return render(
+        request,
+        "feedback/profile.html",
+        {"page_title": "Your judgement profile", "profile": found, "min_peers": records.MIN_PEERS},
+    )

@@ -175,12 +175,12 @@ def _score_value(
     if rules == Scoring.EVENT:
         return score.brier, "Scores run from 0, perfect, to 1."
     if rules == Scoring.CATEGORIES:
-        return score.brier, "Scores run from 0, perfect, to 2."
+        return score.brier_multi, "Scores run from 0, perfect, to 2."
     if rules == Scoring.ORDERED_CATEGORIES:
         return score.rps, "Scores run from 0, perfect, to 1, and are lower when you were close."
-    value = score.crps if forecast.median is not None else score.interval_score
+    value = score.wis if forecast.median is not None else score.interval_score
     if value is None:
-        value = score.interval_score if score.crps is None else score.crps
+        value = score.interval_score if score.wis is None else score.wis
     if value is None:
         return None, ""
     return value, _numeric_reading(question, forecast, value)

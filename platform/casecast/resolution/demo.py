@@ -6,12 +6,14 @@ out of every phase, so the demo researcher can record an outcome.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
+from scipy.special import expit, logit
 
 from casecast.forecasts.models import Assignment, Forecast, StageVisit
 from casecast.resolution import scoring_pipeline, summaries
@@ -26,7 +28,7 @@ from casecast.studies import services as study_services
 from casecast.studies.models import BaselineQuestion, EnrolmentRoute, Participant, Study
 from casecast.vignettes import kinds
 from casecast.vignettes.bank import bank_import
-from casecast.vignettes.models import PhaseVignette, Stage
+from casecast.vignettes.models import PhaseVignette, Question, Stage
 
 DEMO_PARTICIPANTS = 40
 DEMO_SEED = 40
@@ -92,9 +94,32 @@ def _enrol(study: Study, n: int) -> list[Participant]:
     return people
 
 
+# How simulated participants answer beyond their first forecast on a case (issue 12): the
+# judgement-insight pages need updates, decisions linked to forecasts, and a repeat.
+UPDATE_TOWARD = 0.7  # share of updates that move toward what happened
+UPDATE_STILL = 0.15  # share of later-stage forecasts left where they were
+UPDATE_STEP_PP = (5, 25)  # size of a move, percentage points
+RETEST_SD_PP = 8.0  # how far a repeat forecast wanders from the first one
+THRESHOLD_LOGIT = (-0.4, 0.6)  # each person's action threshold on log-odds: mean, sd
+THRESHOLD_SLOPE = 3.0  # how sharply acting follows the forecast around the threshold
+LOWER_OPTION, HIGHER_OPTION = 1, 3  # "Early help" / "Child protection plan" by default
+
+
+@dataclass
+class _Person:
+    """One simulated participant's traits and their first answers on each case."""
+
+    participant: Participant
+    k: float
+    bias: float
+    threshold_logit: float
+    first: dict[tuple[int, str], int] = field(default_factory=dict)  # (vignette, key) -> %
+
+
 def _forecasts(study: Study, people: list[Participant]) -> None:
     rng = np.random.default_rng(DEMO_SEED)
     k, bias = forecasters_draw(rng, len(people), 0.5)
+    thresholds = rng.normal(*THRESHOLD_LOGIT, len(people))
     # Only phases that are open: nobody can have done the second wave before it opens
     # (CONSORT would otherwise count simulated people completing it).
     items = list(
@@ -105,38 +130,95 @@ def _forecasts(study: Study, people: list[Participant]) -> None:
     )
     forecasts = []
     answered: list[Assignment] = []
-    for i, person in enumerate(people):
+    for i, participant in enumerate(people):
+        person = _Person(participant, float(k[i]), float(bias[i]), float(thresholds[i]))
         for position, item in enumerate(items):
             version = item.vignette.current_version()
             assignment = Assignment.objects.create(
-                participant=person,
+                participant=participant,
                 phase=item.phase,
                 vignette_version=version,
                 position=position,
                 is_retest=item.is_retest,
             )
-            questions = [q for q in version.questions.all() if q.kind == kinds.BINARY.value]
-            if not questions:
+            questions = list(version.questions.order_by("stage__position", "position", "pk"))
+            treated = bool(
+                item.phase.randomise_before and participant.arm and not participant.arm.is_control
+            )
+            answers = _case_answers(rng, person, item, questions, treated)
+            if not answers:
                 continue
             answered.append(assignment)
-            risk = np.array(
-                [
-                    q.base_rate if q.base_rate is not None else (0.7 if q.outcome_binary else 0.3)
-                    for q in questions
-                ]
-            )
-            p = control_forecast(rng, risk, np.full(risk.shape, k[i]), np.full(risk.shape, bias[i]))
-            treated = item.phase.randomise_before and person.arm and not person.arm.is_control
-            percent = mixed(p, risk, 0.3 if treated else 0.0)
             forecasts += [
-                Forecast(
-                    participant=person, question=q, assignment=assignment, probability_pct=int(pct)
-                )
-                for q, pct in zip(questions, percent, strict=True)
+                Forecast(participant=participant, question=q, assignment=assignment, **values)
+                for q, values in answers
             ]
     started = timezone.now()
     Forecast.objects.bulk_create(forecasts)
     _complete(answered, started=started, finished=timezone.now())
+
+
+def _case_answers(
+    rng: np.random.Generator,
+    person: _Person,
+    item: PhaseVignette,
+    questions: list[Question],
+    treated: bool,
+) -> list[tuple[Question, dict[str, int]]]:
+    """A simulated person's answers to one case, stage by stage: a yes/no forecast, an update
+    of an earlier stage's forecast (`earlier`), and a decision on the forecast it relates to.
+    A repeat of a case (test-retest) gives the first answers again, a little moved."""
+    pct: dict[int, int] = {}  # question id -> this case's forecast, %
+    answers: list[tuple[Question, dict[str, int]]] = []
+    vignette = item.vignette_id
+    for q in questions:
+        if q.kind == kinds.BINARY.value:
+            if item.is_retest and (vignette, q.key) in person.first:
+                value = _retest(rng, person.first[(vignette, q.key)])
+            elif q.earlier_id is not None and q.earlier_id in pct:
+                value = _update(rng, pct[q.earlier_id], bool(q.outcome_binary))
+            else:
+                value = _first(rng, person, q, treated)
+            pct[q.pk] = value
+            if not item.is_retest:
+                person.first[(vignette, q.key)] = value
+            answers.append((q, {"probability_pct": value}))
+        elif q.kind == kinds.DECISION.value and (linked := pct.get(q.relates_to_id or 0)):
+            answers.append((q, _decision(rng, person, q, linked)))
+    return answers
+
+
+def _first(rng: np.random.Generator, person: _Person, q: Question, treated: bool) -> int:
+    risk = np.array(
+        [q.base_rate if q.base_rate is not None else (0.7 if q.outcome_binary else 0.3)]
+    )
+    p = control_forecast(rng, risk, np.full(1, person.k), np.full(1, person.bias))
+    return int(mixed(p, risk, 0.3 if treated else 0.0)[0])
+
+
+def _update(rng: np.random.Generator, before: int, happened: bool) -> int:
+    """A later stage's forecast: mostly a move toward what happened, sometimes away."""
+    if rng.random() < UPDATE_STILL:
+        return before
+    step = int(rng.integers(UPDATE_STEP_PP[0], UPDATE_STEP_PP[1] + 1))
+    toward = 1 if happened else -1
+    direction = toward if rng.random() < UPDATE_TOWARD else -toward
+    return int(np.clip(before + direction * step, 1, 99))
+
+
+def _retest(rng: np.random.Generator, first: int) -> int:
+    return int(np.clip(round(first + rng.normal(0.0, RETEST_SD_PP)), 1, 99))
+
+
+def _decision(rng: np.random.Generator, person: _Person, q: Question, pct: int) -> dict[str, int]:
+    """Act (the higher option) more often the further the forecast is above the person's
+    own threshold, so each person's threshold can be read back from their decisions."""
+    options = len(q.options) or len(kinds.DEFAULT_DECISIONS)
+    distance = float(logit(pct / 100.0)) - person.threshold_logit
+    act = rng.random() < float(expit(THRESHOLD_SLOPE * distance))
+    decision = min(HIGHER_OPTION if act else LOWER_OPTION, options - 1)
+    confidence = int(np.clip(round(2 + abs(distance)), 1, 5))
+    return {"decision": decision, "decision_confidence": confidence}
 
 
 def _complete(assignments: list[Assignment], *, started: datetime, finished: datetime) -> None:

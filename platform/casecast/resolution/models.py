@@ -27,8 +27,11 @@ class ForecastScore(models.Model):
     probability = models.FloatField(
         null=True, blank=True, help_text="Binary: the forecast probability (0–1) scored."
     )
-    brier = models.FloatField(
-        null=True, blank=True, help_text="Binary 0–1; multiple choice and ordered 0–2."
+    # One scale per column: the yes/no Brier score runs 0–1 and the multi-category one 0–2
+    # (the Good Judgment Project's form), so they are stored apart (docs/scoring.md).
+    brier = models.FloatField(null=True, blank=True, help_text="Yes/no questions, 0–1.")
+    brier_multi = models.FloatField(
+        null=True, blank=True, help_text="Multiple choice and ordered questions, 0–2."
     )
     log_score = models.FloatField(
         null=True, blank=True, help_text="-ln p(outcome); lower is better."
@@ -36,7 +39,11 @@ class ForecastScore(models.Model):
     spherical = models.FloatField(null=True, blank=True, help_text="0–1; higher is better.")
     rps = models.FloatField(null=True, blank=True, help_text="Ordered categories, 0–1.")
     interval_score = models.FloatField(null=True, blank=True, help_text="Numeric, in the unit.")
-    crps = models.FloatField(null=True, blank=True, help_text="Numeric quantiles, in the unit.")
+    wis = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Numeric percentiles: weighted interval score of p5/p50/p95, in the unit.",
+    )
     outcome_binary = models.BooleanField(null=True, blank=True)
     outcome_category = models.PositiveSmallIntegerField(null=True, blank=True)
     outcome_numeric = models.FloatField(null=True, blank=True)
@@ -60,6 +67,20 @@ class ForecastScore(models.Model):
                 condition=Q(probability__isnull=True)
                 | (Q(probability__gte=0) & Q(probability__lte=1)),
                 name="forecast_score_probability_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(brier__isnull=True) | (Q(brier__gte=0) & Q(brier__lte=1)),
+                name="forecast_score_brier_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(brier_multi__isnull=True)
+                | (Q(brier_multi__gte=0) & Q(brier_multi__lte=2)),
+                name="forecast_score_brier_multi_range",
+            ),
+            # A yes/no Brier score and a multi-category one never share a row.
+            models.CheckConstraint(
+                condition=Q(brier__isnull=True) | Q(brier_multi__isnull=True),
+                name="forecast_score_one_brier_scale",
             ),
         ]
 
@@ -103,7 +124,9 @@ class ParticipantSummary(models.Model):
     mean_log = models.FloatField(null=True, blank=True)
     mean_rps = models.FloatField(null=True, blank=True)
     mean_interval_score = models.FloatField(null=True, blank=True)
-    mean_crps = models.FloatField(null=True, blank=True)
+    mean_wis = models.FloatField(
+        null=True, blank=True, help_text="Numeric percentiles: weighted interval score."
+    )
     reliability = models.FloatField(null=True, blank=True)
     resolution = models.FloatField(null=True, blank=True)
     auc = models.FloatField(null=True, blank=True)

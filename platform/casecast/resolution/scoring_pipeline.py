@@ -56,11 +56,12 @@ SCORE_FIELDS = [
     "kind",
     "probability",
     "brier",
+    "brier_multi",
     "log_score",
     "spherical",
     "rps",
     "interval_score",
-    "crps",
+    "wis",
     "outcome_binary",
     "outcome_category",
     "outcome_numeric",
@@ -69,7 +70,16 @@ SCORE_FIELDS = [
     "after_randomisation",
     "scored_at",
 ]
-_SCORE_COLUMNS = ("probability", "brier", "log_score", "spherical", "rps", "interval_score", "crps")
+_SCORE_COLUMNS = (
+    "probability",
+    "brier",
+    "brier_multi",
+    "log_score",
+    "spherical",
+    "rps",
+    "interval_score",
+    "wis",
+)
 
 
 def _read_spec() -> dict[str, Column]:
@@ -318,19 +328,20 @@ class _Scores:
 
     ok: npt.NDArray[np.bool_]
     probability: npt.NDArray[np.float64]
-    brier: npt.NDArray[np.float64]
+    brier: npt.NDArray[np.float64]  # yes/no, 0-1
+    brier_multi: npt.NDArray[np.float64]  # multiple choice and ordered, 0-2
     log_score: npt.NDArray[np.float64]
     spherical: npt.NDArray[np.float64]
     rps: npt.NDArray[np.float64]
     interval_score: npt.NDArray[np.float64]
-    crps: npt.NDArray[np.float64]
+    wis: npt.NDArray[np.float64]
 
     @classmethod
     def empty(cls, n: int) -> _Scores:
         def nan() -> npt.NDArray[np.float64]:
             return np.full(n, np.nan)
 
-        return cls(np.zeros(n, dtype=np.bool_), nan(), nan(), nan(), nan(), nan(), nan(), nan())
+        return cls(np.zeros(n, dtype=np.bool_), *(nan() for _ in _SCORE_COLUMNS))
 
 
 def compute_scores(c: _Columns) -> _Scores:
@@ -373,7 +384,7 @@ def _score_categorical(
         P = np.array([c.pcts[i] for i in group], dtype=np.float64) / 100.0
         y = c.outcome_category[idx].astype(np.intp)
         out.ok[idx] = True
-        out.brier[idx] = scoring.brier_multi(P, y)
+        out.brier_multi[idx] = scoring.brier_multi(P, y)
         if rules == Scoring.ORDERED_CATEGORIES:
             out.rps[idx] = scoring.rps(P, y)
         else:
@@ -393,7 +404,7 @@ def _score_numeric(c: _Columns, out: _Scores, rows: npt.NDArray[np.intp], rules:
         Q = np.column_stack([c.lower[quantiles], c.median[quantiles], c.upper[quantiles]])
         y = c.outcome_numeric[quantiles]
         out.ok[quantiles] = True
-        out.crps[quantiles] = scoring.weighted_interval_score(Q, y, QUANTILE_TAUS)
+        out.wis[quantiles] = scoring.weighted_interval_score(Q, y, QUANTILE_TAUS)
         out.interval_score[quantiles] = scoring.interval_score(
             c.lower[quantiles], c.upper[quantiles], y, QUANTILE_ALPHA
         )

@@ -68,7 +68,7 @@ _PARTICIPANT_FIELDS = [
     "mean_log",
     "mean_rps",
     "mean_interval_score",
-    "mean_crps",
+    "mean_wis",
     "reliability",
     "resolution",
     "auc",
@@ -101,12 +101,13 @@ class CountedScores:
     people: IntArray  # participant id of each code
     question: IntArray
     binary: npt.NDArray[np.bool_]  # scored as a yes/no question
-    multi: npt.NDArray[np.bool_]  # multiple choice or ordered (a Brier score, no probability)
-    brier: FloatArray
+    multi: npt.NDArray[np.bool_]  # multiple choice or ordered (a 0-2 Brier score)
+    brier: FloatArray  # yes/no, 0-1
+    brier_multi: FloatArray  # multiple choice and ordered, 0-2
     log_score: FloatArray
     rps: FloatArray
     interval_score: FloatArray
-    crps: FloatArray
+    wis: FloatArray
     p: FloatArray
     y: FloatArray
     after: npt.NDArray[np.bool_]
@@ -136,16 +137,16 @@ def _binary_spec(*, with_log: bool = True) -> dict[str, Column]:
 
 def _other_spec() -> dict[str, Column]:
     """Columns of the other scores: multiple choice and ordered (a Brier score, RPS) and
-    numeric (interval score, CRPS). Only yes/no scores feed the primary outcome,
+    numeric (interval score, weighted interval score). Only yes/no scores feed the primary outcome,
     relative Brier and calibration, so these need no question, outcome or phase."""
     return {
         "participant": Column("participant_id"),
         "question": Column("question_id"),
-        "brier": Column("brier", "float"),
+        "brier_multi": Column("brier_multi", "float"),
         "log_score": Column("log_score", "float"),
         "rps": Column("rps", "float"),
         "interval_score": Column("interval_score", "float"),
-        "crps": Column("crps", "float"),
+        "wis": Column("wis", "float"),
     }
 
 
@@ -174,7 +175,7 @@ def read_counted(
     Two columnar reads (`bulk.read_columns`), yes/no scores and the rest, each of
     only the columns its kind uses: at 120,000 scores reading is most of a
     single-question refresh, and its cost grows with the number of values read
-    (a yes/no score has no RPS, interval score or CRPS; the others have no
+    (a yes/no score has no RPS, interval score or WIS; the others have no
     probability), so add a column only when a summary needs it.
     """
     counted = ForecastScore.objects.filter(study_id=study_id, is_last=True, is_retest=False)
@@ -186,7 +187,8 @@ def read_counted(
         reads.append(bulk.read_columns(counted.filter(probability__isnull=True), _other_spec()))
     c = _concatenate(*reads)
     n_rows = len(c["participant"])
-    for name in ("log_score", "rps", "interval_score", "crps"):  # absent from a yes/no read
+    # Each read lacks the other's columns: fill them with NaN.
+    for name in ("brier", "brier_multi", "log_score", "rps", "interval_score", "wis"):
         c.setdefault(name, np.full(n_rows, np.nan))
     keep = np.isin(c["participant"], np.fromiter(people, dtype=np.int64, count=len(people)))
     # A canonical row order: PostgreSQL returns rows in no fixed order, and floating-point
@@ -200,12 +202,13 @@ def read_counted(
         people=ids.astype(np.int64),
         question=c["question"],
         binary=is_binary,
-        multi=np.isfinite(c["brier"]) & ~is_binary,
+        multi=np.isfinite(c["brier_multi"]),
         brier=c["brier"],
+        brier_multi=c["brier_multi"],
         log_score=c["log_score"],
         rps=c["rps"],
         interval_score=c["interval_score"],
-        crps=c["crps"],
+        wis=c["wis"],
         p=c["p"],
         # Binary outcome as 0/1, NaN where the score is not binary.
         y=np.where(c["y"] >= 0, c["y"], np.nan).astype(np.float64),
@@ -252,11 +255,11 @@ def participant_metrics(s: CountedScores) -> dict[str, FloatArray]:
         "mean_brier": group_mean(s.brier, s.who, n, binary),
         "primary_brier": group_mean(s.brier, s.who, n, binary & s.after),
         "baseline_brier": group_mean(s.brier, s.who, n, binary & ~s.after),
-        "mean_brier_multi": group_mean(s.brier, s.who, n, multi),
+        "mean_brier_multi": group_mean(s.brier_multi, s.who, n, multi),
         "mean_log": group_mean(s.log_score, s.who, n),
         "mean_rps": group_mean(s.rps, s.who, n),
         "mean_interval_score": group_mean(s.interval_score, s.who, n),
-        "mean_crps": group_mean(s.crps, s.who, n),
+        "mean_wis": group_mean(s.wis, s.who, n),
         "mean_forecast": group_mean(s.p, s.who, n, binary),
         "event_rate": group_mean(s.y, s.who, n, binary),
     }

@@ -33,12 +33,13 @@ ARMS: list[dict[str, Any]] = [
         "key": "feedback",
         "name": "Outcome and calibration feedback",
         "is_control": False,
-        "feedback_policies": ["outcome", "calibration"],
+        "feedback_policies": ["outcome", "calibration", "peer", "profile"],
         "training_module": "",
         # Only what the feedback pages show: an earlier text promised a "growth
         # mindset" note that no page has.
         "description": "After each case, sees what happened and how well calibrated their "
-        "forecasts have been.",
+        "forecasts have been, how they compare with colleagues, and their judgement profile "
+        "(confidence, updating, distance from colleagues' average).",
     },
     {
         "key": "calibration",

@@ -208,6 +208,11 @@ def _read_arms(c: _Checker, raw: Any) -> list[dict[str, Any]]:
                     f"{path}.feedback_policies",
                     f"'{policy}' is not one of: {', '.join(services.FEEDBACK_POLICIES)}",
                 )
+            elif arm["is_control"] and policy in services.NOT_FOR_CONTROL:
+                c.fail(
+                    f"{path}.feedback_policies",
+                    f"the control arm gets no feedback, so it cannot have '{policy}'",
+                )
         arms.append(arm)
     if len(arms) < 2:
         c.fail("arms", "a trial needs at least two arms")

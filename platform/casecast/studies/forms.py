@@ -605,3 +605,140 @@ class AuditFilterForm(forms.Form):
         if since and until and until < since:
             self.add_error("until", "The 'to' day must be the same as or after the 'from' day")
         return cleaned
+
+
+# --- Trial planner ------------------------------------------------------------------
+
+
+def _whole(label: str, low: int, high: int, *, hint: str, required: str, noun: str) -> Any:
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        help_text=hint,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        error_messages=_errors(
+            required,
+            invalid=f"{noun} must be a whole number, like {low + 1 if low < high else low}",
+            min_value=f"{noun} must be {low} or more",
+            max_value=f"{noun} must be {high} or fewer",
+        ),
+    )
+
+
+def _decimal(label: str, low: float, high: float, *, hint: str, noun: str, **kw: Any) -> Any:
+    return forms.FloatField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        help_text=hint,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
+        error_messages=_errors(
+            f"Enter the {noun.lower()}",
+            invalid=f"{noun} must be a number, like {kw.pop('example')}",
+            min_value=f"{noun} must be {low:g} or more",
+            max_value=f"{noun} must be {high:g} or less",
+        ),
+        **kw,
+    )
+
+
+class TrialPlanForm(forms.Form):
+    """The inputs of `casecast.analysis.power.plan`, checked one by one so each error
+    names its field (the planner's own checks back them up)."""
+
+    arms = _whole(
+        "Number of arms, including the control arm",
+        2,
+        10,
+        hint="For example, 4: a control arm and three interventions.",
+        required="Enter the number of arms",
+        noun="The number of arms",
+    )
+    per_arm = _whole(
+        "Participants per arm",
+        2,
+        5000,
+        hint="The number analysed in each arm.",
+        required="Enter the number of participants per arm",
+        noun="Participants per arm",
+    )
+    councils_per_arm = _whole(
+        "Councils per arm",
+        0,
+        500,
+        hint="Councils randomised to each arm (cluster randomisation). Enter 0 if "
+        "participants are randomised one by one.",
+        required="Enter the number of councils per arm, or 0",
+        noun="Councils per arm",
+    )
+    questions = _whole(
+        "Questions after randomisation",
+        1,
+        200,
+        hint="Yes/no questions each participant answers in the primary outcome.",
+        required="Enter the number of questions",
+        noun="The number of questions",
+    )
+    icc = _decimal(
+        "Intra-cluster correlation (ICC)",
+        0.0,
+        0.5,
+        hint="How alike participants in one council are, from 0 to 0.5; for example 0.05. "
+        "Enter 0 without councils.",
+        noun="The ICC",
+        example="0.05",
+    )
+    control_brier = _decimal(
+        "Expected Brier score in the control arm (optional)",
+        0.0,
+        1.0,
+        hint="For example, 0.22. Leave blank to use the model's own, about 0.22.",
+        noun="The control Brier score",
+        example="0.22",
+        required=False,
+    )
+    effect_pct = _decimal(
+        "Effect to detect, as a percentage reduction in the Brier score",
+        0.0,
+        99.0,
+        hint="How much lower each intervention arm's expected Brier score is than the "
+        "control's; for example 10 for 10%.",
+        noun="The effect",
+        example="10",
+    )
+    sims = _whole(
+        "Simulated trials",
+        10,
+        2000,
+        hint="More gives a smaller Monte Carlo error and takes longer: 1,000 takes a few seconds.",
+        required="Enter the number of simulated trials",
+        noun="The number of simulated trials",
+    )
+    seed = _whole(
+        "Random seed",
+        0,
+        2**31 - 1,
+        hint="The same seed and inputs give the same answer every time.",
+        required="Enter a random seed, like 1",
+        noun="The seed",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        councils, per_arm = data.get("councils_per_arm"), data.get("per_arm")
+        if councils == 1:
+            self.add_error(
+                "councils_per_arm",
+                "Enter 0 councils per arm, or 2 or more: one council per "
+                "arm cannot separate the arms from the councils",
+            )
+        elif councils is not None and per_arm is not None and councils > per_arm:
+            self.add_error(
+                "councils_per_arm", "Councils per arm cannot be more than participants per arm"
+            )
+        if data.get("icc") and councils == 0:
+            self.add_error(
+                "icc", "Enter an ICC of 0, or enter councils per arm: an ICC needs councils"
+            )
+        return data

@@ -169,6 +169,7 @@ class Arm(models.Model):
         OUTCOME = "outcome", "Outcome feedback"
         CALIBRATION = "calibration", "Calibration feedback"
         PEER = "peer", "Peer comparison"
+        PROFILE = "profile", "Judgement profile"
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="arms")
     key = models.SlugField(max_length=40)
@@ -178,7 +179,7 @@ class Arm(models.Model):
     ratio = models.PositiveSmallIntegerField(default=1)
     is_control = models.BooleanField(default=False)
     feedback_policies = models.JSONField(
-        default=list, blank=True, help_text="Any of: outcome, calibration, peer."
+        default=list, blank=True, help_text="Any of: outcome, calibration, peer, profile."
     )
     training_module = models.CharField(
         max_length=40, blank=True, help_text="Key of a training module this arm completes."

@@ -26,6 +26,7 @@ from casecast.accounts.links import is_link_session
 from casecast.accounts.models import User
 from casecast.studies.models import Participant, Study, StudyMembership
 from casecast.studies.selectors import (
+    is_study_staff_anywhere,
     latest_participation,
     participation_for,
     reconsent_needed,
@@ -61,6 +62,15 @@ MANAGERS = (Role.ADMIN, Role.RESEARCHER)
 def may_create_studies(user: Any) -> bool:
     """Staff accounts (with a password) may create or import studies; participants may not."""
     return bool(getattr(user, "is_authenticated", False) and user.has_usable_password())
+
+
+def may_plan_trials(request: HttpRequest) -> bool:
+    """The trial planner is for study staff of any study, in any role, and site
+    administrators; never for a participant's link session."""
+    user = request.user
+    if is_link_session(request) or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_site_admin", False)) or is_study_staff_anywhere(user=user)
 
 
 def study_staff_required(*roles: str) -> Callable[[View], View]:

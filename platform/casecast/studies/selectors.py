@@ -412,3 +412,10 @@ def reconsent_needed(*, participant: Participant) -> ConsentVersion | None:
         .order_by("-number")
         .first()
     )
+
+
+def is_study_staff_anywhere(*, user: Any) -> bool:
+    """Staff of at least one study, in any role."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return StudyMembership.objects.filter(user=user).exists()

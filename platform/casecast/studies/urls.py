@@ -1,6 +1,15 @@
 from django.urls import path
 
-from casecast.studies.views import audit, design, links, participant, participants, study, team
+from casecast.studies.views import (
+    audit,
+    design,
+    links,
+    participant,
+    participants,
+    planner,
+    study,
+    team,
+)
 
 app_name = "studies"
 
@@ -19,6 +28,7 @@ urlpatterns = [
     path("studies/", study.study_list, name="list"),
     path("studies/new/", study.study_create, name="create"),
     path("studies/import/", design.design_upload, name="design_import"),
+    path("plan-a-trial/", planner.plan_trial, name="plan_trial"),
     path(f"{_study}/", study.study_detail, name="detail"),
     path(f"{_study}/details/", study.study_edit, name="edit"),
     path(f"{_study}/status/", study.study_status, name="status"),

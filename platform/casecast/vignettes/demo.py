@@ -17,12 +17,18 @@ DEMO_BANK_PATH = Path(__file__).resolve().parent / "demo_content" / "demo_bank.y
 # Phase position → (vignette keys, retest keys). Other vignettes stay in the bank.
 # Phase 2 holds a case with a multiple-choice question (the section 47 outcome in
 # "bruise-non-mobile-baby"), so demo participants can try every kind of forecast
-# before the second wave opens.
+# before the second wave opens, and repeats the first case of phase 1 (a test-retest
+# repeat), so the noise audit's test-retest figures have data before the second wave.
 DEMO_PHASE_PLAN: dict[int, tuple[list[str], list[str]]] = {
     1: (["domestic-abuse-notification", "school-neglect-concerns"], []),
     2: (
-        ["parental-substance-misuse", "exploitation-missing-episodes", "bruise-non-mobile-baby"],
-        [],
+        [
+            "parental-substance-misuse",
+            "exploitation-missing-episodes",
+            "bruise-non-mobile-baby",
+            "domestic-abuse-notification",
+        ],
+        ["domestic-abuse-notification"],
     ),
     3: (["parental-mental-health", "school-neglect-concerns"], ["school-neglect-concerns"]),
 }

@@ -48,7 +48,7 @@ class Scoring(enum.Enum):
     EVENT = "event"  # Brier, log and spherical scores of one probability
     CATEGORIES = "categories"  # multi-category Brier, log and spherical scores
     ORDERED_CATEGORIES = "ordered_categories"  # multi-category Brier and the RPS
-    QUANTITY = "quantity"  # CRPS of quantiles, interval score
+    QUANTITY = "quantity"  # weighted interval score of quantiles, interval score
 
 
 class Outcome(enum.Enum):

@@ -32,6 +32,8 @@ from casecast.resolution.exports.shared import (
     analysable,
     case_columns,
     flag_columns,
+    linked_annotations,
+    linked_columns,
     primary_column,
     question_columns,
 )
@@ -98,6 +100,7 @@ def forecast_columns(study: Study) -> list[Column[ForecastRow]]:
             "a later one (every phase if none randomises), else 0"
         ),
         *question_columns(),
+        *linked_columns(),
         kinds.kind_column(kinds=kinds.answered(), read="question__kind"),
         Column(
             "earlier_question",
@@ -169,6 +172,7 @@ def _forecast_rows(study: Study, fields: list[str]) -> QuerySet[Forecast, dict[s
             ),
             stage_viewed_at=_visit("first_viewed_at"),
             stage_submitted_at=_visit("submitted_at"),
+            **linked_annotations(forecast=""),
         )
         .order_by(
             "participant_id",

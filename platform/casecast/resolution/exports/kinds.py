@@ -237,35 +237,29 @@ def outcome_column() -> Column[Row]:
     )
 
 
-# --- scores whose scale depends on the kind --------------------------------------------
-
-
-def _brier_when(*rules: registry.Scoring) -> Callable[[Row], Any]:
-    """The stored Brier score when the question's kind is scored by one of `rules`."""
-    values = frozenset(registry.values_scored_by(*rules))
-    return lambda row: row.db["brier"] if row.db["kind"] in values else None
+# --- the Brier score, one column per scale -------------------------------------------
 
 
 def brier_columns() -> list[Column[Row]]:
-    """The Brier score in two columns, one per scale, so a column never mixes scales: a
-    yes/no question's Brier runs 0-1 and a multi-category one's 0-2."""
+    """The Brier score in two columns, one per scale, as stored, so a column never mixes
+    scales: a yes/no question's Brier runs 0-1 and a multi-category one's 0-2."""
     return [
         Column(
             "brier",
             ColumnType.NUMBER,
             "Brier score, yes/no questions, 0-1 (lower is better)",
-            "Brier score of a yes/no question, 0-1 (lower is better); empty for other "
-            "kinds (see brier_multi). The primary outcome's score",
-            _brier_when(registry.Scoring.EVENT),
-            reads=("brier", "kind"),
+            "Brier score of a yes/no question, (p - y)^2, 0-1 (lower is better); empty for "
+            "other kinds (see brier_multi). The primary outcome's score",
+            Field("brier"),
         ),
         Column(
             "brier_multi",
             ColumnType.NUMBER,
             "Brier score, multiple choice and ordered, 0-2 (lower is better)",
             "Multi-category Brier score of a multiple choice or ordered question, summed "
-            "over the options, 0-2 (lower is better); empty for other kinds",
-            _brier_when(registry.Scoring.CATEGORIES, registry.Scoring.ORDERED_CATEGORIES),
-            reads=("brier", "kind"),
+            "over the options as the Good Judgment Project reports it, 0-2 (lower is "
+            "better; a yes/no question scored this way would score twice brier); empty "
+            "for other kinds",
+            Field("brier_multi"),
         ),
     ]

@@ -26,6 +26,8 @@ from casecast.resolution.exports.shared import (
     analysable,
     case_columns,
     flag_columns,
+    linked_annotations,
+    linked_columns,
     primary_column,
     question_columns,
 )
@@ -75,6 +77,7 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
             "(every phase if none randomises), else 0"
         ),
         *question_columns(),
+        *linked_columns(),
         kinds.kind_column(kinds=kinds.scored(), read="kind"),
         *flag_columns(),
         primary_column(),
@@ -109,9 +112,11 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
             "Interval score, in the question's unit; lower is better",
         ),
         _score(
-            "crps",
-            "CRPS (lower is better)",
-            "CRPS from the three percentiles, in the question's unit; lower is better",
+            "wis",
+            "Weighted interval score (lower is better)",
+            "Weighted interval score (Bracher et al. 2021) of the three percentiles (the "
+            "median and the 90% interval p5-p95), in the question's unit; lower is better. "
+            "Not the CRPS, which three percentiles only approximate",
         ),
         Column(
             "scored_at",
@@ -129,6 +134,7 @@ def score_source(*, study: Study) -> Source[ScoreRow]:
     names = Pseudonyms(study)
     rows = (
         analysable(ForecastScore.objects.filter(study=study))
+        .annotate(**linked_annotations(forecast="forecast__"))
         .order_by("participant_id", "forecast__submitted_at", "forecast_id")
         .values(*fields_read(columns, ScoreRow))
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
+from casecast.forecasts.models import Forecast
 from casecast.resolution.exports.columns import (
     Column,
     ColumnType,
@@ -21,6 +23,7 @@ from casecast.resolution.exports.columns import (
     flag,
 )
 from casecast.studies.models import Arm, Study
+from casecast.vignettes.models import Question
 
 
 def analysable(rows: QuerySet[Any]) -> QuerySet[Any]:
@@ -219,3 +222,61 @@ def primary_column() -> Column[AnswerRow]:
         "participant's mean brier over their rows with primary = 1",
         lambda row: row.primary,
     )
+
+
+# --- a decision and the probability question it relates to: scores.csv and forecasts.csv --
+
+
+def linked_annotations(*, forecast: str) -> dict[str, Any]:
+    """The query annotations `linked_columns` read, for a query over forecasts (`forecast`
+    = "") or over rows that have one (`forecast` = "forecast__").
+
+    The question linked to an answer's question is, for a decision, the probability question
+    it relates to (`Question.relates_to`); for a question a decision relates to, that decision
+    (the first by stage and position if several do; questions.csv lists every link). The
+    linked answer is the same participant's last answer to it in the same case
+    (assignment). Both are subqueries of the file's one query, never a query per row.
+    """
+    first_decision = (
+        Question.objects.filter(relates_to_id=OuterRef("question_id"))
+        .order_by("stage__position", "position", "pk")
+        .values("pk")[:1]
+    )
+    linked_answer = (
+        Forecast.objects.filter(
+            assignment_id=OuterRef(f"{forecast}assignment_id"),
+            question_id=OuterRef("linked_question_id"),
+        )
+        .order_by("-submitted_at", "-pk")
+        .values("pk")[:1]
+    )
+    return {
+        "linked_question_id": Coalesce("question__relates_to_id", Subquery(first_decision)),
+        "linked_forecast_id": Subquery(linked_answer),
+    }
+
+
+def linked_columns() -> list[Column[Row]]:
+    """Pair a decision with the same participant's linked probability forecast."""
+    return [
+        Column(
+            "linked_question_id",
+            ColumnType.INTEGER,
+            "Linked question: decision <-> its probability question",
+            "For a decision: question_id of the probability question it relates to; for a "
+            "probability question a decision relates to: that decision's question_id (the "
+            "first by stage and position if several do; questions.csv relates_to_id lists "
+            "every link); empty otherwise",
+            Field("linked_question_id"),
+        ),
+        Column(
+            "linked_forecast_id",
+            ColumnType.INTEGER,
+            "Linked answer: the same participant's answer to it",
+            "forecast_id of the same participant's last answer to linked_question_id in the "
+            "same case (join on forecasts.csv forecast_id to pair a decision with its "
+            "probability forecast, or scores.csv forecast_id for that forecast's scores); "
+            "empty if they did not answer it",
+            Field("linked_forecast_id"),
+        ),
+    ]

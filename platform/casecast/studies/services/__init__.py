@@ -24,6 +24,7 @@ from casecast.studies.services.allocation import participant_randomise
 from casecast.studies.services.design_changes import (
     ARM_FROZEN_FIELDS,
     FEEDBACK_POLICIES,
+    NOT_FOR_CONTROL,
     TRAINING_MODULES,
     arm_delete,
     arm_save,
@@ -73,6 +74,7 @@ __all__ = [
     "ARM_FROZEN_FIELDS",
     "DEFAULT_BASELINE_QUESTIONS",
     "FEEDBACK_POLICIES",
+    "NOT_FOR_CONTROL",
     "RANDOMISING",
     "STUDY_DETAIL_FIELDS",
     "TRAINING_MODULES",

@@ -32,7 +32,9 @@ from casecast.studies.models import (
 from casecast.studies.selectors import design_current
 from casecast.studies.services._common import _code_taken
 
-FEEDBACK_POLICIES = ("outcome", "calibration", "peer")
+FEEDBACK_POLICIES = ("outcome", "calibration", "peer", "profile")
+# Policies the control arm may never have: what it does must stay "no feedback".
+NOT_FOR_CONTROL = ("profile",)
 TRAINING_MODULES = ("", "calibration", "debiasing")
 
 # Arm fields that define the intervention or the allocation: frozen after draft.
@@ -112,6 +114,17 @@ def _design_record(
     return version
 
 
+def _check_control_policies(arm: Arm) -> None:
+    refused = [p for p in arm.feedback_policies or [] if p in NOT_FOR_CONTROL]
+    if arm.is_control and refused:
+        raise ValidationError(
+            {
+                "feedback_policies": "The control arm gets no feedback, so it cannot show a "
+                "judgement profile. Untick it, or make another arm the control arm."
+            }
+        )
+
+
 def _clean_arm_fields(fields: dict[str, Any]) -> None:
     policies = fields.get("feedback_policies", [])
     bad = [policy for policy in policies if policy not in FEEDBACK_POLICIES]
@@ -143,6 +156,7 @@ def arm_save(
         _require_reason(study, reason)
     for name, value in fields.items():
         setattr(arm, name, value)
+    _check_control_policies(arm)
     if arm.is_control:
         study.arms.exclude(pk=arm.pk).filter(is_control=True).update(is_control=False)
     arm.full_clean(exclude=["study"], validate_constraints=False)

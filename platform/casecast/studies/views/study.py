@@ -21,6 +21,7 @@ from casecast.studies.permissions import (
     DESIGNERS,
     StaffRequest,
     may_create_studies,
+    may_plan_trials,
     study_staff_required,
 )
 from casecast.studies.views.staff_pages import form_view, staff_page, study_url
@@ -32,7 +33,12 @@ def study_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "studies/staff/list.html",
-        {"studies": studies, "can_create": can_create, "page_title": "Your studies"},
+        {
+            "studies": studies,
+            "can_create": can_create,
+            "can_plan": may_plan_trials(request),
+            "page_title": "Your studies",
+        },
     )
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0004_reconsent'),
+        ('studies', '0005_arm_feedback_policy_profile'),
     ]
 
     operations = [
