@@ -86,9 +86,6 @@ def _take_part(study: Study, earlier: Participant, *, link: bool) -> Participant
     participant = study_services.participant_baseline_submit(
         participant=participant, answers=answers
     )
-    Participant.objects.filter(pk=participant.pk).update(
-        baseline={**participant.baseline, DEMO_MARKER: True}
-    )
     study_services.participant_randomise(participant=participant)
     return Participant.objects.get(pk=participant.pk)
 
