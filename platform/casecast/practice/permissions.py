@@ -25,9 +25,9 @@ def practice_required(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect("accounts:request_link")
-        if is_staff_account(request.user):  # type: ignore[arg-type]
+        if is_staff_account(request.user):
             raise Http404("Practice is for people taking part in a study.")
-        if not may_practise(user=request.user):  # type: ignore[arg-type]
+        if not may_practise(user=request.user):
             participant = latest_participation(user=request.user)
             if participant is not None and participant.withdrawn_at is not None:
                 return withdrawn_notice(request, participant)
