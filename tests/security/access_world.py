@@ -16,6 +16,7 @@ from typing import Any
 
 from casecast.accounts.models import User
 from casecast.forecasts.models import Assignment
+from casecast.practice.models import PracticeForecast
 from casecast.studies import services
 from casecast.studies.demo import DEMO_SLUG
 from casecast.studies.models import Participant, Study, StudyMembership
@@ -159,6 +160,10 @@ PK_FOR = {
     "studies:baseline": lambda s: s.baseline_questions.order_by("pk").first().pk,
     "studies:eligibility": lambda s: s.eligibility_questions.order_by("pk").first().pk,
     "studies:staff": lambda s: s.memberships.exclude(role="admin").order_by("pk").first().pk,
+    # The demo participant persona's own practice forecast (seed_demo gives them some).
+    "practice:resolve": lambda s: (
+        PracticeForecast.objects.filter(owner__email=PARTICIPANT_EMAIL).order_by("pk").first().pk
+    ),
     "studies:participant": lambda s: (
         s.participants.filter(withdrawn_at__isnull=True).order_by("pk").first().pk
     ),

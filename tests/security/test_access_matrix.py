@@ -121,6 +121,17 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "training:start": (participant_page(own=404, other_study=404), "GET"),
     "training:step": (participant_page(own=404, other_study=404), "GET"),
     "training:results": (participant_page(own=404, other_study=404), "GET"),
+    # Practice forecasts on one's own cases: any participant taking part in a study, about
+    # their own forecasts only; staff accounts never practise (404); staff of the study see
+    # counts and shared anonymised records.
+    "practice:home": (participant_page(own=200, other_study=200), "GET"),
+    "practice:new": (participant_page(own=200, other_study=200), "GET"),
+    "practice:resolve": (participant_page(own=200, other_study=404), "GET"),
+    "practice:calibration": (participant_page(own=200, other_study=200), "GET"),
+    "practice:export": (participant_page(own=200, other_study=200), "GET"),
+    "practice:delete_all": (participant_page(own=200, other_study=200), "GET"),
+    "practice:sharing": (participant_page(own=200, other_study=200), "GET"),
+    "practice:study_practice": (staff_page(READ), "GET"),
     # Staff: studies
     "studies:list": (signed_in(anonymous=LOGIN, others=200), "GET"),
     "studies:create": (CREATE, "GET"),
