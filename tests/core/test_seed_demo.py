@@ -55,3 +55,24 @@ def test_seed_demo_prints_the_sign_ins_and_no_log_noise(tmp_path):
     assert lines[0] == "Casecast demo is ready.", lines[:5]
     assert "email researcher@example.org   password casecast-demo-2026" in printed
     assert "/accounts/link/?token=" in printed
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_a_participant_practice_forecasts_some_resolved():
+    from casecast.practice.demo import DEMO_PRACTICE, DEMO_PRACTISER_EMAIL
+    from casecast.practice.models import PracticeForecast, PracticeShare
+    from casecast.practice.selectors import practice_calibration, practice_counts
+    from casecast.studies.demo import DEMO_SLUG
+    from casecast.studies.models import Study
+
+    call_command("seed_demo")
+    mine = PracticeForecast.objects.filter(owner__email=DEMO_PRACTISER_EMAIL)
+    assert mine.count() == len(DEMO_PRACTICE) == 16
+    assert mine.filter(outcome__isnull=False).count() == 12
+    assert mine.filter(question_key="").count() == 2  # two of the worker's own questions
+    result = practice_calibration(owner=mine.first().owner)
+    assert result.chart.enough  # 12 resolved: the chart shows
+    study = Study.objects.get(slug=DEMO_SLUG)
+    assert PracticeShare.objects.filter(study=study, owner__email=DEMO_PRACTISER_EMAIL).exists()
+    counts = practice_counts(study=study)
+    assert (counts.workers, counts.forecasts, counts.resolved, counts.sharing) == (1, 16, 12, 1)
