@@ -45,3 +45,9 @@ def send_feedback_available_emails() -> int:
 def send_practice_reminders() -> int:
     """Daily: ask workers what happened when a practice forecast of theirs falls due."""
     return practice_jobs.practice_reminders_send()
+
+
+@app.task(**EMAIL_RETRY)
+def send_practice_invitation(access_id: int) -> bool:
+    """A study administrator invited a worker to practise only: email their link."""
+    return practice_jobs.practice_invitation_send(access_id=access_id)

@@ -1,8 +1,7 @@
 """A worker's own calibration: over time by quarter, and the chart once 10 are resolved.
 Expected numbers are worked by hand from the forecasts below."""
 
-from datetime import date, datetime, timedelta
-from datetime import timezone as tz
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from casecast.practice import selectors
@@ -24,9 +23,9 @@ def _forecast(owner, number, pct, outcome=None, resolved=None):
 @pytest.mark.django_db
 def test_calibration_over_time_groups_resolved_forecasts_by_quarter(participant):
     owner = participant.user
-    _forecast(owner, 1, 20, False, datetime(2026, 2, 1, tzinfo=tz.utc))
-    _forecast(owner, 2, 70, True, datetime(2026, 3, 30, tzinfo=tz.utc))
-    _forecast(owner, 3, 90, True, datetime(2026, 4, 2, tzinfo=tz.utc))
+    _forecast(owner, 1, 20, False, datetime(2026, 2, 1, tzinfo=UTC))
+    _forecast(owner, 2, 70, True, datetime(2026, 3, 30, tzinfo=UTC))
+    _forecast(owner, 3, 90, True, datetime(2026, 4, 2, tzinfo=UTC))
     _forecast(owner, 4, 50)  # not resolved: not counted
     result = selectors.practice_calibration(owner=owner)
     assert result.resolved == 3
@@ -43,7 +42,7 @@ def test_calibration_over_time_groups_resolved_forecasts_by_quarter(participant)
 @pytest.mark.django_db
 def test_the_chart_groups_ten_resolved_forecasts_in_five_bins(participant):
     owner = participant.user
-    start = datetime(2026, 1, 5, tzinfo=tz.utc)
+    start = datetime(2026, 1, 5, tzinfo=UTC)
     # Two forecasts in each fifth of the scale, 0–20% … 81–100%.
     cases = [
         (10, 0),

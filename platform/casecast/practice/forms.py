@@ -79,3 +79,14 @@ class SharingForm(forms.Form):
         field = self.fields["studies"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = studies
+
+
+class PracticeInviteForm(forms.Form):
+    email = forms.CharField(
+        label="The worker's email address",
+        help_text="We email them a personal link. They can practise on their own cases; they "
+        "do not take part in the study.",
+        max_length=254,
+        error_messages={"required": "Enter the worker's email address"},
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

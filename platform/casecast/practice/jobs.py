@@ -15,10 +15,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from casecast.accounts.links import participant_link
+from casecast.accounts.links import participant_link, still_taking_part
 from casecast.accounts.models import User
 from casecast.notifications.services import email_send_once
-from casecast.practice.models import PracticeForecast
+from casecast.practice.models import PracticeAccess, PracticeForecast
 from casecast.practice.questions import question_text
 
 CATCH_UP = timedelta(days=14)  # a forecast overdue by longer is not announced late
@@ -27,19 +27,19 @@ KIND = "practice_due"
 
 def practice_forecasts_due(*, today: date) -> list[PracticeForecast]:
     """Unresolved forecasts due by today whose owner can still sign in by link."""
-    return list(
-        PracticeForecast.objects.filter(
+    return [
+        forecast
+        for forecast in PracticeForecast.objects.filter(
             outcome__isnull=True,
             due_on__lte=today,
             due_on__gt=today - CATCH_UP,
             owner__is_active=True,
             owner__email__isnull=False,
-            owner__participations__withdrawn_at__isnull=True,
         )
-        .distinct()
         .select_related("owner")
         .order_by("pk")
-    )
+        if still_taking_part(forecast.owner)
+    ]
 
 
 def _link(user: User) -> str:
@@ -69,3 +69,26 @@ def practice_reminders_send(*, today: date | None = None) -> int:
             },
         )
     return sent
+
+
+def practice_invitation_send(*, access_id: int) -> bool:
+    """The practice-only invitation email, once per invitation; nothing if since revoked."""
+    access = (
+        PracticeAccess.objects.filter(pk=access_id, revoked_at__isnull=True)
+        .select_related("user", "study")
+        .first()
+    )
+    if access is None:
+        return False
+    user = access.user
+    return email_send_once(
+        key=f"practice_invitation:{access.pk}",
+        kind="practice_invitation",
+        user=user,
+        template="practice/email/invitation.txt",
+        context={
+            "link": lambda: _link(user),
+            "study_title": access.study.title,
+            "site_name": settings.SITE_NAME,
+        },
+    )

@@ -80,3 +80,32 @@ class PracticeShare(models.Model):
 
     def __str__(self) -> str:
         return f"practice share {self.pk}"
+
+
+class PracticeAccess(models.Model):
+    """A worker a study's administrator invited to practise only (not to take part).
+
+    It lets them sign in by personal link (accounts.links asks through the
+    reverse relation `practice_access`) and use practice mode; nothing else.
+    Revoking it (`revoked_at`) ends that.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_access"
+    )
+    study = models.ForeignKey(
+        "studies.Study", on_delete=models.CASCADE, related_name="practice_access"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "study"], name="practice_access_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"practice access {self.pk}"

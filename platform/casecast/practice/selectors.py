@@ -15,22 +15,46 @@ from django.db.models import Count, Q, QuerySet
 
 from casecast.accounts.models import User
 from casecast.feedback.calibration import CalibrationChart, calibration_chart
-from casecast.practice.models import PracticeForecast, PracticeShare
+from casecast.practice.models import PracticeAccess, PracticeForecast, PracticeShare
 from casecast.practice.questions import question_text
 from casecast.studies.models import Participant, Study
 
 
 def practising_studies(*, user: User) -> QuerySet[Study]:
-    """Studies the user takes part in now (consented, not withdrawn): whom they may share with."""
-    return Study.objects.filter(
-        participants__user=user,
-        participants__withdrawn_at__isnull=True,
-        participants__consented_at__isnull=False,
-    ).order_by("title")
+    """The studies that let the user practise, which are those they may share with: the ones
+    they take part in now (consented, not withdrawn) and those that invited them to
+    practise only (not revoked)."""
+    taking_part = Participant.objects.filter(
+        user=user, withdrawn_at__isnull=True, consented_at__isnull=False
+    ).values("study")
+    invited = PracticeAccess.objects.filter(user=user, revoked_at__isnull=True).values("study")
+    return Study.objects.filter(Q(pk__in=taking_part) | Q(pk__in=invited)).order_by("title")
 
 
 def may_practise(*, user: User) -> bool:
     return practising_studies(user=user).exists()
+
+
+def practice_access_for(*, study: Study) -> list[PracticeAccess]:
+    """The study's practice-only invitations, newest first (revoked ones too)."""
+    return list(
+        PracticeAccess.objects.filter(study=study)
+        .select_related("user")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _study_workers(study: Study, *, current_only: bool = False) -> QuerySet[User]:
+    """Accounts that practise through this study: its participants and its practice-only
+    invitees."""
+    participants = Participant.objects.filter(study=study, user__isnull=False)
+    access = PracticeAccess.objects.filter(study=study)
+    if current_only:
+        participants = participants.filter(withdrawn_at__isnull=True)
+        access = access.filter(revoked_at__isnull=True)
+    return User.objects.filter(
+        Q(pk__in=participants.values("user")) | Q(pk__in=access.values("user"))
+    )
 
 
 def practice_forecasts(*, owner: User) -> list[PracticeForecast]:
@@ -167,14 +191,14 @@ def practice_export_rows(*, owner: User) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class PracticeCounts:
-    workers: int  # the study's participants who have made at least one practice forecast
+    workers: int  # participants and practice-only invitees with at least one practice forecast
     forecasts: int
     resolved: int
     sharing: int  # of those workers, how many share their anonymised record with this study
 
 
 def practice_counts(*, study: Study) -> PracticeCounts:
-    owners = Participant.objects.filter(study=study, user__isnull=False).values("user")
+    owners = _study_workers(study)
     totals = PracticeForecast.objects.filter(owner__in=owners).aggregate(
         workers=Count("owner", distinct=True),
         forecasts=Count("pk"),
@@ -217,9 +241,7 @@ class SharedRecord:
 
 def shared_records(*, study: Study) -> list[SharedRecord]:
     """Anonymised practice records of the study's participants who chose to share them."""
-    owners = Participant.objects.filter(
-        study=study, user__isnull=False, withdrawn_at__isnull=True
-    ).values("user")
+    owners = _study_workers(study, current_only=True)
     shares = PracticeShare.objects.filter(study=study, owner__in=owners).order_by(
         "created_at", "pk"
     )

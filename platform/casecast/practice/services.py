@@ -13,16 +13,25 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from casecast.accounts.links import is_staff_account, participant_links_revoke, still_taking_part
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 from casecast.practice.identifying import identifying_problems
-from casecast.practice.models import LOCAL_ID_PATTERN, PracticeForecast, PracticeShare
+from casecast.practice.models import (
+    LOCAL_ID_PATTERN,
+    PracticeAccess,
+    PracticeForecast,
+    PracticeShare,
+)
 from casecast.practice.questions import CUSTOM, CUSTOM_MAX_CHARS, QUESTIONS
 from casecast.practice.selectors import practising_studies
 from casecast.studies.models import Study
+from tasks.enqueue import enqueue_on_commit
+from tasks.notifications import send_practice_invitation
 
 LONGEST_AHEAD = timedelta(days=3 * 366)  # a due date at most about three years away
 
@@ -125,3 +134,61 @@ def practice_sharing_set(*, owner: User, studies: list[Study]) -> list[Study]:
         PracticeShare.objects.filter(owner=owner, study_id=study_id).delete()
         audit_record(action="practice.unshare", actor=owner, study_id=study_id)
     return [allowed[pk] for pk in sorted(chosen)]
+
+
+# --- practice-only workers (invited by a study's administrator) ----------------------------
+
+
+@transaction.atomic
+def practice_only_invite(*, study: Study, email: str, by: User) -> PracticeAccess:
+    """Invite a worker to practise only, and email them their personal link.
+
+    The account is the worker's existing one if the address has one (a participant
+    of another study, say), else a new account with no password. Staff accounts are
+    refused: they never sign in by link. Inviting someone whose access was revoked
+    invites them afresh.
+    """
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError(
+            {"email": "Enter an email address in the correct format, like name@example.org"}
+        ) from None
+    user = User.objects.filter(email=email).first()
+    if user is not None and is_staff_account(user):
+        raise ValidationError(
+            {
+                "email": "This address belongs to a staff account, which cannot be invited to "
+                "practise. Use the worker's own address."
+            }
+        )
+    if user is None:
+        user = User.objects.create_user(email=email)
+    earlier = PracticeAccess.objects.select_for_update().filter(user=user, study=study).first()
+    if earlier is not None and earlier.revoked_at is None:
+        raise ValidationError({"email": "This worker is already invited to practise."})
+    if earlier is not None:
+        earlier.delete()  # a fresh invitation, with a fresh email (the audit trail keeps both)
+    access = PracticeAccess.objects.create(user=user, study=study, invited_by=by)
+    audit_record(action="practice.invite", actor=by, study_id=study.pk, target=access)
+    enqueue_on_commit(send_practice_invitation, access.pk)
+    return access
+
+
+@transaction.atomic
+def practice_only_revoke(*, access: PracticeAccess, by: User) -> bool:
+    """End a practice-only invitation; if nothing else lets them in, their links stop working.
+
+    Returns False when it was already revoked. Their practice forecasts stay theirs
+    (they can ask for them to be deleted); nobody else sees them.
+    """
+    access = PracticeAccess.objects.select_for_update().select_related("user").get(pk=access.pk)
+    if access.revoked_at is not None:
+        return False
+    access.revoked_at = timezone.now()
+    access.save(update_fields=["revoked_at"])
+    if not still_taking_part(access.user):
+        participant_links_revoke(user=access.user)
+    audit_record(action="practice.revoke", actor=by, study_id=access.study_id, target=access)
+    return True

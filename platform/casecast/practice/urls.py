@@ -13,4 +13,10 @@ urlpatterns = [
     path("practice/delete/", views.delete_all, name="delete_all"),
     path("practice/sharing/", views.sharing, name="sharing"),
     path("studies/<slug:slug>/practice/", views.study_practice, name="study_practice"),
+    path("studies/<slug:slug>/practice/invite/", views.invite, name="invite"),
+    path(
+        "studies/<slug:slug>/practice/invite/<int:pk>/remove/",
+        views.invite_revoke,
+        name="invite_revoke",
+    ),
 ]

@@ -16,12 +16,18 @@ from django.views.decorators.http import require_http_methods
 
 from casecast.accounts.models import User
 from casecast.core.csv_safety import formula_row
-from casecast.core.form_views import form_saved, posted
+from casecast.core.form_views import action_done, form_saved, posted
 from casecast.practice import selectors, services
-from casecast.practice.forms import PracticeForecastForm, ResolveForm, SharingForm
+from casecast.practice.forms import (
+    PracticeForecastForm,
+    PracticeInviteForm,
+    ResolveForm,
+    SharingForm,
+)
+from casecast.practice.models import PracticeAccess
 from casecast.practice.permissions import practice_required
 from casecast.practice.questions import QUESTIONS, question_text
-from casecast.studies.permissions import StaffRequest, study_staff_required
+from casecast.studies.permissions import DESIGNERS, StaffRequest, study_staff_required
 
 
 def _owner(request: HttpRequest) -> User:
@@ -180,5 +186,43 @@ def study_practice(request: StaffRequest, slug: str) -> HttpResponse:
             "counts": selectors.practice_counts(study=study),
             "records": selectors.shared_records(study=study),
             "questions": QUESTIONS,
+            "invited": selectors.practice_access_for(study=study),
+            "can_invite": request.study_role in DESIGNERS,
         },
+    )
+
+
+@never_cache
+@study_staff_required(*DESIGNERS)
+def invite(request: StaffRequest, slug: str) -> HttpResponse:
+    study = request.study
+    form = PracticeInviteForm(posted(request))
+    done = form_saved(
+        request,
+        form,
+        save=lambda data: services.practice_only_invite(
+            study=study, email=data["email"], by=request.user
+        ),
+        notice="Invitation to practise sent.",
+        to=reverse("practice:study_practice", kwargs={"slug": study.slug}),
+    )
+    return done or render(
+        request,
+        "practice/staff/invite.html",
+        {"page_title": "Invite a worker to practise", "study": study, "form": form},
+    )
+
+
+@study_staff_required(*DESIGNERS)
+@require_http_methods(["POST"])
+def invite_revoke(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
+    study = request.study
+    access = PracticeAccess.objects.filter(study=study, pk=pk).first()
+    if access is None:
+        raise Http404("No such invitation.")
+    return action_done(
+        request,
+        lambda: services.practice_only_revoke(access=access, by=request.user),
+        notice="Practice access removed.",
+        to=reverse("practice:study_practice", kwargs={"slug": study.slug}),
     )
