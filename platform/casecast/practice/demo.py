@@ -3,8 +3,10 @@
 The outcome-feedback demo participant (whose link `seed_demo` prints) gets 16
 practice forecasts: 12 resolved over the past year (enough for the
 calibration chart), 2 due now and 2 still waiting, and shares an anonymised
-copy with the demo study. Rows are keyed by fixed local ids, so re-seeding
-leaves the same rows. The labels a real worker would give live in their
+copy with the demo study. A worker outside the study,
+`demo-practice-only@example.org`, is invited by the demo study's administrator
+to practise only and has made 3 practice forecasts (2 resolved). Rows are keyed by fixed
+local ids, so re-seeding leaves the same rows. The labels a real worker would give live in their
 browser, so the demo has none.
 """
 
@@ -15,10 +17,11 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from casecast.accounts.models import User
-from casecast.practice.models import PracticeForecast, PracticeShare
-from casecast.studies.models import Study
+from casecast.practice.models import PracticeAccess, PracticeForecast, PracticeShare
+from casecast.studies.models import Study, StudyMembership
 
 DEMO_PRACTISER_EMAIL = "demo-outcome-feedback@example.org"
+DEMO_PRACTICE_ONLY_EMAIL = "demo-practice-only@example.org"
 
 # (question key or own text, probability %, days from today it is due, outcome or None)
 DEMO_PRACTICE: list[tuple[str, int, int, bool | None]] = [
@@ -43,10 +46,24 @@ DEMO_PRACTICE: list[tuple[str, int, int, bool | None]] = [
 
 def seed_demo_practice(*, study: Study) -> None:
     owner = User.objects.filter(email=DEMO_PRACTISER_EMAIL).first()
-    if owner is None:
-        return
+    if owner is not None:
+        _forecasts(owner, DEMO_PRACTICE)
+        PracticeShare.objects.get_or_create(owner=owner, study=study)
+    worker = User.objects.filter(email=DEMO_PRACTICE_ONLY_EMAIL).first()
+    if worker is None:
+        worker = User.objects.create_user(
+            email=DEMO_PRACTICE_ONLY_EMAIL, name="Demo Practice Worker"
+        )
+    admin = StudyMembership.objects.filter(study=study, role=StudyMembership.Role.ADMIN).first()
+    PracticeAccess.objects.get_or_create(
+        user=worker, study=study, defaults={"invited_by": admin.user if admin else None}
+    )
+    _forecasts(worker, DEMO_PRACTICE[10:13])  # 2 resolved, 1 due today
+
+
+def _forecasts(owner: User, rows: list[tuple[str, int, int, bool | None]]) -> None:
     today = timezone.localdate()
-    for number, (question, probability, due_in, outcome) in enumerate(DEMO_PRACTICE, start=1):
+    for number, (question, probability, due_in, outcome) in enumerate(rows, start=1):
         common = " " not in question
         due_on = today + timedelta(days=due_in)
         PracticeForecast.objects.update_or_create(
@@ -65,4 +82,3 @@ def seed_demo_practice(*, study: Study) -> None:
                 ),
             },
         )
-    PracticeShare.objects.get_or_create(owner=owner, study=study)

@@ -53,7 +53,13 @@ class PracticeForecastForm(forms.Form):
         error_messages={"required": "Enter the date you will know", "invalid": "Enter a real date"},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    local_id = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    local_id = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=40,
+        error_messages={
+            "required": "This form is out of date. Go back to your practice and start again"
+        },
+    )
 
 
 class ResolveForm(forms.Form):
