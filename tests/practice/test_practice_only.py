@@ -2,8 +2,8 @@
 personal link, practice mode and nothing else; removal ends it. Every step audited."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from casecast.accounts import links
