@@ -75,4 +75,18 @@ def test_seed_demo_gives_a_participant_practice_forecasts_some_resolved():
     study = Study.objects.get(slug=DEMO_SLUG)
     assert PracticeShare.objects.filter(study=study, owner__email=DEMO_PRACTISER_EMAIL).exists()
     counts = practice_counts(study=study)
-    assert (counts.workers, counts.forecasts, counts.resolved, counts.sharing) == (1, 16, 12, 1)
+    # With the practice-only worker (3 forecasts, 2 resolved) the study invited.
+    assert (counts.workers, counts.forecasts, counts.resolved, counts.sharing) == (2, 19, 14, 1)
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_worker_invited_to_practise_only():
+    from casecast.practice.demo import DEMO_PRACTICE_ONLY_EMAIL
+    from casecast.practice.models import PracticeAccess, PracticeForecast
+
+    call_command("seed_demo")
+    access = PracticeAccess.objects.get(user__email=DEMO_PRACTICE_ONLY_EMAIL)
+    assert access.revoked_at is None and access.invited_by.email == "researcher@example.org"
+    assert not access.user.participations.exists()
+    mine = PracticeForecast.objects.filter(owner=access.user)
+    assert (mine.count(), mine.filter(outcome__isnull=False).count()) == (3, 2)
