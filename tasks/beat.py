@@ -36,6 +36,10 @@ app.conf.beat_schedule = {
         "task": "tasks.notifications.send_new_wave_emails",
         "schedule": crontab(minute=5),
     },
+    "send-practice-reminders": {
+        "task": "tasks.notifications.send_practice_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "send-feedback-available-emails": {
         "task": "tasks.notifications.send_feedback_available_emails",
         "schedule": crontab(hour=16, minute=0),

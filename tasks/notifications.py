@@ -7,6 +7,7 @@ jobs in `notifications.jobs` and `notifications.scheduled`.
 """
 
 from casecast.notifications import jobs, scheduled
+from casecast.practice import jobs as practice_jobs
 
 from tasks.celery_app import app
 
@@ -38,3 +39,15 @@ def send_new_wave_emails() -> int:
 def send_feedback_available_emails() -> int:
     """Daily: tell participants in feedback arms when new outcomes and scores can be seen."""
     return scheduled.feedback_available_emails_send()
+
+
+@app.task(**EMAIL_RETRY)
+def send_practice_reminders() -> int:
+    """Daily: ask workers what happened when a practice forecast of theirs falls due."""
+    return practice_jobs.practice_reminders_send()
+
+
+@app.task(**EMAIL_RETRY)
+def send_practice_invitation(access_id: int) -> bool:
+    """A study administrator invited a worker to practise only: email their link."""
+    return practice_jobs.practice_invitation_send(access_id=access_id)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "casecast.feedback",
     "casecast.network",
     "casecast.trial_results",
+    "casecast.practice",
 ]
 
 MIDDLEWARE = [

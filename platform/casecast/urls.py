@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("casecast.notifications.urls")),
     path("network/", include("casecast.network.urls")),
     path("trial-results/", include("casecast.trial_results.urls")),
+    path("", include("casecast.practice.urls")),
 ]
 
 handler403 = "casecast.core.views.error_403"

@@ -97,6 +97,7 @@ def _instances(study: Any) -> dict[str, list[dict[str, Any]]]:
         "ConfidenceAnswerForm": [{"step": _confidence_step()}],
         "CheckAnswerForm": [{"step": _check_step()}],
         "AuditFilterForm": [{"actors": [(1, "researcher@example.org")], "actions": ["arm.update"]}],
+        "SharingForm": [{"studies": type(study).objects.filter(pk=study.pk)}],
     }
 
 

@@ -131,3 +131,37 @@ def test_the_demo_gives_the_judgement_insight_pages_real_numbers():
     assert shown is not None and shown.enough
     assert shown.updates.n > 0 and shown.peers is not None and shown.peers.n_questions > 0
     assert len(shown.sentences) == 3
+
+
+def test_seed_demo_gives_a_participant_practice_forecasts_some_resolved():
+    from casecast.practice.demo import DEMO_PRACTICE, DEMO_PRACTISER_EMAIL
+    from casecast.practice.models import PracticeForecast, PracticeShare
+    from casecast.practice.selectors import practice_calibration, practice_counts
+    from casecast.studies.demo import DEMO_SLUG
+    from casecast.studies.models import Study
+
+    call_command("seed_demo")
+    mine = PracticeForecast.objects.filter(owner__email=DEMO_PRACTISER_EMAIL)
+    assert mine.count() == len(DEMO_PRACTICE) == 16
+    assert mine.filter(outcome__isnull=False).count() == 12
+    assert mine.filter(question_key="").count() == 2  # two of the worker's own questions
+    result = practice_calibration(owner=mine.first().owner)
+    assert result.chart.enough  # 12 resolved: the chart shows
+    study = Study.objects.get(slug=DEMO_SLUG)
+    assert PracticeShare.objects.filter(study=study, owner__email=DEMO_PRACTISER_EMAIL).exists()
+    counts = practice_counts(study=study)
+    # With the practice-only worker (3 forecasts, 2 resolved) the study invited.
+    assert (counts.workers, counts.forecasts, counts.resolved, counts.sharing) == (2, 19, 14, 1)
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_worker_invited_to_practise_only():
+    from casecast.practice.demo import DEMO_PRACTICE_ONLY_EMAIL
+    from casecast.practice.models import PracticeAccess, PracticeForecast
+
+    call_command("seed_demo")
+    access = PracticeAccess.objects.get(user__email=DEMO_PRACTICE_ONLY_EMAIL)
+    assert access.revoked_at is None and access.invited_by.email == "researcher@example.org"
+    assert not access.user.participations.exists()
+    mine = PracticeForecast.objects.filter(owner=access.user)
+    assert (mine.count(), mine.filter(outcome__isnull=False).count()) == (3, 2)

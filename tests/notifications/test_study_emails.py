@@ -122,6 +122,7 @@ def test_periodic_jobs_are_declared_in_one_beat_schedule():
         "send-reminders",
         "send-new-wave-emails",
         "send-feedback-available-emails",
+        "send-practice-reminders",
         "sweep-scoring",
         "sweep-emails",
         "worker-heartbeat",

@@ -16,6 +16,7 @@ from typing import Any
 
 from casecast.accounts.models import User
 from casecast.forecasts.models import Assignment
+from casecast.practice.models import PracticeAccess, PracticeForecast
 from casecast.studies import services
 from casecast.studies.demo import DEMO_SLUG
 from casecast.studies.models import Participant, Study, StudyMembership
@@ -41,11 +42,13 @@ ROLES = (
     "study_analyst",
     "staff_other_study",
     "site_admin",
+    "practice_only",
 )
 # The participant persona: a demo participant in the outcome-feedback arm with
 # finished and scored cases, so case feedback and the track record exist.
 PARTICIPANT_EMAIL = "demo-outcome-feedback@example.org"
 WITHDRAWN_EMAIL = "demo-baseline-2@example.org"
+PRACTICE_ONLY_EMAIL = "demo-practice-only@example.org"
 
 
 @dataclass
@@ -92,6 +95,8 @@ def build_world() -> World:
         "study_analyst": User.objects.get(email="analyst@example.org"),
         "staff_other_study": other_owner,
         "site_admin": User.objects.get(email="admin@example.org"),
+        # A worker the demo study's administrator invited to practise only (seed_demo).
+        "practice_only": User.objects.get(email=PRACTICE_ONLY_EMAIL),
     }
     world = World(
         study=study, other_study=other_study, users=users, kwargs=_kwargs(study, participant)
@@ -160,6 +165,11 @@ PK_FOR = {
     "studies:baseline": lambda s: s.baseline_questions.order_by("pk").first().pk,
     "studies:eligibility": lambda s: s.eligibility_questions.order_by("pk").first().pk,
     "studies:staff": lambda s: s.memberships.exclude(role="admin").order_by("pk").first().pk,
+    # The demo participant persona's own practice forecast (seed_demo gives them some).
+    "practice:resolve": lambda s: (
+        PracticeForecast.objects.filter(owner__email=PARTICIPANT_EMAIL).order_by("pk").first().pk
+    ),
+    "practice:invite": lambda s: PracticeAccess.objects.get(study=s).pk,
     "studies:participant": lambda s: (
         s.participants.filter(withdrawn_at__isnull=True).order_by("pk").first().pk
     ),

@@ -9,8 +9,10 @@ request never changes what the next role sees.
 Roles (tests/security/access_world.py): anonymous; a participant of the demo
 study; a participant of another study; a withdrawn participant of the demo
 study; the demo study's administrator, researcher and analyst; the
-administrator of another study; the site administrator. Council-lead and
-data-monitoring roles do not exist yet: add a column when they do.
+administrator of another study; the site administrator; a worker invited by
+the demo study's administrator to practise only (practice mode, and nothing
+else). Council-lead and data-monitoring roles do not exist yet: add a column
+when they do.
 
 Expected values: an HTTP status, or
   LOGIN — 302 to the staff sign-in page,
@@ -34,6 +36,8 @@ READ = ("study_admin", "study_researcher", "study_analyst")  # study_staff_requi
 MANAGE = ("study_admin", "study_researcher")  # MANAGERS
 DESIGN = ("study_admin",)  # DESIGNERS
 PARTICIPANTS = ("participant", "participant_other_study", "participant_withdrawn")
+# Accounts that sign in by personal link: participants, and workers invited to practise only.
+LINK_ACCOUNTS = (*PARTICIPANTS, "practice_only")
 STAFF = (*READ, "staff_other_study", "site_admin")
 
 
@@ -49,12 +53,15 @@ def staff_page(allowed: tuple[str, ...], ok: int = 200) -> Expected:
     return expected
 
 
-def participant_page(*, own: Any, other_study: Any, withdrawn: Any = LEFT) -> Expected:
-    """A participant page: staff are not participants, so there is nothing for them."""
+def participant_page(
+    *, own: Any, other_study: Any, withdrawn: Any = LEFT, practice_only: Any = 404
+) -> Expected:
+    """A participant page: staff are not participants, so there is nothing for them, nor
+    for a worker invited to practise only (except on the practice pages)."""
     expected = dict.fromkeys(STAFF, 404)
     expected.update(
         anonymous=LINK, participant=own, participant_other_study=other_study,
-        participant_withdrawn=withdrawn,
+        participant_withdrawn=withdrawn, practice_only=practice_only,
     )  # fmt: skip
     return expected
 
@@ -64,7 +71,8 @@ def signed_in(*, anonymous: Any, others: Any, **overrides: Any) -> Expected:
 
 
 POST = "POST"
-CREATE = signed_in(anonymous=LOGIN, others=200, **dict.fromkeys(PARTICIPANTS, 403))
+PRACTICE_PAGE = participant_page(own=200, other_study=200, practice_only=200)
+CREATE = signed_in(anonymous=LOGIN, others=200, **dict.fromkeys(LINK_ACCOUNTS, 403))
 
 # Trial-results studies: anyone signed in forecasts; people who run a study (any study's
 # administrator or researcher) and site administrators set them up.
@@ -111,7 +119,7 @@ TABLE: dict[str, tuple[Expected, str]] = {
         "GET",
     ),
     "accounts:two_factor_setup": (
-        signed_in(anonymous=LOGIN, others=200, **dict.fromkeys(PARTICIPANTS, 302)),
+        signed_in(anonymous=LOGIN, others=200, **dict.fromkeys(LINK_ACCOUNTS, 302)),
         "GET",
     ),
     # Password reset is public; a made-up reset link shows its "link not valid" page.
@@ -151,6 +159,23 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "training:start": (participant_page(own=404, other_study=404), "GET"),
     "training:step": (participant_page(own=404, other_study=404), "GET"),
     "training:results": (participant_page(own=404, other_study=404), "GET"),
+    # Practice forecasts on one's own cases: any participant taking part in a study, about
+    # their own forecasts only; staff accounts never practise (404); staff of the study see
+    # counts and shared anonymised records.
+    "practice:home": (PRACTICE_PAGE, "GET"),
+    "practice:new": (PRACTICE_PAGE, "GET"),
+    "practice:resolve": (  # the demo participant's own forecast
+        participant_page(own=200, other_study=404, practice_only=404),
+        "GET",
+    ),
+    "practice:calibration": (PRACTICE_PAGE, "GET"),
+    "practice:export": (PRACTICE_PAGE, "GET"),
+    "practice:delete_all": (PRACTICE_PAGE, "GET"),
+    "practice:sharing": (PRACTICE_PAGE, "GET"),
+    "practice:study_practice": (staff_page(READ), "GET"),
+    # Inviting workers to practise only, and removing them: the study's administrators.
+    "practice:invite": (staff_page(DESIGN), "GET"),
+    "practice:invite_revoke": (staff_page(DESIGN, ok=302), POST),
     # Staff: studies
     "studies:list": (signed_in(anonymous=LOGIN, others=200), "GET"),
     "studies:create": (CREATE, "GET"),

@@ -9,7 +9,8 @@ A link carries a signed, timestamped token naming the user and their current
   withdrawal revokes them, by blanking it;
 - the account is a participant account: no usable password, not a site
   administrator or superuser, no study-staff membership;
-- the user still takes part in at least one study (not withdrawn).
+- the user still takes part in at least one study (not withdrawn), or was invited
+  to practise only (practice mode) and that has not been revoked.
 
 A session opened by a link is marked (`LINK_SESSION_KEY`); staff pages refuse
 such sessions even if the account later gains a staff role.
@@ -46,8 +47,16 @@ def is_staff_account(user: User) -> bool:
     )
 
 
-def _still_taking_part(user: User) -> bool:
-    return user.participations.filter(withdrawn_at__isnull=True).exists()
+def still_taking_part(user: User) -> bool:
+    """In a study and not withdrawn, or invited to practise only and not revoked.
+
+    Practice-only access (`practice.PracticeAccess`) is asked through its reverse
+    relation: accounts imports no app above it.
+    """
+    return (
+        user.participations.filter(withdrawn_at__isnull=True).exists()
+        or user.practice_access.filter(revoked_at__isnull=True).exists()
+    )
 
 
 @transaction.atomic
@@ -59,7 +68,7 @@ def link_token_issue(*, user: User) -> str:
     """
     if is_staff_account(user):
         raise ValueError("Staff accounts sign in with a password, never by personal link.")
-    if not _still_taking_part(user):
+    if not still_taking_part(user):
         raise ValueError("Only people still taking part in a study can be sent a link.")
     user.link_key = secrets.token_urlsafe(18)  # 24 characters, fits link_key
     User.objects.filter(pk=user.pk).update(link_key=user.link_key)
@@ -119,7 +128,7 @@ def link_user(*, token: str | None) -> LinkCheck:
     # why it no longer works before checking whether it is the newest one.
     if is_staff_account(user):
         return LinkCheck(None, "staff")
-    if not _still_taking_part(user):
+    if not still_taking_part(user):
         return LinkCheck(None, "withdrawn")
     if not key or not user.link_key or not secrets.compare_digest(str(key), user.link_key):
         return LinkCheck(None, "superseded")

@@ -93,5 +93,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_authenticated and self.participations.exists()
 
     @property
+    def is_practice_only(self) -> bool:
+        """Invited to practise only (practice mode), not to take part in a study."""
+        return (
+            self.is_authenticated
+            and not self.participations.exists()
+            and self.practice_access.filter(revoked_at__isnull=True).exists()
+        )
+
+    @property
     def is_study_staff(self) -> bool:
         return self.is_authenticated and self.memberships.exists()

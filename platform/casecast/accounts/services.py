@@ -7,7 +7,7 @@ never this module, so the dependency runs one way.
 
 from django.conf import settings
 
-from casecast.accounts.links import is_staff_account
+from casecast.accounts.links import is_staff_account, still_taking_part
 from casecast.accounts.models import User
 from casecast.accounts.throttle import throttle_hit
 from tasks.enqueue import enqueue_on_commit
@@ -29,6 +29,6 @@ def participant_link_request(*, email: str) -> None:
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None or is_staff_account(user):
         return
-    if not user.participations.filter(withdrawn_at__isnull=True).exists():
+    if not still_taking_part(user):
         return
     enqueue_on_commit(send_participant_link, user.pk)

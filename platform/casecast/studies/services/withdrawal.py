@@ -6,7 +6,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import transaction
 from django.utils import timezone
 
-from casecast.accounts.links import participant_links_revoke
+from casecast.accounts.links import participant_links_revoke, still_taking_part
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 from casecast.forecasts.models import Assignment, Forecast
@@ -64,10 +64,7 @@ def participant_withdraw(
         participant.status = Participant.Status.WITHDRAWN
     participant.keep_data = keep_data
     participant.save(update_fields=["withdrawn_at", "status", "keep_data"])
-    if (
-        participant.user is not None
-        and not participant.user.participations.filter(withdrawn_at__isnull=True).exists()
-    ):
+    if participant.user is not None and not still_taking_part(participant.user):
         participant_links_revoke(user=participant.user)
     if not keep_data:
         _erase(participant)

@@ -117,6 +117,7 @@ class Command(BaseCommand):
         settle = _optional("casecast.resolution.demo.settle_demo_summaries")
         if settle is not None:
             settle()
+        (_optional("casecast.practice.demo.seed_demo_practice") or (lambda **_: None))(study=study)
         return participants
 
     def _print_welcome(self, links: list[tuple[str, User]], *, totp_key: str) -> None:
