@@ -142,3 +142,13 @@ def test_a_judgement_profile_travels_in_the_design_file_but_never_on_the_control
         design_yaml.design_import(text=yaml.safe_dump(data), by=researcher)
     assert f"arms[{control}].feedback_policies" in {p.path for p in error.value.problems}
     assert Study.objects.count() == before
+
+
+def test_a_freshly_imported_study_exports_again_without_reloading(researcher, study):
+    """A design file without `outcome_release` gets the default as a plain value, so the
+    study object `design_import` returns can be exported at once (YAML has no enums)."""
+    data = yaml.safe_load(design_yaml.design_export(study=study))
+    del data["study"]["outcome_release"]
+    copy = design_yaml.design_import(text=yaml.safe_dump(data), by=researcher)
+    again = yaml.safe_load(design_yaml.design_export(study=copy))
+    assert again["study"]["outcome_release"] == Study.OutcomeRelease.AFTER_PHASE.value

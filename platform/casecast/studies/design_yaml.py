@@ -360,7 +360,7 @@ def design_validate(*, text: str) -> _Design:
         "outcome_release": c.text(
             study_data, "outcome_release", "study", choices=tuple(Study.OutcomeRelease.values)
         )
-        or Study.OutcomeRelease.AFTER_PHASE,
+        or Study.OutcomeRelease.AFTER_PHASE.value,
     }
     baseline = _read_baseline(c, data.get("baseline_questions"))
     councils = []
