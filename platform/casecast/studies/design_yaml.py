@@ -437,4 +437,5 @@ def design_import(*, text: str, by: User | None) -> Study:
         services.eligibility_question_save(study=study, by=by, **question)
     if design.consent.strip():
         services.consent_save(study=study, text=design.consent, by=by)
-    return study
+    # The services above saved their own copies of the row: return it as stored.
+    return Study.objects.get(pk=study.pk)
