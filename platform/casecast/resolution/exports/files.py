@@ -12,6 +12,7 @@ from casecast.resolution.exports import (
     consort,
     exposures,
     forecasts,
+    outcomes,
     participants,
     questions,
     scores,
@@ -81,6 +82,15 @@ FILES: tuple[ExportFile, ...] = (
         questions.question_export_rows,
         questions.question_source,
         primary_key=("question_id",),
+    ),
+    ExportFile(
+        "outcomes",
+        outcomes.FILENAME,
+        outcomes.outcome_columns,
+        outcomes.outcome_export_rows,
+        outcomes.outcome_source,
+        primary_key=("entry",),
+        foreign_keys=(("question_id", "questions", "question_id"),),
     ),
     ExportFile(
         "allocations",
