@@ -107,7 +107,8 @@ FILES: tuple[ExportFile, ...] = (
         exposures.exposure_columns,
         exposures.exposure_export_rows,
         exposures.exposure_source,
-        primary_key=("pseudonym", "exposure"),
+        # A row is one module, one page, or one case's feedback page: no single key column
+        # (pseudonym, exposure, phase and case_position together; the last two may be empty).
         foreign_keys=(_TO_PARTICIPANT,),
     ),
     ExportFile(
