@@ -29,7 +29,6 @@ from django.db.models import (
 )
 
 from casecast.forecasts.models import Assignment, StageVisit
-from casecast.resolution.models import ForecastScore
 from casecast.resolution.exports.columns import (
     CHUNK,
     Column,
@@ -43,6 +42,7 @@ from casecast.resolution.exports.columns import (
     table,
 )
 from casecast.resolution.exports.shared import arm_column, council_column, pseudonym_column
+from casecast.resolution.models import ForecastScore
 from casecast.studies.models import BaselineQuestion, EnrolmentRoute, Participant, Phase, Study
 
 FILENAME = "participants.csv"
