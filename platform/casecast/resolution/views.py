@@ -228,6 +228,13 @@ def _import_message(result: ImportResult) -> str:
 @study_staff_required(*CHANGE)
 def import_template(request: HttpRequest, slug: str) -> HttpResponse:
     study = _study(request)
+    audit_record(
+        action="exports.download",
+        actor=request.user,
+        study_id=study.pk,
+        target=study,
+        data={"file": "outcomes-template.csv", "format": "csv"},
+    )
     # With a byte-order mark, so Excel opens it as UTF-8; the import accepts one.
     response = HttpResponse(
         "\ufeff" + outcomes_template_csv(study=study), content_type="text/csv; charset=utf-8"
