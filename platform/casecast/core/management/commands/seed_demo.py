@@ -96,6 +96,7 @@ class Command(BaseCommand):
         for step in (
             "casecast.vignettes.demo.seed_demo_bank",
             "casecast.resolution.demo.seed_demo_scores",
+            "casecast.resolution.exports.demo.seed_demo_outcome_history",
         ):
             function = _optional(step)
             if function is not None:
@@ -108,6 +109,8 @@ class Command(BaseCommand):
         seed_feedback = _optional("casecast.feedback.demo.seed_demo_feedback_participants")
         if seed_feedback is not None:
             participants += seed_feedback(study=study)
+        if seed_seen := _optional("casecast.resolution.exports.demo.seed_demo_feedback_seen"):
+            seed_seen(study=study)
         return participants
 
     def _print_welcome(self, links: list[tuple[str, User]], *, totp_key: str) -> None:
