@@ -1,6 +1,6 @@
-"""Demo content for "data out": an outcome history with an annulment and reinstatement, and feedback
-pages seen by the demo feedback participants (exposures). Idempotent: seeding again adds
-nothing."""
+"""Demo content for "data out": an outcome history with an annulment and a reinstatement,
+and feedback pages seen by the demo feedback participants (exposures). Idempotent: seeding
+again adds nothing."""
 
 from __future__ import annotations
 
