@@ -60,8 +60,9 @@ def test_seed_demo_prints_the_sign_ins_and_no_log_noise(tmp_path):
 @pytest.mark.django_db
 def test_the_demo_shows_the_outcome_history_and_feedback_seen(capsys):
     """Data out: the demo's outcome history holds the outcomes recorded from its bank and
-    an annulment and its reinstatement (with reasons and who made them); its feedback participants have seen
-    feedback, so exposures and `feedback_seen_participant_ids` have something to show."""
+    an annulment and its reinstatement (with reasons and who made them); its feedback
+    participants have seen feedback, so exposures and `feedback_seen_participant_ids` have
+    something to show."""
     from casecast.feedback.demo import DEMO_FEEDBACK_PARTICIPANTS
     from casecast.feedback.selectors import feedback_seen_participant_ids
     from casecast.resolution.exports.demo import ANNUL_REASON, REINSTATE_REASON
