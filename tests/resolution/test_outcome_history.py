@@ -216,3 +216,23 @@ def test_the_migration_backfills_the_outcomes_that_stand(casebook, researcher):
         ("days", "annulled", None, casebook.q("days", 2).pk),
         ("visits", "existing", 12.5, casebook.q("visits", 2).pk),
     ]
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_bulk_and_raw_updates_of_the_history(casebook, researcher):
+    from django.db import connection
+    from django.db.utils import DatabaseError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the no-update trigger exists on PostgreSQL only (CI runs this on it)")
+    _resolve_correct_annul_reinstate(casebook, researcher)
+    record = OutcomeRecord.objects.first()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        OutcomeRecord.objects.filter(pk=record.pk).update(reason="tampered")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE vignettes_outcomerecord SET reason = 'x'")
+    assert not OutcomeRecord.objects.filter(reason__in=["tampered", "x"]).exists()
