@@ -165,3 +165,30 @@ def test_seed_demo_has_a_worker_invited_to_practise_only():
     assert not access.user.participations.exists()
     mine = PracticeForecast.objects.filter(owner=access.user)
     assert (mine.count(), mine.filter(outcome__isnull=False).count()) == (3, 2)
+
+
+def test_the_demo_shows_the_outcome_history_and_feedback_seen(capsys):
+    """Data out: the demo's outcome history holds the outcomes recorded from its bank and
+    an annulment and its reinstatement (with reasons and who made them); its feedback
+    participants have seen feedback, so exposures and `feedback_seen_participant_ids` have
+    something to show."""
+    from casecast.feedback.demo import DEMO_FEEDBACK_PARTICIPANTS
+    from casecast.feedback.selectors import feedback_seen_participant_ids
+    from casecast.resolution.exports.demo import ANNUL_REASON, REINSTATE_REASON
+    from casecast.studies.demo import DEMO_SLUG
+    from casecast.studies.models import Participant, Study
+    from casecast.vignettes.models import OutcomeRecord
+
+    call_command("seed_demo")
+    study = Study.objects.get(slug=DEMO_SLUG)
+    kinds = list(OutcomeRecord.objects.filter(study=study).values_list("kind", flat=True))
+    assert kinds.count("recorded") >= 1
+    annulled = OutcomeRecord.objects.get(study=study, kind="annulled")
+    reinstated = OutcomeRecord.objects.get(study=study, kind="reinstated")
+    assert (annulled.reason, reinstated.reason) == (ANNUL_REASON, REINSTATE_REASON)
+    assert annulled.by is not None and annulled.question_key == reinstated.question_key
+    emails = {email for _, email, _ in DEMO_FEEDBACK_PARTICIPANTS}
+    seen = feedback_seen_participant_ids(study=study)
+    assert seen and seen <= set(
+        Participant.objects.filter(study=study, user__email__in=emails).values_list("pk", flat=True)
+    )

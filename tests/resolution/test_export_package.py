@@ -289,7 +289,8 @@ def test_a_single_file_download_is_audited(client, trial, study_analyst):
     url = reverse("resolution:export_questions", kwargs={"slug": study.slug})
     b"".join(client.get(url).streaming_content)
     event = AuditEvent.objects.get(action="exports.download")
-    assert event.actor == study_analyst and event.data == {"file": "questions.csv", "format": "csv"}
+    assert event.actor == study_analyst
+    assert event.data == {"file": "questions.csv", "format": "csv", "include_reasoning": False}
 
 
 def test_an_unknown_format_is_refused_and_nothing_is_audited(client, trial, study_analyst):

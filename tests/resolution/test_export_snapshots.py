@@ -58,6 +58,7 @@ DOWNLOADS = {
     "export_forecasts": "forecasts.csv",
     "export_participants": "participants.csv",
     "export_questions": "questions.csv",
+    "export_outcomes": "outcomes.csv",
     "export_allocations": "allocations.csv",
     "export_exposures": "exposures.csv",
     "export_consort": "consort.csv",

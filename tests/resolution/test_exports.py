@@ -17,6 +17,7 @@ from datetime import timedelta
 from statistics import mean
 
 import pytest
+from casecast.audit.models import AuditEvent
 from casecast.forecasts.models import Assignment, Forecast, StageVisit
 from casecast.resolution import exports
 from casecast.resolution.models import ArmSummary
@@ -43,8 +44,10 @@ def url(name: str, study) -> str:
     return reverse(f"resolution:{name}", kwargs={"slug": study.slug})
 
 
-def download(client, name: str, study) -> list[dict[str, str]]:
-    response = client.get(url(name, study))
+def download(client, name: str, study, include_reasoning: bool = False) -> list[dict[str, str]]:
+    response = client.get(
+        url(name, study), {"include_reasoning": "on"} if include_reasoning else {}
+    )
     assert response.status_code == 200
     assert response.streaming, "exports are streamed, not built in memory"
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -247,7 +250,10 @@ def test_the_forecasts_export_has_every_answer_with_its_flags_and_timings(
 ):
     trial = run_trial(casebook, people)
     client.force_login(study_analyst)
-    rows = {int(r["forecast_id"]): r for r in download(client, "export_forecasts", casebook.study)}
+    rows = {
+        int(r["forecast_id"]): r
+        for r in download(client, "export_forecasts", casebook.study, include_reasoning=True)
+    }
     assert set(rows) == {f.pk for f in trial.forecasts.values()}  # 17 answers, scored or not
     study = casebook.study
     decision = rows[trial.forecasts["ann-decision"].pk]
@@ -429,7 +435,8 @@ def test_the_dictionary_describes_every_column_of_every_file(client, casebook, p
         ("forecasts.csv", "export_forecasts"),
         ("participants.csv", "export_participants"),
     ):
-        response = client.get(url(export, study))
+        # With reasoning text: the dictionary describes the column for when it is asked for.
+        response = client.get(url(export, study), {"include_reasoning": "on"})
         header = next(csv.reader(io.StringIO(next(iter(response.streaming_content)).decode())))
         described = [row["column"] for row in dictionary if row["file"] == name]
         assert described == header, name
@@ -492,3 +499,21 @@ def test_while_the_study_runs_no_export_shows_arms_or_allocation_times(
         assert {row.get("randomised_at", "") for row in rows} == {""}, name
     participants = download(client, "export_participants", casebook.study)
     assert {row["randomised"] for row in participants} == {"1"}  # the fact, not the arm
+
+
+def test_the_forecasts_download_leaves_reasoning_out_unless_asked_and_audits_the_choice(
+    client, casebook, people, study_analyst
+):
+    trial = run_trial(casebook, people)
+    client.force_login(study_analyst)
+    plain = download(client, "export_forecasts", casebook.study)
+    assert "rationale" not in plain[0]
+    assert len(plain) == len(trial.forecasts)  # every answer is still there
+    why = str(trial.forecasts["ann-why"].pk)
+    included = download(client, "export_forecasts", casebook.study, include_reasoning=True)
+    assert {r["forecast_id"]: r["rationale"] for r in included}[why] == "'" + REASONING
+    events = AuditEvent.objects.filter(
+        study_id=casebook.study.pk, action="exports.download", data__file="forecasts.csv"
+    ).order_by("pk")
+    assert [e.data["include_reasoning"] for e in events] == [False, True]
+    assert {e.actor_id for e in events} == {study_analyst.pk}

@@ -240,6 +240,7 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "resolution:export_participants": (staff_page(READ), "GET"),
     "resolution:export_dictionary": (staff_page(READ), "GET"),
     "resolution:export_questions": (staff_page(READ), "GET"),
+    "resolution:export_outcomes": (staff_page(READ), "GET"),
     "resolution:export_allocations": (staff_page(READ), "GET"),
     "resolution:export_exposures": (staff_page(READ), "GET"),
     "resolution:export_consort": (staff_page(READ), "GET"),

@@ -1,6 +1,11 @@
 """Concealment: staff and participants never see the seed, keys, next allocation or
 per-stratum counts while the study is recruiting."""
 
+import csv
+import hashlib
+import hmac
+import io
+
 import pytest
 from casecast.studies import design as study_design
 from casecast.studies.models import Allocation, Study
@@ -127,6 +132,34 @@ def test_closed_study_export_is_pseudonymised(client, researcher, recruiting_wit
         assert study_design.pseudonym(study=study, participant_id=participant.pk) in body
     for secret in _secrets(study):
         assert secret not in body
+
+
+def test_closed_study_allocation_export_names_councils_by_their_pseudonym(
+    client, researcher, recruiting_with_allocations
+):
+    study = recruiting_with_allocations
+    study_status_change(study=study, to=Study.Status.CLOSED, by=researcher)
+    client.force_login(researcher)
+    body = client.get(reverse("studies:allocations_download", args=[study.slug])).content.decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    key = study.pseudonym_key.encode()
+    by_pseudonym = {
+        study_design.pseudonym(study=study, participant_id=p.pk): p
+        for p in study.participants.select_related("council")
+    }
+    assert rows and all(row["pseudonym"] in by_pseudonym for row in rows)
+    assert any(row["council"] for row in rows)  # the premise: councils to name
+    for row in rows:
+        council = by_pseudonym[row["pseudonym"]].council
+        # HMAC-SHA256(study key, "council:<id>"), computed here from the documented rule.
+        expected = (
+            hmac.new(key, f"council:{council.pk}".encode(), hashlib.sha256).hexdigest()
+            if council
+            else ""
+        )
+        assert row["council"] == expected
+        if council:
+            assert council.name not in body
 
 
 def test_advance_list_is_for_site_administrators_only(client, researcher, site_admin, study):

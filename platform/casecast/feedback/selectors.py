@@ -22,6 +22,7 @@ import numpy as np
 from casecast import insights, scoring
 from casecast.feedback import wording
 from casecast.feedback.calibration import MIN_FORECASTS, calibration_chart
+from casecast.feedback.models import FeedbackSeen
 from casecast.feedback.profile import Peers, Profile, Side, Updates
 from casecast.feedback.records import MIN_PEERS, Standing, TrackRecord
 from casecast.forecasts.models import Assignment, Forecast
@@ -462,3 +463,14 @@ def feedback_overview(*, participant: Participant) -> FeedbackOverview | None:
     if not policies:
         return None
     return FeedbackOverview(policies, cases_with_feedback(participant=participant))
+
+
+def feedback_seen_participant_ids(*, study: Study) -> set[int]:
+    """Ids of the study's participants who have opened at least one feedback page (any
+    page: overview, a case, track record or comparison). For per-protocol analyses: the
+    participants of a feedback arm who actually received feedback. One query."""
+    return set(
+        FeedbackSeen.objects.filter(participant__study=study)
+        .values_list("participant_id", flat=True)
+        .distinct()
+    )

@@ -8,7 +8,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
-from casecast.feedback import records, selectors
+from casecast.feedback import records, selectors, services
+from casecast.feedback.models import FeedbackSeen
 from casecast.forecasts.models import Assignment
 from casecast.forecasts.selectors import assignment_for_user
 from casecast.studies.permissions import ParticipantRequest, participant_required
@@ -20,6 +21,7 @@ def home(request: ParticipantRequest) -> HttpResponse:
     overview = selectors.feedback_overview(participant=request.participant)
     if overview is None:
         raise Http404("There is no feedback in your study group.")
+    services.feedback_seen_record(participant=request.participant, page=FeedbackSeen.Page.HOME)
     return render(
         request, "feedback/home.html", {"page_title": "Your feedback", "overview": overview}
     )
@@ -41,6 +43,12 @@ def _own_case(request: HttpRequest, assignment_id: int) -> selectors.CaseFeedbac
 @participant_required
 def case(request: ParticipantRequest, assignment_id: int) -> HttpResponse:
     feedback = _own_case(request, assignment_id)
+    # The page view counts as seeing the case's feedback; the status polls do not.
+    services.feedback_seen_record(
+        participant=feedback.assignment.participant,
+        page=FeedbackSeen.Page.CASE,
+        assignment=feedback.assignment,
+    )
     return render(
         request,
         "feedback/case.html",
@@ -74,6 +82,9 @@ def track_record(request: ParticipantRequest) -> HttpResponse:
     record = selectors.track_record(participant=request.participant)
     if record is None:
         raise Http404("There is no track record in your study group.")
+    services.feedback_seen_record(
+        participant=request.participant, page=FeedbackSeen.Page.TRACK_RECORD
+    )
     return render(
         request,
         "feedback/track_record.html",
@@ -91,6 +102,7 @@ def standing(request: ParticipantRequest) -> HttpResponse:
     standing = selectors.peer_standing(participant=request.participant)
     if standing is None:
         raise Http404("There is no comparison in your study group.")
+    services.feedback_seen_record(participant=request.participant, page=FeedbackSeen.Page.STANDING)
     return render(
         request,
         "feedback/standing.html",

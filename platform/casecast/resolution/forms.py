@@ -274,3 +274,14 @@ class ExportPackageForm(forms.Form):
         label="Include participants' reasoning text",
         help_text="Free text can name people or places: read it before sharing the files.",
     )
+
+
+class ForecastsDownloadForm(forms.Form):
+    """The single forecasts.csv download: whether to include reasoning text (off unless
+    ticked, as in "Download all data")."""
+
+    include_reasoning = forms.BooleanField(
+        required=False,
+        label="Include participants' reasoning text",
+        help_text="Free text can name people or places: read it before sharing the file.",
+    )

@@ -27,7 +27,8 @@ from casecast.resolution.outcomes import (
     outcome_check,
 )
 from casecast.studies.models import Study
-from casecast.vignettes.models import Question
+from casecast.vignettes.models import OutcomeRecord, Question
+from casecast.vignettes.outcome_history import outcome_history_add
 from tasks.enqueue import enqueue_on_commit
 from tasks.scoring import rescore_study, score_questions
 
@@ -123,6 +124,12 @@ def outcome_apply(
     ids = list(siblings.values_list("pk", flat=True))
     siblings.update(outcome_known_at=known_at, outcome_source=source.strip(), **outcome.as_fields())
     question.refresh_from_db()
+    outcome_history_add(
+        question=question,
+        kind=OutcomeRecord.Kind.CORRECTED if correction else OutcomeRecord.Kind.RECORDED,
+        by=by,
+        reason=reason,
+    )
     audit_record(
         action="question.correct" if correction else "question.resolve",
         actor=by,
@@ -184,6 +191,12 @@ def _annulled_set(*, question: Question, annulled: bool, by: Any, reason: str) -
     siblings = question_siblings(question=question)
     ids = list(siblings.values_list("pk", flat=True))
     siblings.update(annulled=annulled)
+    outcome_history_add(
+        question=question,
+        kind=OutcomeRecord.Kind.ANNULLED if annulled else OutcomeRecord.Kind.REINSTATED,
+        by=by,
+        reason=reason,
+    )
     audit_record(
         action="question.annul" if annulled else "question.reinstate",
         actor=by,

@@ -23,6 +23,6 @@ urlpatterns = [
     path("export/package.zip", views.export_package, name="export_package"),
     *(
         path(f"export/{name}.csv", views.export_file, {"name": name}, name=f"export_{name}")
-        for name in ("questions", "allocations", "exposures", "consort")
+        for name in ("questions", "outcomes", "allocations", "exposures", "consort")
     ),
 ]

@@ -37,15 +37,24 @@ from casecast.resolution.csv_import import (
     outcomes_import_csv,
     outcomes_template_csv,
 )
-from casecast.resolution.exports.package import study_package_zip
+from casecast.resolution.exports.columns import table
+from casecast.resolution.exports.files import FILES
+from casecast.resolution.exports.package import REASONING, study_package_zip
 from casecast.resolution.exports.writers import Format
-from casecast.resolution.forms import ExportPackageForm, OutcomeCsvForm, OutcomeForm, ReasonForm
+from casecast.resolution.forms import (
+    ExportPackageForm,
+    ForecastsDownloadForm,
+    OutcomeCsvForm,
+    OutcomeForm,
+    ReasonForm,
+)
 from casecast.resolution.outcomes import Outcome, outcome_label
 from casecast.studies.models import Study
 from casecast.studies.permissions import MANAGERS, study_staff_required
 from casecast.vignettes.models import Question
 
 CHANGE = tuple(str(role) for role in MANAGERS)
+EXPORT_FILES = {export.name: export for export in FILES}
 
 
 def _study(request: HttpRequest) -> Study:
@@ -219,6 +228,13 @@ def _import_message(result: ImportResult) -> str:
 @study_staff_required(*CHANGE)
 def import_template(request: HttpRequest, slug: str) -> HttpResponse:
     study = _study(request)
+    audit_record(
+        action="exports.download",
+        actor=request.user,
+        study_id=study.pk,
+        target=study,
+        data={"file": "outcomes-template.csv", "format": "csv"},
+    )
     # With a byte-order mark, so Excel opens it as UTF-8; the import accepts one.
     response = HttpResponse(
         "\ufeff" + outcomes_template_csv(study=study), content_type="text/csv; charset=utf-8"
@@ -313,18 +329,22 @@ def _csv_response(rows: Iterable[list[str]], filename: str) -> HttpResponse:
     return cast(HttpResponse, response)
 
 
-def _export(request: HttpRequest, name: str) -> HttpResponse:
-    """One file as CSV, audited (who downloaded which file of which study, and when)."""
+def _export(request: HttpRequest, name: str, *, include_reasoning: bool = False) -> HttpResponse:
+    """One file as CSV, audited (who downloaded which file of which study, and when, and
+    whether reasoning text was included). Reasoning is left out unless asked for."""
     study = _study(request)
-    filename, rows = exports.EXPORTS[name]
+    export = EXPORT_FILES[name]
+    source = export.source(study=study)
+    if not include_reasoning:
+        source = source.without(REASONING)
     audit_record(
         action="exports.download",
         actor=request.user,
         study_id=study.pk,
         target=study,
-        data={"file": filename, "format": "csv"},
+        data={"file": export.filename, "format": "csv", "include_reasoning": include_reasoning},
     )
-    return _csv_response(rows(study=study), f"{study.slug}-{filename}")
+    return _csv_response(table(study=study, source=source), f"{study.slug}-{export.filename}")
 
 
 @require_GET
@@ -336,7 +356,15 @@ def export_scores(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @study_staff_required()
 def export_forecasts(request: HttpRequest, slug: str) -> HttpResponse:
-    return _export(request, "forecasts")
+    """Every answer; participants' reasoning text only if the exporter ticked the box."""
+    form = ForecastsDownloadForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            " ".join(str(error) for errors in form.errors.values() for error in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    return _export(request, "forecasts", include_reasoning=form.cleaned_data["include_reasoning"])
 
 
 @require_GET

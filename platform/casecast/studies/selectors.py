@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Subquery
 
+from casecast.core.pseudonyms import pseudonym
 from casecast.randomisation import allocation_list
 from casecast.studies import design as study_design
 from casecast.studies.models import (
@@ -345,7 +346,10 @@ ALLOCATION_EXPORT_COLUMNS = [
 
 
 def allocation_export_rows(*, study: Study) -> list[dict[str, Any]]:
-    """Pseudonymised allocations, one row per randomised participant (closed studies only)."""
+    """Pseudonymised allocations, one row per randomised participant (closed studies only).
+
+    Participants and councils appear as their keyed pseudonyms (`core/pseudonyms.py`), the
+    same values as in the study's export package, so the two join; no council names."""
     rows = []
     allocations = {
         allocation.participant_id or ("council", allocation.council_id): allocation
@@ -358,7 +362,10 @@ def allocation_export_rows(*, study: Study) -> list[dict[str, Any]]:
         rows.append(
             {
                 "pseudonym": study_design.pseudonym(study=study, participant_id=participant.pk),
-                "council": participant.council.name if participant.council else "",
+                # The council's keyed pseudonym, as in every file of the export package.
+                "council": pseudonym(
+                    key=study.pseudonym_key, kind="council", pk=participant.council_id
+                ),
                 "region": participant.council.region if participant.council else "",
                 "arm": participant.arm.key if participant.arm else "",
                 "design_version": allocation.design_version.number if allocation else "",

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from casecast.audit.services import audit_record
 from casecast.feedback.calibration import calibration_chart
 from casecast.studies.permissions import (
     MANAGERS,
@@ -292,6 +293,13 @@ def staff_version(request: StaffRequest, slug: str, key: str, number: int) -> Ht
     if version is None:
         raise Http404("No such version.")
     if request.GET.get("format") == "yaml":
+        audit_record(
+            action="training.version_export",
+            actor=request.user,
+            study_id=study.pk,
+            target=version,
+            data={"module": key, "version": version.number, "format": "yaml"},
+        )
         response = HttpResponse(version.source_yaml, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="{study.slug}-{key}-v{version.number}.yaml"'

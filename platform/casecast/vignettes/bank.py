@@ -28,7 +28,8 @@ from casecast.studies.models import Study
 from casecast.vignettes import bank_format
 from casecast.vignettes.bank_schema import Issue, Problem, path_label, validate_bank
 from casecast.vignettes.bank_specs import OutcomeSpec, QuestionSpec, StageSpec, VignetteSpec
-from casecast.vignettes.models import Question, Stage, Vignette, VignetteVersion
+from casecast.vignettes.models import OutcomeRecord, Question, Stage, Vignette, VignetteVersion
+from casecast.vignettes.outcome_history import outcome_history_add
 
 
 class Action(enum.StrEnum):
@@ -83,9 +84,11 @@ def bank_import(
         return report
     try:
         with transaction.atomic():
+            before = _outcome_states(study)
             _store(study=study, specs=specs, parsed=parsed, report=report)
             if report.problems:
                 raise _ImportFailed
+            _outcome_history(study=study, before=before, filename=filename, by=by)
             if report.changed:
                 _audit_import(study=study, report=report, by=by)
     except _ImportFailed:
@@ -312,6 +315,55 @@ def _apply_outcome(
         changed.append(question)
     Question.objects.bulk_update(changed, list(_outcome_fields(None)))
     return len(changed), ""
+
+
+_OUTCOME_STATE = (
+    "outcome_binary",
+    "outcome_category",
+    "outcome_numeric",
+    "outcome_known_at",
+    "outcome_source",
+)
+
+
+def _outcome_states(study: Study) -> dict[tuple[int, str], tuple[Any, ...]]:
+    """(vignette id, question key) -> the outcome its newest version holds (one query)."""
+    rows = (
+        Question.objects.filter(version__vignette__study=study)
+        .order_by("version__number", "pk")
+        .values_list("version__vignette_id", "key", *_OUTCOME_STATE)
+    )
+    return {(row[0], row[1]): row[2:] for row in rows}
+
+
+def _outcome_history(
+    *, study: Study, before: dict[tuple[int, str], tuple[Any, ...]], filename: str, by: Any
+) -> None:
+    """Add to the outcome history every outcome this import recorded or changed (an outcome
+    only copied into a new version is not a change)."""
+    after = _outcome_states(study)
+    changed = [
+        slot
+        for slot, state in after.items()
+        if any(v is not None for v in state[:3]) and state != before.get(slot)
+    ]
+    if not changed:
+        return
+    newest = {
+        (q.version.vignette_id, q.key): q
+        for q in Question.objects.filter(version__vignette__study=study)
+        .select_related("version__vignette")
+        .order_by("version__number", "pk")
+    }
+    for slot in sorted(changed):
+        had = before.get(slot)
+        first = had is None or all(v is None for v in had[:3])
+        outcome_history_add(
+            question=newest[slot],
+            kind=OutcomeRecord.Kind.RECORDED if first else OutcomeRecord.Kind.CORRECTED,
+            by=by,
+            reason="" if first else f"Changed by bank import ({filename})",
+        )
 
 
 def question_outcome(question: Question) -> OutcomeSpec | None:

@@ -10,8 +10,10 @@ study delivers, to everyone or to one arm.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from casecast.core.versioning import VersionedContent
 from casecast.vignettes import kinds
@@ -260,3 +262,112 @@ class PhaseVignette(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phase} #{self.position}: {self.vignette}"
+
+
+class OutcomeRecord(models.Model):
+    """One change to a question's outcome, kept for ever: the outcome history.
+
+    Written every time an outcome is recorded, corrected, annulled or reinstated (by the
+    resolution services and by bank import; `outcome_history.outcome_history_add`). A change
+    applies to the question's key in every version of its vignette, so a row names the
+    vignette and the key, and the question it was made on. Rows are never changed or
+    deleted (`save` and `delete` refuse); the question keeps the current state.
+    """
+
+    class Kind(models.TextChoices):
+        RECORDED = "recorded", "Outcome recorded"
+        CORRECTED = "corrected", "Outcome corrected"
+        ANNULLED = "annulled", "Question annulled"
+        REINSTATED = "reinstated", "Question reinstated"
+        EXISTING = "existing", "Outcome present when the history began"
+
+    # Kinds that carry an outcome value; the others (annul, reinstate) carry none.
+    WITH_VALUE = (Kind.RECORDED, Kind.CORRECTED, Kind.EXISTING)
+    # Kinds a person must give a reason for.
+    WITH_REASON = (Kind.CORRECTED, Kind.ANNULLED, Kind.REINSTATED)
+
+    study = models.ForeignKey("studies.Study", on_delete=models.CASCADE, related_name="+")
+    vignette = models.ForeignKey(Vignette, on_delete=models.CASCADE, related_name="+")
+    question_key = models.SlugField(max_length=60)
+    question = models.ForeignKey(
+        Question,
+        on_delete=models.CASCADE,
+        related_name="outcome_records",
+        help_text="The question the change was made on (it applies to every version).",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    outcome_binary = models.BooleanField(null=True, blank=True)
+    outcome_category = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome_numeric = models.FloatField(null=True, blank=True)
+    outcome_known_at = models.DateField(null=True, blank=True)
+    outcome_source = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who made the change; empty for the command line and the backfill.",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["study", "at", "pk"]
+        indexes = [models.Index(fields=["study", "at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["recorded", "corrected", "annulled", "reinstated", "existing"]
+                ),
+                name="outcome_record_kind_known",
+            ),
+            # A recorded, corrected or existing outcome has exactly one value (its date may
+            # be unknown when it came from a bank file); an annulment or reinstatement has
+            # neither.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=["recorded", "corrected", "existing"])
+                    & (
+                        Q(
+                            outcome_binary__isnull=False,
+                            outcome_category__isnull=True,
+                            outcome_numeric__isnull=True,
+                        )
+                        | Q(
+                            outcome_binary__isnull=True,
+                            outcome_category__isnull=False,
+                            outcome_numeric__isnull=True,
+                        )
+                        | Q(
+                            outcome_binary__isnull=True,
+                            outcome_category__isnull=True,
+                            outcome_numeric__isnull=False,
+                        )
+                    )
+                )
+                | Q(
+                    kind__in=["annulled", "reinstated"],
+                    outcome_binary__isnull=True,
+                    outcome_category__isnull=True,
+                    outcome_numeric__isnull=True,
+                    outcome_known_at__isnull=True,
+                ),
+                name="outcome_record_value_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["corrected", "annulled", "reinstated"]) | ~Q(reason=""),
+                name="outcome_record_reason_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.question_key} ({self.at:%Y-%m-%d})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("The outcome history is append-only: add a new record instead.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("The outcome history is append-only: records are never deleted.")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from casecast.audit.services import audit_record
 from casecast.studies.models import Phase
 from casecast.studies.permissions import MANAGERS, study_staff_required
 from casecast.studies.selectors import arms_ordered
@@ -101,6 +102,13 @@ def bank_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in _CONTENT_TYPES:
         raise Http404("Unknown format.")
     study = request.study  # type: ignore[attr-defined]
+    audit_record(
+        action="vignettes.bank_export",
+        actor=request.user,
+        study_id=study.pk,
+        target=study,
+        data={"format": fmt},
+    )
     response = HttpResponse(bank_export(study=study, fmt=fmt), content_type=_CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-vignettes.{fmt}"'
     return response

@@ -12,6 +12,7 @@ from casecast.resolution.exports import (
     consort,
     exposures,
     forecasts,
+    outcomes,
     participants,
     questions,
     scores,
@@ -83,6 +84,15 @@ FILES: tuple[ExportFile, ...] = (
         primary_key=("question_id",),
     ),
     ExportFile(
+        "outcomes",
+        outcomes.FILENAME,
+        outcomes.outcome_columns,
+        outcomes.outcome_export_rows,
+        outcomes.outcome_source,
+        primary_key=("entry",),
+        foreign_keys=(("question_id", "questions", "question_id"),),
+    ),
+    ExportFile(
         "allocations",
         allocations.FILENAME,
         allocations.allocation_columns,
@@ -97,7 +107,8 @@ FILES: tuple[ExportFile, ...] = (
         exposures.exposure_columns,
         exposures.exposure_export_rows,
         exposures.exposure_source,
-        primary_key=("pseudonym", "exposure"),
+        # A row is one module, one page, or one case's feedback page: no single key column
+        # (pseudonym, exposure, phase and case_position together; the last two may be empty).
         foreign_keys=(_TO_PARTICIPANT,),
     ),
     ExportFile(

@@ -190,8 +190,9 @@ def _text_columns(study: Study, forecast: str) -> list[Column[Row]]:
             "Reasoning (free text)",
             "Reasoning the participant typed, as written (may contain line breaks; a "
             "leading ' is added to text starting with = + - or @ so spreadsheets do not "
-            "treat it as a formula). Free text can contain identifying details: read it "
-            "before sharing the file",
+            "treat it as a formula). Only in files exported with reasoning included (the "
+            "tick box, or --include-reasoning). Free text can contain identifying details: "
+            "read it before sharing the file",
             Field(f"{forecast}rationale"),
             free_text=True,
         )

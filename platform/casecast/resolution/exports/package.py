@@ -103,8 +103,8 @@ def study_package_zip(
     """The package as a zip: its file name and an open anonymous temporary file (gone once
     closed), holding one folder named like the zip.
 
-    The files are written to a scratch directory first (Stata and SPSS cannot be written
-    in pieces), zipped, and the directory removed before this returns."""
+    The files are written to a scratch directory first (Stata's header and SPSS need the
+    whole file's rows first), zipped, and the directory removed before this returns."""
     name = package_name(study=study, format=format)
     # Closed by the caller (the download response closes it once sent).
     archive = tempfile.TemporaryFile()  # noqa: SIM115

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import (
+    Avg,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -41,6 +42,7 @@ from casecast.resolution.exports.columns import (
     table,
 )
 from casecast.resolution.exports.shared import arm_column, council_column, pseudonym_column
+from casecast.resolution.models import ForecastScore
 from casecast.studies.models import BaselineQuestion, EnrolmentRoute, Participant, Phase, Study
 
 FILENAME = "participants.csv"
@@ -343,6 +345,61 @@ def _phase_annotations(phases: list[Phase]) -> dict[str, Any]:
     return annotations
 
 
+# --- Brier scores, as the summaries and the analysis define them ---------------------------
+
+_BRIER = {"baseline": False, "primary": True}  # column prefix -> after_randomisation
+
+
+def _brier_columns() -> list[Column[ParticipantRow]]:
+    """The participant's mean Brier score on yes/no questions (0-1) before randomisation
+    (the analysis's baseline covariate) and from it on (the primary outcome): the means
+    `ParticipantSummary.baseline_brier` and `primary_brier` hold, computed here from the
+    stored scores so the file agrees with scores.csv as it is exported."""
+    return [
+        Column(
+            "baseline_brier",
+            ColumnType.NUMBER,
+            "Baseline Brier score, yes/no questions, 0-1 (lower is better)",
+            "Mean Brier score (0-1) of the participant's counted yes/no forecasts made "
+            "before randomisation (scores.csv rows with counted = 1, brier not empty and "
+            "after_randomisation = 0): the baseline covariate of the primary analysis. "
+            "Empty if none, or if their data may not be analysed",
+            lambda row: row.db["brier_baseline"] if row.analysed else None,
+            reads=("brier_baseline",),
+        ),
+        Column(
+            "primary_brier",
+            ColumnType.NUMBER,
+            "Primary Brier score, yes/no questions, 0-1 (lower is better)",
+            "Mean Brier score (0-1) of the participant's counted yes/no forecasts made in "
+            "or after the randomisation phase (scores.csv rows with counted = 1, brier not "
+            "empty and after_randomisation = 1): the primary outcome. Empty if none, or if "
+            "their data may not be analysed",
+            lambda row: row.db["brier_primary"] if row.analysed else None,
+            reads=("brier_primary",),
+        ),
+    ]
+
+
+def _brier_annotations() -> dict[str, Any]:
+    """Per participant, the mean stored Brier of counted yes/no scores, before and after
+    randomisation (correlated subqueries, one row per participant)."""
+    annotations: dict[str, Any] = {}
+    for name, after in _BRIER.items():
+        scores = ForecastScore.objects.filter(
+            participant_id=OuterRef("pk"),
+            is_last=True,
+            is_retest=False,
+            probability__isnull=False,  # a yes/no question's score
+            brier__isnull=False,
+            after_randomisation=after,
+        )
+        annotations[f"brier_{name}"] = Subquery(
+            scores.order_by().values("participant_id").annotate(v=Avg("brier")).values("v")[:1]
+        )
+    return annotations
+
+
 # --- the file ----------------------------------------------------------------------------
 
 
@@ -354,10 +411,11 @@ class _Layout:
 
 def _layout(study: Study) -> _Layout:
     fixed = _fixed_columns(study)
-    baseline = _baseline_columns(study, taken={column.name for column in fixed})
+    brier = _brier_columns()
+    baseline = _baseline_columns(study, taken={column.name for column in (*fixed, *brier)})
     phases = list(study.phases.order_by("position"))
     by_phase = [column for phase in phases for column in _phase_columns(phase)]
-    return _Layout(phases=phases, columns=[*fixed, *baseline, *by_phase])
+    return _Layout(phases=phases, columns=[*fixed, *baseline, *by_phase, *brier])
 
 
 def participant_columns(study: Study) -> list[Column[ParticipantRow]]:
@@ -371,7 +429,7 @@ def participant_source(*, study: Study) -> Source[ParticipantRow]:
     positions = [phase.position for phase in layout.phases]
     rows = (
         Participant.objects.filter(study=study)
-        .annotate(**_phase_annotations(layout.phases))
+        .annotate(**_phase_annotations(layout.phases), **_brier_annotations())
         .order_by("pk")
         .values(*fields_read(layout.columns, ParticipantRow))
     )

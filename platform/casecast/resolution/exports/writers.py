@@ -18,11 +18,12 @@ SPSS for numbers and times, and the empty string for text (neither has a missing
 string). Every text cell of every format is passed through `formula_neutralise`, so a
 spreadsheet that opens any of them never runs a formula.
 
-Memory: CSV and Parquet stream (Parquet one row group per `CHUNK` rows), so memory does
-not grow with the rows. pyreadstat writes a Stata or SPSS file from one whole data frame,
-so those two hold the file's values in memory: about 1.1 KB a forecast row, 1 GB for
-1,000,000 (measured in `bench/bench_exports.py`; docs/performance.md). Large studies:
-Parquet or CSV.
+Memory: CSV and Parquet stream (Parquet one row group per `CHUNK` rows), and Stata is
+written in chunks by `stata.py` (rows spooled to a temporary file first, since the header
+needs the row count and string widths), so memory does not grow with the rows. pyreadstat
+writes an SPSS file from one whole data frame, so SPSS holds the file's values in memory:
+about 1.1 KB a forecast row, 1 GB for 1,000,000 (measured in `bench/bench_exports.py`;
+docs/performance.md). Large studies: Parquet, CSV or Stata.
 
 pyarrow, pandas and pyreadstat are imported inside the functions that use them, so a web
 process that never writes these formats does not load them (about a second at start-up).
@@ -50,6 +51,7 @@ from casecast.resolution.exports.columns import (
     records,
     value_getters,
 )
+from casecast.resolution.exports.stata import write_dta
 from casecast.studies.models import Study
 
 
@@ -287,18 +289,40 @@ def _labels(source: Source[Any]) -> dict[str, str | None]:
     return {column.name: column.label for column in source.columns}
 
 
-def write_stata(*, study: Study, source: Source[Any], path: Path) -> int:
-    import pyreadstat
+def _coded_records(
+    *, study: Study, source: Source[Any], coded: dict[int, _Coded]
+) -> Iterator[list[Any]]:
+    """`typed_records`, with the text of each labelled text column as its code."""
+    for row in typed_records(study=study, source=source):
+        for i, codes in coded.items():
+            row[i] = codes.code(row[i])
+        yield row
 
-    frame, labels = _frame(study=study, source=source)
-    pyreadstat.write_dta(
-        frame,
-        str(path),
+
+def write_stata(*, study: Study, source: Source[Any], path: Path) -> int:
+    """Written in chunks by `stata.write_dta` (not pyreadstat, which needs one whole data
+    frame), so memory does not grow with rows."""
+    columns = list(source.columns)
+    coded = {
+        i: _Coded.of(column)
+        for i, column in enumerate(columns)
+        if column.type is ColumnType.TEXT and column.value_labels
+    }
+    rows = _coded_records(study=study, source=source, coded=coded)
+    # The codes are complete only once every row is read (a value not declared gets the
+    # next code), so the labels are handed over as live dicts and read after the rows.
+    labels: dict[str, dict[int, str]] = {columns[i].name: c.labels for i, c in coded.items()}
+    for column in columns:
+        if column.type is not ColumnType.TEXT and column.value_labels:
+            labels[column.name] = {int(code): text for code, text in value_labels(column).items()}
+    return write_dta(
+        path=path,
+        columns=columns,
+        rows=rows,
+        coded=set(coded),
+        labels=labels,
         file_label=study.slug[:80],
-        column_labels=_labels(source),
-        variable_value_labels=labels,
     )
-    return len(frame)
 
 
 def write_spss(*, study: Study, source: Source[Any], path: Path) -> int:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from casecast.accounts.links import is_link_session
 from casecast.audit.models import AuditEvent
+from casecast.audit.services import audit_record
 from casecast.core.csv_safety import formula_row
 from casecast.studies import audit_trail as selectors
 from casecast.studies.forms import AuditFilterForm
@@ -95,6 +96,17 @@ def study_audit_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     study = _study_for_admin(request, slug)
     form = _filter_form(request, study)
     events = _filtered_events(form, study)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    audit_record(
+        action="audit.export",
+        actor=request.user,
+        study_id=study.pk,
+        target=study,
+        data={
+            "format": "csv",
+            "filters": {k: str(v) for k, v in filters.items() if v not in (None, "")},
+        },
+    )
 
     def lines() -> Iterator[str]:
         writer = csv.writer(_Echo())

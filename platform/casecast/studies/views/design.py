@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from casecast.audit.services import audit_record
 from casecast.core.form_views import posted
 from casecast.studies import selectors, services
 from casecast.studies.design_yaml import DesignFileError, design_export, design_import
@@ -57,6 +58,13 @@ def design_versions(request: StaffRequest, slug: str) -> HttpResponse:
 @study_staff_required()
 def design_download(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
+    audit_record(
+        action="design.export",
+        actor=request.user,
+        study_id=study.pk,
+        target=study,
+        data={"format": "yaml", "via": "page"},
+    )
     response = HttpResponse(
         design_export(study=study), content_type="application/yaml; charset=utf-8"
     )

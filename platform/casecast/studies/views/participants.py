@@ -157,6 +157,13 @@ def codes_download(request: StaffRequest, slug: str) -> HttpResponse:
         {"code": i.code, "council": i.council.name, "used": "yes" if i.used_at else "no"}
         for i in selectors.invitation_codes(study=study)
     ]
+    audit_record(
+        action="invitations.codes_export",
+        actor=request.user,
+        study_id=study.pk,
+        target=study,
+        data={"file": "codes.csv", "format": "csv", "rows": len(rows)},
+    )
     return _csv_response(f"{study.slug}-codes.csv", ["code", "council", "used"], rows)
 
 
@@ -169,7 +176,13 @@ def allocations_download(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
     if not selectors.stratum_counts_visible(study=study):
         raise PermissionDenied
-    audit_record(action="allocations.export", actor=request.user, study_id=study.pk, target=study)
+    audit_record(
+        action="allocations.export",
+        actor=request.user,
+        study_id=study.pk,
+        target=study,
+        data={"file": "allocations.csv", "format": "csv"},
+    )
     return _csv_response(
         f"{study.slug}-allocations.csv",
         selectors.ALLOCATION_EXPORT_COLUMNS,

@@ -99,6 +99,7 @@ class Command(BaseCommand):
         for step in (
             "casecast.vignettes.demo.seed_demo_bank",
             "casecast.resolution.demo.seed_demo_scores",
+            "casecast.resolution.exports.demo.seed_demo_outcome_history",
         ):
             function = _optional(step)
             if function is not None:
@@ -111,6 +112,8 @@ class Command(BaseCommand):
         seed_feedback = _optional("casecast.feedback.demo.seed_demo_feedback_participants")
         if seed_feedback is not None:
             participants += seed_feedback(study=study)
+        if seed_seen := _optional("casecast.resolution.exports.demo.seed_demo_feedback_seen"):
+            seed_seen(study=study)
         seed_network = _optional("casecast.network.demo.seed_demo_network")
         if seed_network is not None:
             seed_network(study=study, researcher=researcher)

@@ -1,9 +1,11 @@
 """Print a study's design file (YAML) to standard output."""
 
+import getpass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from casecast.audit.services import audit_record
 from casecast.studies.design_yaml import design_export
 from casecast.studies.models import Study
 
@@ -18,4 +20,11 @@ class Command(BaseCommand):
         study = Study.objects.filter(slug=options["slug"]).first()
         if study is None:
             raise CommandError(f"No study with slug {options['slug']!r}.")
-        self.stdout.write(design_export(study=study), ending="")
+        text = design_export(study=study)
+        audit_record(
+            action="design.export",
+            study_id=study.pk,
+            target=study,
+            data={"format": "yaml", "via": f"command line ({getpass.getuser()})"},
+        )
+        self.stdout.write(text, ending="")

@@ -1,0 +1,51 @@
+"""One export in a fresh process, for its peak resident memory (RSS) and time.
+
+`bench_exports.py` measures Python's own peak (tracemalloc), which misses memory held
+outside Python objects and slows the run down several times; this measures the whole
+process, untraced. Run it once per size in separate processes and compare the peaks:
+a ratio near 1 between 1,000,000 and 100,000 rows means memory does not grow with rows.
+Uses the studies `bench_exports.py` seeded (run that first).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/casecast_bench \\
+        .venv/bin/python bench/bench_exports_rss.py 1000000 dta
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casecast.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casecast_bench")
+os.environ.pop("CELERY_BROKER_URL", None)
+
+import django  # noqa: E402
+
+django.setup()
+
+from bench.bench_exports import export  # noqa: E402
+
+
+def main() -> int:
+    from casecast.studies.models import Study
+
+    rows, format = int(sys.argv[1]), sys.argv[2]
+    study = Study.objects.filter(slug=f"export-bench-{rows}").first()
+    if study is None:
+        raise SystemExit(f"no study of {rows:,} forecasts: run bench/bench_exports.py first")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    wall, cpu, written = export(study, "forecasts", format)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(
+        f"forecasts {format} {written:,} rows: wall {wall:.2f} s, CPU {cpu:.2f} s, "
+        f"peak RSS {peak / 1024:.1f} MiB (before the export {before / 1024:.1f} MiB)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
