@@ -195,6 +195,10 @@ def report_cached(*, study: Study, input_hash: str) -> TrialReport | None:
     return TrialReport.objects.filter(study=study, input_hash=input_hash).first()
 
 
+def report_latest(*, study: Study) -> TrialReport | None:
+    return TrialReport.objects.filter(study=study).first()
+
+
 def report_latest_done(*, study: Study) -> TrialReport | None:
     """The newest finished report (shown, marked out of date, while a new one runs)."""
     return TrialReport.objects.filter(study=study, status=TrialReport.Status.DONE).first()

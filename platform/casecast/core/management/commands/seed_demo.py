@@ -108,6 +108,7 @@ class Command(BaseCommand):
         seed_feedback = _optional("casecast.feedback.demo.seed_demo_feedback_participants")
         if seed_feedback is not None:
             participants += seed_feedback(study=study)
+        (_optional("casecast.reports.demo.seed_demo_report") or (lambda **_: None))(study=study)
         return participants
 
     def _print_welcome(self, links: list[tuple[str, User]], *, totp_key: str) -> None:
