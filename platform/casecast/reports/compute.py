@@ -267,6 +267,7 @@ def compute_report(
     outcome = inputs.outcome
     per_protocol_primary = plan["analysis_set"] == "per_protocol"
     main = _analysis_rows(inputs, plan, per_protocol=per_protocol_primary, outcome=outcome)
+    _require_enough(inputs, main.index)
     step(10, "Primary analysis")
     primary, fitted = _primary(inputs, plan, main, outcome)
     step(50, "Sensitivity analyses")
@@ -295,6 +296,17 @@ def compute_report(
         "calibration_by_arm": _calibration_by_arm(inputs, main.index),
         "notes": _notes(main),
     }
+
+
+def _require_enough(inputs: ReportInputs, rows: IntArray) -> None:
+    """A clear refusal before the engine's: every arm needs two analysed participants."""
+    counts = [int((inputs.arm[rows] == arm).sum()) for arm in inputs.arms]
+    if len(counts) < 2 or min(counts) < 2:
+        listed = ", ".join(str(c) for c in counts)
+        raise ValueError(
+            "every arm needs at least two analysed participants (randomised, with a scored "
+            f"primary outcome); the arms have {listed} (control first)"
+        )
 
 
 def _ids_by_arm(inputs: ReportInputs, rows: IntArray) -> dict[str, int]:
