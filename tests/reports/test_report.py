@@ -243,8 +243,9 @@ def test_the_results_address_leads_to_the_report_page(demo, client, researcher):
     assert response.status_code == 302 and response["Location"] == url
     page = client.get(url).content.decode()
     doc = services.study_report_json(study=demo)
-    for heading in ("CONSORT flow", "Table 1", "Primary outcome", "Forest plot",
-                    "Sensitivity analyses", "Secondary outcomes", "Calibration by arm"):  # fmt: skip
+    headings = ("CONSORT flow", "Table 1", "Primary outcome", "Forest plot",
+                "Sensitivity analyses", "Secondary outcomes", "Calibration by arm")  # fmt: skip
+    for heading in headings:
         assert heading in page, heading
     assert doc["stamp"]["input_hash"] in page
     first = doc["primary"]["effects"][0]

@@ -349,13 +349,15 @@ def _primary(
     matrix = inputs.brier[rows]
     answered = np.isfinite(matrix).any(axis=0)
     cluster = inputs.council[rows] if inputs.cluster_randomised else None
+    outcomes = inputs.question_outcome[answered]
     result = analyse(
         outcome[rows],
         codes,
         main.covariates,
         cluster=cluster,
         question_matrix=matrix[:, answered],
-        question_outcome=inputs.question_outcome[answered],
+        # Brier skill needs both outcomes among the questions (else the base rate scores 0).
+        question_outcome=outcomes if 0 < outcomes.sum() < outcomes.shape[0] else None,
         control=0,
         multiplicity=plan["multiplicity"],
         alpha=plan["alpha"],
@@ -683,6 +685,7 @@ def _calibration_by_arm(inputs: ReportInputs, rows: IntArray) -> list[dict[str, 
                 for i in range(bins)
             ]
             fit = scoring.calibration_slope(p, y)
-            entry["intercept"], entry["slope"] = _num(fit.intercept), _num(fit.slope)
+            entry["intercept"] = _num(float(np.asarray(fit.intercept)))
+            entry["slope"] = _num(float(np.asarray(fit.slope)))
         out.append(entry)
     return out
