@@ -144,22 +144,38 @@ def _dummies(levels: tuple[str, ...] | list[str], name: str) -> dict[str, FloatA
     }
 
 
+def _gram_rank(gram: FloatArray) -> int:
+    """Numerical rank of X from its Gram matrix X'X, scaled to a correlation-like matrix
+    (unit diagonal) so that a column's units do not matter. Eigenvalues below 1e-10 of
+    the largest count as zero: a relative singular value of 1e-5, far below anything a
+    real covariate reaches and far above rounding."""
+    d = np.sqrt(np.diag(gram))
+    scaled = gram / np.outer(np.where(d > 0, d, 1.0), np.where(d > 0, d, 1.0))
+    values = np.linalg.eigvalsh(scaled)
+    return int((values > values.max() * 1e-10).sum()) if values.size else 0
+
+
 def _full_rank(
     arm: IntArray, arms: tuple[int, ...], columns: dict[str, FloatArray]
 ) -> tuple[dict[str, FloatArray], list[str]]:
     """Drop covariate columns that add nothing (constant in the analysed rows, or collinear
-    with the arms or earlier columns), keeping the rest in order; return the dropped names."""
+    with the arms or earlier columns), keeping the rest in order; return the dropped names.
+    One pass over the rows (the Gram matrix), then small k x k checks per column."""
     present = [a for a in arms if (arm == a).any()]
     base = [np.ones(arm.shape[0]), *[(arm == a).astype(np.float64) for a in present[1:]]]
+    names = list(columns)
+    matrix = np.column_stack([*base, *columns.values()])
+    gram = matrix.T @ matrix
+    keep = list(range(len(base)))
+    rank = _gram_rank(gram[np.ix_(keep, keep)])
     kept: dict[str, FloatArray] = {}
     dropped: list[str] = []
-    matrix = np.column_stack(base)
-    rank = np.linalg.matrix_rank(matrix)
-    for name, column in columns.items():
-        trial = np.column_stack([matrix, column])
-        new_rank = np.linalg.matrix_rank(trial)
+    for j, name in enumerate(names, start=len(base)):
+        trial = [*keep, j]
+        new_rank = _gram_rank(gram[np.ix_(trial, trial)])
         if new_rank > rank:
-            kept[name], matrix, rank = column, trial, new_rank
+            keep, rank = trial, new_rank
+            kept[name] = columns[name]
         else:
             dropped.append(name)
     return kept, dropped
