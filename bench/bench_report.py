@@ -98,7 +98,7 @@ def inputs(seed: int = SEED) -> ReportInputs:
                 (),
                 tuple(rng.integers(0, 30, N_PARTICIPANTS).tolist()),
             ),
-        ),  # fmt: skip
+        ),
         per_protocol=rng.random(N_PARTICIPANTS) < 0.8,
         waves={"Second wave": np.nanmean(brier, axis=1) + rng.normal(0, 0.02, N_PARTICIPANTS)},
     )
