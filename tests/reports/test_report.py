@@ -267,3 +267,31 @@ def test_a_study_without_data_shows_why_there_is_no_report(
     assert "every arm needs at least two analysed participants" in page
     assert "the arms have 0, 0 (control first)" in page
     assert TrialReport.objects.get(study=study).status == "failed"
+
+
+@pytest.mark.parametrize(
+    ("change", "check"),
+    [
+        ({"estimand": "like_these"}, lambda d: d["primary"]["method"] == "two-way bootstrap"),
+        ({"multiplicity": "dunnett"}, lambda d: d["primary"]["multiplicity"] == "dunnett"),
+        (
+            {"analysis_set": "per_protocol"},
+            lambda d: d["consort"]["totals"]["analysed"] == d["consort"]["totals"]["per_protocol"],
+        ),
+        (
+            {"covariates": [], "secondary_outcomes": ["auc"]},
+            lambda d: (
+                d["primary"]["covariates"] == [] and [s["key"] for s in d["secondary"]] == ["auc"]
+            ),
+        ),
+    ],
+)
+def test_the_report_follows_the_plan(demo, researcher, change, check):
+    study_services.analysis_plan_save(study=demo, by=researcher, reason="Test", **change)
+    doc = services.study_report_json(study=demo)
+    assert doc["stamp"]["sap_version"] == 2 and doc["sap"] == {**DEFAULTS, **change}
+    assert check(doc)
+    if change.get("estimand") == "like_these":
+        # the primary interval is the bootstrap's; participant-level is now the sensitivity
+        these = next(s for s in doc["sensitivity"] if s["key"] == "these")
+        assert these["effects"][0]["se"] != doc["primary"]["effects"][0]["se"]
