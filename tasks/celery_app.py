@@ -11,6 +11,7 @@ app.conf.include = ["tasks.diagnostics", "tasks.notifications", "tasks.invitatio
 app.conf.include.append("tasks.scoring")
 app.conf.include.append("tasks.sweep")
 app.conf.include.append("tasks.beat")
+app.conf.include.append("tasks.reports")
 # Results are not stored (CELERY_TASK_IGNORE_RESULT); only the diagnostic tasks,
 # whose whole point is to return a value to the caller, keep theirs.
 app.conf.task_annotations = {

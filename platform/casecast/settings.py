@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "casecast.network",
     "casecast.trial_results",
     "casecast.practice",
+    "casecast.reports",
 ]
 
 MIDDLEWARE = [

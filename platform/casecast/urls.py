@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("casecast.studies.urls")),
     path("cases/", include("casecast.forecasts.urls")),
     path("studies/<slug:slug>/resolution/", include("casecast.resolution.urls")),
+    path("studies/<slug:slug>/report/", include("casecast.reports.urls")),
     path("studies/<slug:slug>/vignettes/", include("casecast.vignettes.urls")),
     path("", include("casecast.training.urls")),
     path("", include("casecast.feedback.urls")),

@@ -83,7 +83,7 @@ CHART_TEXT_JS = """
     ("role", "path"),
     [
         ("participant", "/feedback/track-record/"),
-        ("study_admin", "/studies/judgement-2019-demo/resolution/results/"),
+        ("study_admin", "/studies/judgement-2019-demo/report/"),
     ],
 )
 def test_chart_labels_are_at_least_14px_on_a_phone_and_on_desktop(page, role, path):

@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DEMO_SLUG = "judgement-2019-demo"
 # Pages study staff must not reach: the advance allocation list is for site administrators.
 SITE_ADMIN_ONLY = {f"/studies/{DEMO_SLUG}/allocation-list/"}
+# Old addresses kept as redirects: the page they lead to is checked under its own address.
+REDIRECTS = {f"/studies/{DEMO_SLUG}/resolution/results/": f"/studies/{DEMO_SLUG}/report/"}
 
 
 def _staff_routes(patterns=None, prefix=""):
@@ -46,7 +48,12 @@ def test_every_staff_page_of_the_demo_study_is_accessible(page):
     assert len(paths) > 20, paths
     failures = []
     for path in paths:
-        status = page.request.get(path, max_redirects=0).status
+        response = page.request.get(path, max_redirects=0)
+        status = response.status
+        if path in REDIRECTS:
+            if status != 302 or response.headers.get("location") != REDIRECTS[path]:
+                failures.append(f"{path}: expected a redirect to {REDIRECTS[path]}")
+            continue
         if status == 405:  # an action endpoint (POST only), reached from a button
             continue
         if path in SITE_ADMIN_ONLY:

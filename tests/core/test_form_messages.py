@@ -86,6 +86,7 @@ def _instances(study: Any) -> dict[str, list[dict[str, Any]]]:
         "EnrolDetailsForm": [{"allow_no_email": False}, {"allow_no_email": True}],
         "BaselineForm": [{"questions": _baseline_questions()}],
         "RandomisationForm": [{"study": study}],
+        "AnalysisPlanForm": [{"study": study}],
         "StatusForm": [{"allowed": [("recruiting", "Recruiting"), ("closed", "Closed")]}],
         "CodesForm": [{"study": study}],
         "PhasePlanForm": [{"vignettes": [Vignette(key="v1"), Vignette(key="v2")], "arms": arms}],

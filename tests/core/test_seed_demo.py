@@ -192,3 +192,21 @@ def test_the_demo_shows_the_outcome_history_and_feedback_seen(capsys):
     assert seen and seen <= set(
         Participant.objects.filter(study=study, user__email__in=emails).values_list("pk", flat=True)
     )
+
+
+@pytest.mark.django_db
+def test_the_demo_study_opens_on_a_full_trial_report():
+    """The report is computed while seeding, with every section filled in."""
+    from casecast.reports.models import TrialReport
+    from casecast.reports.services import study_report_json
+    from casecast.studies.demo import DEMO_SLUG
+    from casecast.studies.models import Study
+
+    call_command("seed_demo")
+    study = Study.objects.get(slug=DEMO_SLUG)
+    assert TrialReport.objects.filter(study=study, status="done").count() == 1
+    doc = study_report_json(study=study)
+    assert len(doc["primary"]["effects"]) == study.arms.count() - 1
+    assert all(s["effects"] for s in doc["sensitivity"]), "every sensitivity analysis runs"
+    assert doc["icc"] is not None and doc["table1"] and doc["calibration_by_arm"]
+    assert TrialReport.objects.filter(study=study).count() == 1, "served from the cache"

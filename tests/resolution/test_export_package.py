@@ -271,7 +271,9 @@ def _package_url(study) -> str:
 def test_download_all_data_gives_a_zip_of_the_package_and_is_audited(client, trial, study_analyst):
     study = trial_study(trial)
     client.force_login(study_analyst)
-    page = client.get(reverse("resolution:results", kwargs={"slug": study.slug})).content
+    page = client.get(
+        reverse("resolution:results", kwargs={"slug": study.slug}), follow=True
+    ).content
     assert b"Download all data" in page and b"include_reasoning" in page
     response = client.get(_package_url(study), {"format": "dta", "include_reasoning": "on"})
     assert response.status_code == 200
@@ -350,7 +352,7 @@ def test_the_consort_file_agrees_with_the_participants_file(trial, tmp_path):
 def test_every_page_with_the_download_form_offers_every_format(client, researcher, study, page):
     # The form is included by two pages; each must pass it the formats and labels.
     client.force_login(researcher)
-    html = client.get(reverse(page, kwargs={"slug": study.slug})).content.decode()
+    html = client.get(reverse(page, kwargs={"slug": study.slug}), follow=True).content.decode()
     for value in ("csv", "parquet", "dta", "sav"):
         assert f'id="package-format-{value}"' in html
     label = re.search(r'<label[^>]*for="package-include-reasoning">([^<]*)</label>', html)

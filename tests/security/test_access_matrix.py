@@ -219,6 +219,9 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "studies:codes_download": (staff_page(MANAGE), "GET"),
     "studies:consort": (staff_page(READ), "GET"),
     "studies:design_versions": (staff_page(READ), "GET"),
+    "studies:analysis_plan": (staff_page(READ), "GET"),
+    "studies:analysis_plan_print": (staff_page(READ), "GET"),
+    "studies:analysis_plan_edit": (staff_page(DESIGN), "GET"),
     "studies:design_download": (staff_page(READ), "GET"),
     # Concealment: no allocations while the study recruits, not even for its admin.
     "studies:allocations_download": (staff_page(()), "GET"),
@@ -234,7 +237,10 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "resolution:rescore": (staff_page(READ), "GET"),
     "resolution:rescore_start": (staff_page(MANAGE, ok=302), POST),
     "resolution:rescore_status": (staff_page(READ), "GET"),
-    "resolution:results": (staff_page(READ), "GET"),
+    "resolution:results": (staff_page(READ, ok=302), "GET"),  # to reports:report
+    # Staff: the trial report and its progress
+    "reports:report": (staff_page(READ), "GET"),
+    "reports:status": (staff_page(READ), "GET"),
     "resolution:export_scores": (staff_page(READ), "GET"),
     "resolution:export_forecasts": (staff_page(READ), "GET"),
     "resolution:export_participants": (staff_page(READ), "GET"),

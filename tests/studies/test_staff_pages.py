@@ -226,7 +226,8 @@ def test_the_overview_links_to_every_staff_area_of_the_study(client, study_analy
         "training:staff_overview",
         "notifications:staff_emails",
         "resolution:list",
-        "resolution:results",
+        "reports:report",
+        "studies:analysis_plan",
     ]:
         url = reverse(name, args=[study.slug])
         assert f'href="{url}"' in page, name

@@ -28,7 +28,6 @@ from casecast.audit.services import audit_record
 from casecast.core.csv_safety import formula_row
 from casecast.core.form_views import form_saved
 from casecast.resolution import exports, selectors, services
-from casecast.resolution.charts import calibration_svg, chart_description
 from casecast.resolution.csv_import import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -281,25 +280,8 @@ def rescore_status(request: HttpRequest, slug: str) -> JsonResponse:
 @require_GET
 @study_staff_required()
 def results(request: HttpRequest, slug: str) -> HttpResponse:
-    study = _study(request)
-    table = selectors.calibration_rows(study=study)
-    primary = selectors.primary_phases(study=study)
-    return render(
-        request,
-        "resolution/results.html",
-        {
-            "page_title": "Results by arm",
-            "study": study,
-            "arms": selectors.arm_results(study=study),
-            "calibration": table,
-            "calibration_svg": calibration_svg(table, title="Calibration of all participants"),
-            "chart_description": chart_description(),
-            "primary_phases": primary,
-            "primary_all_phases": not any(phase.randomise_before for phase in primary),
-            "package_form": ExportPackageForm(),
-            "back_url": _list_url(study),
-        },
-    )
+    """The old results page: the trial report (`casecast.reports`) replaced it."""
+    return redirect(reverse("reports:report", kwargs={"slug": _study(request).slug}))
 
 
 class _Echo:

@@ -19,6 +19,8 @@ from django.utils.dateparse import parse_datetime
 from casecast.accounts.models import User
 from casecast.core.safe_load import DocumentRefused, yaml_load
 from casecast.studies import services
+from casecast.studies.analysis_plan import DEFAULTS as PLAN_DEFAULTS
+from casecast.studies.analysis_plan import plan_problems, plan_values, version_plan
 from casecast.studies.design import COUNCIL_FACTORS
 from casecast.studies.models import BaselineQuestion, DesignVersion, Phase, Study
 from casecast.studies.selectors import arms_ordered, design_current
@@ -85,6 +87,7 @@ def design_export(*, study: Study) -> str:
             for q in study.eligibility_questions.all()
         ],
         "consent": {"text": consent.text if consent else ""},
+        "analysis_plan": plan_values(version_plan(version=version)),
     }
     header = f"# Casecast study design: {study.title}\n# Design version {version.number}\n"
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
@@ -310,6 +313,19 @@ def _read_randomisation(c: _Checker, raw: Any, baseline: list[dict[str, Any]]) -
     return settings
 
 
+def _read_analysis_plan(c: _Checker, raw: Any, baseline: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `analysis_plan` section: every field optional (the defaults fill the gaps)."""
+    data = c.mapping(raw, "analysis_plan")
+    keys = [
+        q["key"]
+        for q in baseline
+        if q["kind"] in (BaselineQuestion.Kind.CHOICE, BaselineQuestion.Kind.NUMBER)
+    ]
+    for name, message in plan_problems(data, baseline_keys=keys).items():
+        c.fail(f"analysis_plan.{name}", message)
+    return {**PLAN_DEFAULTS, **{k: v for k, v in data.items() if k in PLAN_DEFAULTS}}
+
+
 def _parse(text: str) -> dict[str, Any]:
     try:
         data = yaml_load(text)
@@ -344,6 +360,7 @@ class _Design:
     baseline: list[dict[str, Any]]
     eligibility: list[dict[str, Any]]
     consent: str
+    analysis_plan: dict[str, Any]
 
 
 def design_validate(*, text: str) -> _Design:
@@ -395,6 +412,7 @@ def design_validate(*, text: str) -> _Design:
         baseline=baseline,
         eligibility=eligibility,
         consent=c.text(c.mapping(data.get("consent"), "consent"), "text", "consent"),
+        analysis_plan=_read_analysis_plan(c, data.get("analysis_plan"), baseline),
     )
     known = {
         "casecast_design",
@@ -406,6 +424,7 @@ def design_validate(*, text: str) -> _Design:
         "baseline_questions",
         "eligibility_questions",
         "consent",
+        "analysis_plan",
     }
     for name in sorted(set(data) - known):
         c.fail(str(name), "is not part of a Casecast design file")
@@ -437,5 +456,6 @@ def design_import(*, text: str, by: User | None) -> Study:
         services.eligibility_question_save(study=study, by=by, **question)
     if design.consent.strip():
         services.consent_save(study=study, text=design.consent, by=by)
+    services.analysis_plan_save(study=study, by=by, **design.analysis_plan)
     # The services above saved their own copies of the row: return it as stored.
     return Study.objects.get(pk=study.pk)

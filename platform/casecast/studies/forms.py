@@ -8,8 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from casecast.core.forms import MB, TextUploadField
+from casecast.studies.analysis_plan import COVARIATE_LABELS, SECONDARY_LABELS
 from casecast.studies.design import COUNCIL_FACTORS
 from casecast.studies.models import (
+    AnalysisPlan,
     Arm,
     BaselineQuestion,
     DesignVersion,
@@ -741,4 +743,109 @@ class TrialPlanForm(forms.Form):
             self.add_error(
                 "icc", "Enter an ICC of 0, or enter councils per arm: an ICC needs councils"
             )
+
+
+class AnalysisPlanForm(forms.Form):
+    """The statistical analysis plan; the service checks it again (`plan_problems`)."""
+
+    primary_forecast = forms.ChoiceField(
+        label="Which forecast on each question counts towards the primary outcome",
+        choices=AnalysisPlan.PrimaryForecast.choices,
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select which forecast counts"),
+    )
+    secondary_outcomes = forms.MultipleChoiceField(
+        label="Secondary outcomes",
+        required=False,
+        choices=list(SECONDARY_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    estimand = forms.ChoiceField(
+        label="Primary estimand",
+        choices=AnalysisPlan.Estimand.choices,
+        widget=forms.RadioSelect,
+        help_text="The other one is reported as a sensitivity analysis.",
+        error_messages=_errors("Select the primary estimand"),
+    )
+    covariates = forms.MultipleChoiceField(
+        label="Adjust the comparison for",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Baseline Brier and the stratification or minimisation factors are the "
+        "usual choice.",
+    )
+    multiplicity = forms.ChoiceField(
+        label="Adjustment for comparing several arms with the control",
+        choices=AnalysisPlan.Multiplicity.choices,
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select an adjustment"),
+    )
+    analysis_set = forms.ChoiceField(
+        label="Primary analysis set",
+        choices=AnalysisPlan.AnalysisSet.choices,
+        widget=forms.RadioSelect,
+        help_text="The other set is reported as a sensitivity analysis.",
+        error_messages=_errors("Select the primary analysis set"),
+    )
+    missing_baseline = forms.ChoiceField(
+        label="Participants without a baseline Brier score",
+        choices=AnalysisPlan.MissingBaseline.choices,
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select what to do with a missing baseline"),
+    )
+    alpha = forms.FloatField(
+        label="Significance level (alpha)",
+        min_value=0.0001,
+        max_value=0.2,
+        error_messages=_errors(
+            "Enter the significance level",
+            invalid="Enter a number like 0.05",
+            min_value="Enter a number above 0",
+            max_value="Enter 0.2 or less",
+        ),
+    )
+    bootstrap_replicates = forms.IntegerField(
+        label="Bootstrap replicates (vignettes like these)",
+        min_value=100,
+        max_value=20000,
+        error_messages=_errors(
+            "Enter the number of replicates",
+            invalid="Enter a whole number like 1000",
+            min_value="Enter 100 or more",
+            max_value="Enter 20000 or less",
+        ),
+    )
+    seed = forms.IntegerField(
+        label="Bootstrap seed",
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="The same seed and data always give the same intervals.",
+        error_messages=_errors("Enter a seed", invalid="Enter a whole number"),
+    )
+    notes = forms.CharField(
+        label="Other pre-specified analyses or notes",
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed once anyone has been randomised: the change makes a new design version.",
+    )
+
+    def __init__(self, *args: Any, study: Study, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        questions = study.baseline_questions.filter(
+            kind__in=[BaselineQuestion.Kind.CHOICE, BaselineQuestion.Kind.NUMBER]
+        )
+        self.fields["covariates"].choices = [  # type: ignore[attr-defined]
+            *COVARIATE_LABELS.items(),
+            *((q.key, f"Baseline answer: {q.label}") for q in questions),
+        ]
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("reason")
         return data

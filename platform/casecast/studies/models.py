@@ -540,3 +540,109 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation {self.pk} ({self.kind})"
+
+
+class AnalysisPlan(models.Model):
+    """The statistical analysis plan (SAP) of one design version: frozen with it.
+
+    Every design version may carry one plan; a version without one analyses by the
+    defaults (`casecast.studies.analysis_plan.DEFAULTS`). After the first randomisation a
+    change to the plan is a new design version with a reason (`analysis_plan_save`).
+    What each field means for the analysis: docs/analysis.md ("The analysis plan").
+    """
+
+    class PrimaryForecast(models.TextChoices):
+        LAST = "last", "The participant's final forecast on each question"
+        FIRST = "first", "The participant's first forecast on each question"
+
+    class Estimand(models.TextChoices):
+        THESE = "these", "These vignettes (uncertainty over participants or councils)"
+        LIKE_THESE = "like_these", "Vignettes like these (over participants and questions)"
+
+    class Comparisons(models.TextChoices):
+        VS_CONTROL = "each_vs_control", "Each arm against the control arm"
+
+    class Multiplicity(models.TextChoices):
+        HOLM = "holm", "Holm step-down"
+        DUNNETT = "dunnett", "Dunnett (many-to-one)"
+
+    class AnalysisSet(models.TextChoices):
+        ITT = "itt", "Intention to treat: everyone randomised with a primary outcome"
+        PER_PROTOCOL = "per_protocol", "Per protocol: completed their arm's training"
+
+    class MissingBaseline(models.TextChoices):
+        IMPUTE = "impute_mean", "Replace a missing baseline Brier by the mean, with an indicator"
+        EXCLUDE = "exclude", "Leave out participants without a baseline Brier"
+
+    design_version = models.OneToOneField(
+        DesignVersion, on_delete=models.CASCADE, related_name="analysis_plan"
+    )
+    primary_forecast = models.CharField(
+        max_length=8, choices=PrimaryForecast.choices, default=PrimaryForecast.LAST
+    )
+    secondary_outcomes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Any of: log_score, calibration_slope, calibration_intercept, auc, later_waves.",
+    )
+    estimand = models.CharField(max_length=12, choices=Estimand.choices, default=Estimand.THESE)
+    covariates = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="baseline_brier, design_factors (the stratification or minimisation "
+        "factors) and baseline question keys.",
+    )
+    comparisons = models.CharField(
+        max_length=16, choices=Comparisons.choices, default=Comparisons.VS_CONTROL
+    )
+    multiplicity = models.CharField(
+        max_length=8, choices=Multiplicity.choices, default=Multiplicity.HOLM
+    )
+    analysis_set = models.CharField(
+        max_length=12, choices=AnalysisSet.choices, default=AnalysisSet.ITT
+    )
+    missing_baseline = models.CharField(
+        max_length=12, choices=MissingBaseline.choices, default=MissingBaseline.IMPUTE
+    )
+    alpha = models.FloatField(default=0.05)
+    bootstrap_replicates = models.PositiveIntegerField(default=1000)
+    seed = models.PositiveIntegerField(default=1, help_text="Seed of the two-way bootstrap.")
+    notes = models.TextField(blank=True, help_text="Anything else the plan pre-specifies.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(alpha__gt=0) & Q(alpha__lte=0.2), name="analysis_plan_alpha_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(bootstrap_replicates__gte=100) & Q(bootstrap_replicates__lte=20000),
+                name="analysis_plan_replicates_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(primary_forecast__in=["last", "first"]),
+                name="analysis_plan_primary_forecast_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimand__in=["these", "like_these"]),
+                name="analysis_plan_estimand_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(multiplicity__in=["holm", "dunnett"]),
+                name="analysis_plan_multiplicity_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(analysis_set__in=["itt", "per_protocol"]),
+                name="analysis_plan_set_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(missing_baseline__in=["impute_mean", "exclude"]),
+                name="analysis_plan_missing_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(comparisons="each_vs_control"),
+                name="analysis_plan_comparisons_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"analysis plan of {self.design_version}"

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Subquery
 from casecast.core.pseudonyms import pseudonym
 from casecast.randomisation import allocation_list
 from casecast.studies import design as study_design
+from casecast.studies.analysis_plan import plan_values, version_plan
 from casecast.studies.models import (
     Allocation,
     Arm,
@@ -88,6 +89,18 @@ def design_current(*, study: Study) -> DesignVersion:
     version = study.design_versions.current()
     assert version is not None, "every study has a design version from creation"
     return version
+
+
+def analysis_plan_current(*, study: Study) -> tuple[DesignVersion, dict[str, Any]]:
+    """The design version in use and its analysis plan as plain values (defaults if none
+    was saved). The SAP version is the design version's number."""
+    version = design_current(study=study)
+    return version, plan_values(version_plan(version=version))
+
+
+def study_randomised(*, study: Study) -> bool:
+    """Has anyone (or any council) been allocated yet? From then on the SAP is frozen."""
+    return Allocation.objects.filter(study=study).exists()
 
 
 def arms_ordered(*, study: Study) -> list[Arm]:

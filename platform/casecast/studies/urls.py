@@ -80,6 +80,9 @@ urlpatterns = [
     path(f"{_study}/audit.csv", audit.study_audit_csv, name="audit_csv"),
     path(f"{_study}/consort/", participants.consort, name="consort"),
     path(f"{_study}/design/", design.design_versions, name="design_versions"),
+    path(f"{_study}/analysis-plan/", design.analysis_plan, name="analysis_plan"),
+    path(f"{_study}/analysis-plan/print/", design.analysis_plan_print, name="analysis_plan_print"),
+    path(f"{_study}/analysis-plan/change/", design.analysis_plan_edit, name="analysis_plan_edit"),
     path(f"{_study}/design.yaml", design.design_download, name="design_download"),
     path(
         f"{_study}/allocations.csv", participants.allocations_download, name="allocations_download"

@@ -16,7 +16,17 @@ from django.db import IntegrityError, transaction
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 from casecast.studies import design as study_design
+from casecast.studies.analysis_plan import (
+    DEFAULTS as PLAN_DEFAULTS,
+)
+from casecast.studies.analysis_plan import (
+    covariate_keys,
+    plan_problems,
+    plan_values,
+    version_plan,
+)
 from casecast.studies.models import (
+    AnalysisPlan,
     Arm,
     BaselineQuestion,
     ConsentVersion,
@@ -96,6 +106,9 @@ def _design_record(
             reason=reason.strip(),
             **values,
         )
+        plan = version_plan(version=latest)
+        if plan is not None:  # the analysis plan carries over to the new version
+            AnalysisPlan.objects.create(design_version=version, **plan_values(plan))
     audit_record(
         action="design.change",
         actor=by,
@@ -217,6 +230,75 @@ def randomisation_save(
         },
     )
     return version
+
+
+@transaction.atomic
+def analysis_plan_save(
+    *, study: Study, by: User | None, reason: str = "", **fields: Any
+) -> AnalysisPlan:
+    """Save the statistical analysis plan of the current design version.
+
+    Until the first participant (or council) is randomised the current version's plan is
+    changed in place. From then on a change needs a reason and makes a new design
+    version (arms and randomisation settings carried over), so the plan a report was
+    analysed by is never edited afterwards. Saving an unchanged plan changes nothing.
+    """
+    problems = plan_problems(fields, baseline_keys=covariate_keys(study=study))
+    if problems:
+        raise ValidationError(
+            {
+                name: f"{name.replace('_', ' ').capitalize()} {text}."
+                for name, text in problems.items()
+            }
+        )
+    RandomisationState.objects.select_for_update().filter(study=study).first()
+    current = design_current(study=study)
+    plan = version_plan(version=current)
+    old = plan_values(plan)
+    new = {**PLAN_DEFAULTS, **old, **fields}
+    if plan is not None and new == old:
+        return plan
+    randomised = study.allocations.exists()
+    if randomised:
+        if not reason.strip():
+            raise ValidationError(
+                {
+                    "reason": "Give a reason: participants have been randomised, so the "
+                    "change makes a new design version that reviewers will see."
+                }
+            )
+        current = DesignVersion.objects.create(
+            study=study,
+            number=study.design_versions.next_number(),
+            created_by=by,
+            reason=reason.strip(),
+            scheme=current.scheme,
+            unit=current.unit,
+            strata=list(current.strata),
+            block_multiples=list(current.block_multiples),
+            minimisation_probability=current.minimisation_probability,
+            arms=study_design.arms_snapshot(study=study),
+        )
+        plan = None
+    if plan is None:
+        plan = AnalysisPlan(design_version=current)
+    for name, value in new.items():
+        setattr(plan, name, value)
+    plan.full_clean(exclude=["design_version"], validate_constraints=False)
+    plan.save()
+    audit_record(
+        action="analysis_plan.change",
+        actor=by,
+        study_id=study.pk,
+        target=current,
+        reason=reason,
+        data={
+            "version": current.number,
+            "new_version": randomised,
+            "changed": sorted(name for name in new if new[name] != old.get(name)),
+        },
+    )
+    return plan
 
 
 # --- Councils, phases, questions, consent -------------------------------------------

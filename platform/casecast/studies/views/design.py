@@ -21,8 +21,10 @@ from django.views.decorators.http import require_POST
 from casecast.audit.services import audit_record
 from casecast.core.form_views import posted
 from casecast.studies import selectors, services
+from casecast.studies.analysis_plan import plan_summary
 from casecast.studies.design_yaml import DesignFileError, design_export, design_import
 from casecast.studies.forms import (
+    AnalysisPlanForm,
     ArmForm,
     BaselineQuestionForm,
     ConsentTextForm,
@@ -90,6 +92,61 @@ def design_upload(request: HttpRequest) -> HttpResponse:
         request,
         "studies/staff/design_import.html",
         {"form": form, "problems": problems, "page_title": "Import a study design"},
+    )
+
+
+# --- The statistical analysis plan ------------------------------------------------------
+
+
+def _plan_page(request: StaffRequest, template: str) -> HttpResponse:
+    study = request.study
+    version, values = selectors.analysis_plan_current(study=study)
+    return staff_page(
+        request,
+        template,
+        "Statistical analysis plan",
+        version=version,
+        plan=values,
+        summary=plan_summary(values, study=study),
+        randomised=selectors.study_randomised(study=study),
+    )
+
+
+@study_staff_required()
+def analysis_plan(request: StaffRequest, slug: str) -> HttpResponse:
+    return _plan_page(request, "studies/staff/analysis_plan.html")
+
+
+@study_staff_required()
+def analysis_plan_print(request: StaffRequest, slug: str) -> HttpResponse:
+    """The same plan on a page with nothing but the plan, to print or save as PDF."""
+    return _plan_page(request, "studies/staff/analysis_plan_print.html")
+
+
+@study_staff_required(*DESIGNERS)
+def analysis_plan_edit(request: StaffRequest, slug: str) -> HttpResponse:
+    study = request.study
+    _, values = selectors.analysis_plan_current(study=study)
+    randomised = selectors.study_randomised(study=study)
+    form = AnalysisPlanForm(posted(request), initial=values, study=study)
+    intro = (
+        "Participants have been randomised: saving a change makes a new design version, "
+        "and needs a reason that reviewers will see."
+        if randomised
+        else "Pre-specify how the trial will be analysed. The plan is frozen with the design "
+        "once the first participant is randomised."
+    )
+    return form_view(
+        request,
+        form,
+        save=lambda data: services.analysis_plan_save(
+            study=study, by=request.user, reason=data["reason"], **form.service_fields()
+        ),
+        notice="Analysis plan saved.",
+        back="studies:analysis_plan",
+        title="Change the statistical analysis plan",
+        submit="Save analysis plan",
+        intro=intro,
     )
 
 

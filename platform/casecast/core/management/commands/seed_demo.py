@@ -121,6 +121,7 @@ class Command(BaseCommand):
         if settle is not None:
             settle()
         (_optional("casecast.practice.demo.seed_demo_practice") or (lambda **_: None))(study=study)
+        (_optional("casecast.reports.demo.seed_demo_report") or (lambda **_: None))(study=study)
         return participants
 
     def _print_welcome(self, links: list[tuple[str, User]], *, totp_key: str) -> None:

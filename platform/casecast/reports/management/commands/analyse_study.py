@@ -1,0 +1,55 @@
+"""Analyse a study by its analysis plan: `manage.py analyse_study SLUG [--json]`.
+
+`--json` prints the trial report's numbers (`reports.services.study_report_json`): the same
+arms, n, estimates, intervals, p values, ICC and stamp as the report page, keys sorted and
+no moments in time, so running it again on unchanged data prints the same text. Arms are
+labelled as the command line may see them (`studies.blinding`, role None).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from casecast.reports.services import study_report_json
+from casecast.studies.models import Study
+
+
+def _fmt(value: Any) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+class Command(BaseCommand):
+    help = "Run a study's pre-specified analysis and print the report's numbers."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", help="The study's slug, as in its address")
+        parser.add_argument("--json", action="store_true", help="Print the numbers as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        study = Study.objects.filter(slug=options["slug"]).first()
+        if study is None:
+            raise CommandError(f"No study with slug {options['slug']!r}.")
+        try:
+            document = study_report_json(study=study, role=None)
+        except ValueError as error:
+            raise CommandError(f"The analysis could not run: {error}") from error
+        if options["json"]:
+            self.stdout.write(json.dumps(document, sort_keys=True, indent=2, allow_nan=False))
+            return
+        stamp, primary = document["stamp"], document["primary"]
+        self.stdout.write(f"{study.title}: SAP version {stamp['sap_version']}")
+        self.stdout.write(f"  inputs {stamp['input_hash']}  engine {stamp['engine_version']}")
+        for arm in document["arms"]:
+            self.stdout.write(
+                f"  {arm['label']}: n {arm['n']}, mean Brier {_fmt(arm['mean'])} "
+                f"(SD {_fmt(arm['sd'])})"
+            )
+        for effect in primary["effects"]:
+            self.stdout.write(
+                f"  {effect['arm']} vs control: {_fmt(effect['difference'])} "
+                f"[{_fmt(effect['ci_low'])}, {_fmt(effect['ci_high'])}], "
+                f"p {_fmt(effect['p'])}, adjusted p {_fmt(effect['p_adjusted'])}"
+            )
