@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from casecast.feedback.models import FeedbackSeen
+from casecast.feedback.services import feedback_seen_record
 from casecast.forecasts.models import Forecast
 from casecast.reports.selectors import per_protocol_participant_ids, report_inputs
 from casecast.resolution.outcomes import Outcome
@@ -101,20 +103,27 @@ def test_last_or_first_forecast_by_hand(casebook, people):
     assert last.question_outcome.tolist() == [1.0]
 
 
-def test_per_protocol_needs_the_arms_training_completed(study, make_participant):
+def test_per_protocol_needs_the_arms_training_completed_and_its_feedback_seen(
+    study, make_participant
+):
     arm = study.arms.get(key="feedback")
     arm.training_module = "calibration"
     arm.save()
     trained = make_participant(study=study, email="t@example.org", arm="feedback")
     untrained = make_participant(study=study, email="u@example.org", arm="feedback")
     started = make_participant(study=study, email="s@example.org", arm="feedback")
+    unseen = make_participant(study=study, email="n@example.org", arm="feedback")
     control = make_participant(study=study, email="c@example.org", arm="control")
-    attempt = training_start(participant=trained)
-    TrainingAttempt.objects.filter(pk=attempt.pk).update(completed_at=attempt.last_seen_at)
+    for person in (trained, unseen):
+        attempt = training_start(participant=person)
+        TrainingAttempt.objects.filter(pk=attempt.pk).update(completed_at=attempt.last_seen_at)
     training_start(participant=started)
+    for person in (trained, untrained):
+        feedback_seen_record(participant=person, page=FeedbackSeen.Page.HOME)
     ids = per_protocol_participant_ids(study=study)
-    assert trained.pk in ids and control.pk in ids
+    assert trained.pk in ids and control.pk in ids  # the control arm has no feedback to see
     assert untrained.pk not in ids and started.pk not in ids
+    assert unseen.pk not in ids  # trained, but never opened the arm's feedback
 
 
 def test_withdrawn_participants_who_took_their_data_back_are_not_analysed(demo):

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Q
 
+from casecast.feedback.selectors import feedback_seen_participant_ids
 from casecast.reports.compute import Baseline, ReportInputs
 from casecast.reports.models import TrialReport
 from casecast.resolution.models import ForecastScore
@@ -39,22 +40,26 @@ def analysable_participants(*, study: Study) -> list[Participant]:
 
 
 def per_protocol_participant_ids(*, study: Study) -> set[int]:
-    """Participants who received their arm's intervention as planned: those in an arm with
-    no training module, and those who completed their arm's module.
+    """Participants who received their arm's intervention as planned: they completed their
+    arm's training module (if it has one) and opened its feedback at least once (if it
+    gives feedback). A control arm, with neither, is per-protocol as randomised.
 
-    The plan's definition also asks that they saw their arm's feedback. Feedback views are
-    added here when they are recorded (another part of Casecast is adding that record); this
-    one function is the per-protocol set for the report, its JSON and its tests.
+    This one function is the per-protocol set for the report, its JSON and its tests.
     """
     participants = Participant.objects.filter(study=study, arm__isnull=False).values_list(
-        "pk", "arm__training_module"
+        "pk", "arm__training_module", "arm__feedback_policies"
     )
     completed = set(
         TrainingAttempt.objects.filter(
             participant__study=study, completed_at__isnull=False
         ).values_list("participant_id", "key")
     )
-    return {pk for pk, module in participants if not module or (pk, module) in completed}
+    saw_feedback = feedback_seen_participant_ids(study=study)
+    return {
+        pk
+        for pk, module, policies in participants
+        if (not module or (pk, module) in completed) and (not policies or pk in saw_feedback)
+    }
 
 
 def phase_roles(*, study: Study) -> tuple[list[int], int | None, list[Phase]]:
