@@ -99,6 +99,9 @@ def _instances(study: Any) -> dict[str, list[dict[str, Any]]]:
         "CheckAnswerForm": [{"step": _check_step()}],
         "AuditFilterForm": [{"actors": [(1, "researcher@example.org")], "actions": ["arm.update"]}],
         "SharingForm": [{"studies": type(study).objects.filter(pk=study.pk)}],
+        "InviteTopForm": [{"studies": type(study).objects.filter(pk=study.pk)}],
+        "ForecastForm": [{"unit": "Brier points", "level": 80}],
+        "ConsentForm": [{"offers_linking": False}, {"offers_linking": True}],
     }
 
 

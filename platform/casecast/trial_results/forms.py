@@ -75,10 +75,14 @@ class TrialQuestionForm(forms.ModelForm):
             "outcome": {"required": "Describe the primary outcome"},
             "unit": {"required": "Enter the unit, like percentage points"},
             "closes_at": {"invalid": "Enter a date and time, like 2027-03-31 17:00"},
+            "position": {
+                "required": "Enter the order on the page, like 1",
+                "invalid": "Enter the order as a whole number, like 1",
+            },
         }
 
 
-class ResolveForm(forms.Form):
+class PublishedResultForm(forms.Form):
     published_estimate = _number("Published estimate")
     published_low = _number("Lower end of its confidence interval (optional)", required=False)
     published_high = _number("Upper end of its confidence interval (optional)", required=False)

@@ -27,7 +27,7 @@ from casecast.trial_results import selectors, services
 from casecast.trial_results.accuracy import estimate_histogram
 from casecast.trial_results.forms import (
     ForecastForm,
-    ResolveForm,
+    PublishedResultForm,
     ResultsStudyForm,
     TrialQuestionForm,
 )
@@ -215,7 +215,7 @@ def manage_question(request: HttpRequest, slug: str, pk: int | None = None) -> H
 @managers_only
 def resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     question = get_object_or_404(TrialQuestion, pk=pk, study__slug=slug)
-    form = ResolveForm(posted(request))
+    form = PublishedResultForm(posted(request))
     saved = form_saved(
         request,
         form,
