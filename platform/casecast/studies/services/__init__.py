@@ -16,6 +16,7 @@ Callers use the package (`from casecast.studies import services`, then
 - `allocation`: the randomisation service (participants, or councils in cluster
   trials) over the pure schemes in `casecast.randomisation`.
 - `withdrawal`: withdrawal and erasure.
+- `lifecycle`: data lock and unblinding.
 - `_common`: status rules and helpers the modules above share.
 """
 
@@ -51,6 +52,13 @@ from casecast.studies.services.enrolment import (
     participant_eligible,
     participant_enrol,
 )
+from casecast.studies.services.lifecycle import (
+    DATA_LOCKED_MESSAGE,
+    LOCKABLE,
+    data_lock_check,
+    study_data_lock,
+    study_unblind,
+)
 from casecast.studies.services.study_setup import (
     DEFAULT_BASELINE_QUESTIONS,
     STUDY_DETAIL_FIELDS,
@@ -66,8 +74,10 @@ from casecast.studies.services.withdrawal import participant_withdraw
 
 __all__ = [
     "ARM_FROZEN_FIELDS",
+    "DATA_LOCKED_MESSAGE",
     "DEFAULT_BASELINE_QUESTIONS",
     "FEEDBACK_POLICIES",
+    "LOCKABLE",
     "RANDOMISING",
     "STUDY_DETAIL_FIELDS",
     "TRAINING_MODULES",
@@ -85,6 +95,7 @@ __all__ = [
     "consent_save",
     "council_delete",
     "council_save",
+    "data_lock_check",
     "eligibility_question_delete",
     "eligibility_question_save",
     "invitation_codes_generate",
@@ -103,7 +114,9 @@ __all__ = [
     "phase_save",
     "randomisation_save",
     "study_create",
+    "study_data_lock",
     "study_readiness_problems",
     "study_status_change",
+    "study_unblind",
     "study_update",
 ]
