@@ -75,6 +75,18 @@ def study_role(*, user: Any, study: Study) -> StudyMembership.Role | None:
     return StudyMembership.Role(role) if role else None
 
 
+def lead_council(*, user: Any, study: Study) -> Council | None:
+    """The council a council lead of this study is tied to (None for anyone else)."""
+    membership = (
+        StudyMembership.objects.filter(
+            user=user, study=study, role=StudyMembership.Role.COUNCIL_LEAD
+        )
+        .select_related("council")
+        .first()
+    )
+    return membership.council if membership else None
+
+
 def studies_for_staff(*, user: Any) -> QuerySet[Study]:
     return (
         Study.objects.filter(memberships__user=user)

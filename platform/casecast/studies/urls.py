@@ -1,6 +1,15 @@
 from django.urls import path
 
-from casecast.studies.views import audit, design, links, participant, participants, study, team
+from casecast.studies.views import (
+    audit,
+    design,
+    links,
+    participant,
+    participants,
+    progress,
+    study,
+    team,
+)
 
 app_name = "studies"
 
@@ -74,4 +83,7 @@ urlpatterns = [
         f"{_study}/allocations.csv", participants.allocations_download, name="allocations_download"
     ),
     path(f"{_study}/allocation-list/", participants.advance_list, name="advance_list"),
+    path(f"{_study}/recruitment/", progress.recruitment, name="recruitment"),
+    path(f"{_study}/data-lock/", progress.data_lock, name="data_lock"),
+    path(f"{_study}/unblind/", progress.unblind, name="unblind"),
 ]
