@@ -41,6 +41,7 @@ from casecast.resolution.exports.package import study_package_zip
 from casecast.resolution.exports.writers import Format
 from casecast.resolution.forms import ExportPackageForm, OutcomeCsvForm, OutcomeForm, ReasonForm
 from casecast.resolution.outcomes import Outcome, outcome_label
+from casecast.studies import blinding
 from casecast.studies.models import Study
 from casecast.studies.permissions import MANAGERS, study_staff_required
 from casecast.vignettes.models import Question
@@ -268,13 +269,22 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     study = _study(request)
     table = selectors.calibration_rows(study=study)
     primary = selectors.primary_phases(study=study)
+    role = getattr(request, "study_role", None)
+    # While blinded, interim results pool every arm (the DMC sees them by arm).
+    blinded = blinding.is_blinded(study=study, role=role)
     return render(
         request,
         "resolution/results.html",
         {
-            "page_title": "Results by arm",
+            "page_title": "Results, all arms pooled (blinded)" if blinded else "Results by arm",
             "study": study,
-            "arms": selectors.arm_results(study=study),
+            "blinded": blinded,
+            "pooled": selectors.pooled_result(study=study) if blinded else None,
+            "arms": []
+            if blinded
+            else selectors.arm_results(
+                study=study, labels=blinding.arm_labels(study=study, role=role)
+            ),
             "calibration": table,
             "calibration_svg": calibration_svg(table, title="Calibration of all participants"),
             "chart_description": chart_description(),

@@ -7,11 +7,12 @@ study's status (`stratum_counts_visible`).
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from casecast.randomisation import allocation_list
 from casecast.studies import design as study_design
@@ -90,7 +91,13 @@ def lead_council(*, user: Any, study: Study) -> Council | None:
 def studies_for_staff(*, user: Any) -> QuerySet[Study]:
     return (
         Study.objects.filter(memberships__user=user)
-        .annotate(participant_count=Count("participants", distinct=True))
+        .annotate(
+            participant_count=Count("participants", distinct=True),
+            # The viewer's role: a council lead's link goes to their progress page.
+            my_role=Subquery(
+                StudyMembership.objects.filter(study=OuterRef("pk"), user=user).values("role")[:1]
+            ),
+        )
         .order_by("-created_at")
     )
 
@@ -130,9 +137,12 @@ def stratum_counts_visible(*, study: Study) -> bool:
     return study.status in (Status.CLOSED, Status.ARCHIVED)
 
 
-def stratum_counts(*, study: Study) -> list[tuple[str, dict[str, int]]]:
-    """Allocations per stratum and arm. Callers must check `stratum_counts_visible`."""
-    arms = [arm.key for arm in arms_ordered(study=study)]
+def stratum_counts(
+    *, study: Study, keys: list[str] | None = None
+) -> list[tuple[str, dict[str, int]]]:
+    """Allocations per stratum and arm key, columns in the order of `keys` (default: control
+    first). Callers must check `stratum_counts_visible`."""
+    arms = keys if keys is not None else [arm.key for arm in arms_ordered(study=study)]
     by_stratum: dict[str, Counter[str]] = {}
     for stratum, arm_key in Allocation.objects.filter(study=study).values_list(
         "stratum", "arm__key"
@@ -205,6 +215,20 @@ def _phase_completers(*, study: Study, phases: list[Phase]) -> dict[int, dict[in
     return result
 
 
+def _labelled(arms: list[Arm], labels: dict[int, str] | None) -> list[Arm]:
+    """Arms in the order of `labels`, each `name` replaced by its label (copies: unsaved)."""
+    if labels is None:
+        return arms
+    by_id = {arm.pk: arm for arm in arms}
+    shown = []
+    for pk, label in labels.items():
+        if pk in by_id:
+            arm = copy.copy(by_id[pk])
+            arm.name = label
+            shown.append(arm)
+    return shown
+
+
 def _arm_flow(
     arm: Arm,
     *,
@@ -231,7 +255,8 @@ def _arm_flow(
     )
 
 
-def consort_flow(*, study: Study) -> ConsortFlow:
+def consort_flow(*, study: Study, labels: dict[int, str] | None = None) -> ConsortFlow:
+    """The flow; with `labels` (`blinding.arm_labels`) arms are named and ordered by them."""
     participants = list(Participant.objects.filter(study=study))
     phases = list(study.phases.order_by("position"))
     completers = _phase_completers(study=study, phases=phases)
@@ -245,7 +270,7 @@ def consort_flow(*, study: Study) -> ConsortFlow:
             completers=completers,
             councils=council_sizes.get(arm.key) if is_cluster else None,
         )
-        for arm in arms_ordered(study=study)
+        for arm in _labelled(arms_ordered(study=study), labels)
     ]
     withdrawn = [p for p in participants if p.withdrawn_at is not None]
     return ConsortFlow(
@@ -356,8 +381,12 @@ ALLOCATION_EXPORT_COLUMNS = [
 ]
 
 
-def allocation_export_rows(*, study: Study) -> list[dict[str, Any]]:
-    """Pseudonymised allocations, one row per randomised participant (closed studies only)."""
+def allocation_export_rows(
+    *, study: Study, labels: dict[int, str] | None = None
+) -> list[dict[str, Any]]:
+    """Pseudonymised allocations, one row per randomised participant (closed studies only).
+
+    `labels` (arm id -> coded label while blinded) replaces the arm key in the arm column."""
     rows = []
     allocations = {
         allocation.participant_id or ("council", allocation.council_id): allocation
@@ -372,7 +401,7 @@ def allocation_export_rows(*, study: Study) -> list[dict[str, Any]]:
                 "pseudonym": study_design.pseudonym(study=study, participant_id=participant.pk),
                 "council": participant.council.name if participant.council else "",
                 "region": participant.council.region if participant.council else "",
-                "arm": participant.arm.key if participant.arm else "",
+                "arm": _arm_value(participant.arm, labels),
                 "design_version": allocation.design_version.number if allocation else "",
                 "allocated_at": participant.randomised_at.isoformat()
                 if participant.randomised_at
@@ -382,6 +411,12 @@ def allocation_export_rows(*, study: Study) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _arm_value(arm: Arm | None, labels: dict[int, str] | None) -> str:
+    if arm is None:
+        return ""
+    return labels[arm.pk] if labels is not None else arm.key
 
 
 def advance_allocation_rows(*, study: Study, per_stratum: int) -> list[dict[str, Any]]:

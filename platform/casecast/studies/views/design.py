@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from casecast.core.form_views import posted
-from casecast.studies import selectors, services
+from casecast.studies import blinding, selectors, services
 from casecast.studies.design_yaml import DesignFileError, design_export, design_import
 from casecast.studies.forms import (
     ArmForm,
@@ -169,6 +169,7 @@ def council_list(request: StaffRequest, slug: str) -> HttpResponse:
         "Councils",
         councils=study.councils.all(),
         show_arms=selectors.stratum_counts_visible(study=study),
+        arm_labels=blinding.arm_labels(study=study, role=request.study_role),
     )
 
 
