@@ -60,15 +60,15 @@ def arm_codes_assign(*, study: Study) -> dict[int, str]:
     with transaction.atomic():
         arms = list(Arm.objects.select_for_update().filter(study=study).order_by("pk"))
         used = {arm.blind_code for arm in arms if arm.blind_code}
-        free = [letter for letter in CODE_LETTERS if letter not in used]
-        # A random permutation: shuffle the free letters, then hand them out.
+        uncoded = [arm for arm in arms if not arm.blind_code]
+        # The next unused letters (A, B, … for a new study), in a random permutation.
+        free = [letter for letter in CODE_LETTERS if letter not in used][: len(uncoded)]
+        if len(free) < len(uncoded):
+            raise ValueError(f"A blinded study may have at most {len(CODE_LETTERS)} arms.")
         secrets.SystemRandom().shuffle(free)
-        for arm in arms:
-            if not arm.blind_code:
-                if not free:
-                    raise ValueError("A study may have at most 24 arms while blinded.")
-                arm.blind_code = free.pop()
-                arm.save(update_fields=["blind_code"])
+        for arm, letter in zip(uncoded, free, strict=True):
+            arm.blind_code = letter
+            arm.save(update_fields=["blind_code"])
         return {arm.pk: arm.blind_code for arm in arms}
 
 
