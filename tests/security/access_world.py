@@ -1,9 +1,10 @@
 """The demo study plus the personas of the access-control matrix, and the URL walk.
 
 `build_world()` runs `seed_demo` and adds what the demo lacks: a researcher,
-a data monitoring committee member, a council lead, a withdrawn participant, a second study with its own administrator and
-participant. `concrete_urls(world)` turns every URL pattern into a real URL
-for objects of the demo study. Used by test_access_matrix.py.
+a data monitoring committee member, a council lead, a withdrawn participant,
+a second study with its own administrator and participant.
+`concrete_urls(world)` turns every URL pattern into a real URL for objects of
+the demo study. Used by test_access_matrix.py.
 """
 
 from __future__ import annotations
