@@ -96,7 +96,6 @@ class Command(BaseCommand):
         for step in (
             "casecast.vignettes.demo.seed_demo_bank",
             "casecast.resolution.demo.seed_demo_scores",
-            "casecast.resolution.demo_blinding.seed_demo_blinding",
         ):
             function = _optional(step)
             if function is not None:
@@ -109,6 +108,7 @@ class Command(BaseCommand):
         seed_feedback = _optional("casecast.feedback.demo.seed_demo_feedback_participants")
         if seed_feedback is not None:
             participants += seed_feedback(study=study)
+        _optional("casecast.resolution.demo_blinding.seed_demo_blinding")(study=study)  # type: ignore[misc]
         return participants
 
     def _print_welcome(self, links: list[tuple[str, User]], *, totp_key: str) -> None:
