@@ -382,7 +382,7 @@ def arm_results(
         order = list(labels)
         arms = sorted(arms, key=lambda arm: order.index(arm.pk) if arm.pk in order else len(order))
     for arm in arms:
-        arm.label = labels.get(arm.pk, arm.name) if labels is not None else arm.name
+        arm.label = labels.get(arm.pk, arm.name) if labels is not None else arm.name  # type: ignore[attr-defined]
     return [(arm, summaries.get(arm.pk)) for arm in arms]
 
 

@@ -161,10 +161,10 @@ def recruitment_progress(*, study: Study, council: Council | None = None) -> Rec
             arm.withdrawn += withdrawn is not None
     for pk, phase_id in _completions(study, council):
         index = phase_index[phase_id]
-        row, arm = where[pk]
-        for counts in (row, totals, arm):
-            if counts is not None:
-                counts.completed[index] += 1
+        council_row, arm_row = where[pk]
+        for maybe in (council_row, totals, arm_row):
+            if maybe is not None:
+                maybe.completed[index] += 1
     return RecruitmentProgress(
         phases=phases,
         councils=sorted(rows.values(), key=lambda c: c.label.lower()),
