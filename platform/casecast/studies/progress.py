@@ -1,6 +1,6 @@
 """Recruitment and progress by council: counts only, in a constant number of queries.
 
-`recruitment_progress(study=, council=)` reads five queries whatever the number of
+`recruitment_progress(study=, council=)` reads seven queries whatever the number of
 councils or participants (tests/studies/test_recruitment.py checks it at 100
 councils and 6,000 participants). With `council` it counts that council only —
 the council lead's view, which never carries arms or individuals.
@@ -18,7 +18,8 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q
+from django.db.models import CharField, Count, F, Q
+from django.db.models.functions import Cast, Substr
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -73,27 +74,43 @@ class RecruitmentProgress:
     by_arm: dict[int, Counts]  # arm id -> randomised and completion counts
 
 
-def _completions(study: Study, council: Council | None) -> list[tuple[int, int]]:
-    """(participant id, phase id) for each phase a participant has finished every case of."""
+def _completions(study: Study, council: Council | None) -> list[tuple[int | None, int | None, int]]:
+    """(council id, arm id, phase id) once per participant who finished every case given to
+    them in that phase (grouped per participant in the database: only completers return)."""
     rows = Participant.objects.filter(study=study, assignments__isnull=False)
     if council is not None:
         rows = rows.filter(council=council)
     return list(
-        rows.values("pk", "assignments__phase_id")
+        rows.values("pk", "council_id", "arm_id", "assignments__phase_id")
         .annotate(
             total=Count("assignments"),
             done=Count("assignments", filter=Q(assignments__completed_at__isnull=False)),
         )
         .filter(total=F("done"))
-        .values_list("pk", "assignments__phase_id")
+        .values_list("council_id", "arm_id", "assignments__phase_id")
     )
 
 
-def _weeks(dates: list[dt.date]) -> list[WeekCount]:
+_TALLIES = {
+    "enrolled": Count("pk"),
+    "consented": Count("pk", filter=Q(consented_at__isnull=False)),
+    "randomised": Count("pk", filter=Q(arm__isnull=False)),
+    "withdrawn": Count("pk", filter=Q(withdrawn_at__isnull=False)),
+}
+
+
+def _add(counts: Counts, tally: dict[str, int]) -> None:
+    for name in _TALLIES:
+        setattr(counts, name, getattr(counts, name) + tally[name])
+
+
+def _weeks(per_day: dict[dt.date, int]) -> list[WeekCount]:
     """Enrolments per week (weeks start on Monday), with no gaps between first and last."""
-    if not dates:
+    if not per_day:
         return []
-    per_week = Counter(d - dt.timedelta(days=d.weekday()) for d in dates)
+    per_week: Counter[dt.date] = Counter()
+    for day, n in per_day.items():
+        per_week[day - dt.timedelta(days=day.weekday())] += n
     week, last, total, weeks = min(per_week), max(per_week), 0, []
     while week <= last:
         total += per_week.get(week, 0)
@@ -120,7 +137,9 @@ def _attrition(totals: Counts, phases: list[Phase]) -> list[AttritionStep]:
 
 
 def recruitment_progress(*, study: Study, council: Council | None = None) -> RecruitmentProgress:
-    """Counts by council, by week and by arm id (labels are the caller's: blinding)."""
+    """Counts by council, by week and by arm id (labels are the caller's: blinding).
+
+    Seven queries, each grouped in the database, whatever the size of the study."""
     phases = list(study.phases.order_by("position"))
     phase_index = {phase.pk: i for i, phase in enumerate(phases)}
     councils = Council.objects.filter(study=study)
@@ -139,37 +158,27 @@ def recruitment_progress(*, study: Study, council: Council | None = None) -> Rec
     for council_id, n in invitations.values_list("council_id").annotate(n=Count("pk")):
         rows[council_id].invited = n
         totals.invited += n
+    for tally in participants.values("council_id").annotate(**_TALLIES).order_by():
+        if tally["council_id"] in rows:
+            _add(rows[tally["council_id"]], tally)
+        _add(totals, tally)
     by_arm: dict[int, Counts] = {}
-    where: dict[int, tuple[Counts | None, Counts | None]] = {}
-    dates = []
-    for pk, council_id, arm_id, consented, withdrawn, enrolled_at in participants.values_list(
-        "pk", "council_id", "arm_id", "consented_at", "withdrawn_at", "enrolled_at"
-    ):
-        row = rows.get(council_id) if council_id is not None else None
-        arm = by_arm.setdefault(arm_id, empty("")) if arm_id is not None else None
-        where[pk] = (row, arm)
-        dates.append(enrolled_at.date())
-        for counts in (row, totals):
-            if counts is None:
-                continue
-            counts.enrolled += 1
-            counts.consented += consented is not None
-            counts.randomised += arm_id is not None
-            counts.withdrawn += withdrawn is not None
-        if arm is not None:
-            arm.randomised += 1
-            arm.withdrawn += withdrawn is not None
-    for pk, phase_id in _completions(study, council):
+    for tally in participants.filter(arm__isnull=False).values("arm_id").annotate(**_TALLIES):
+        _add(by_arm.setdefault(tally["arm_id"], empty("")), tally)
+    # The UTC day as text, grouped in the database: TruncDate would call Python once per
+    # row on SQLite (hundreds of milliseconds at 6,000 people).
+    day = Substr(Cast("enrolled_at", output_field=CharField()), 1, 10)
+    days = participants.annotate(day=day).values("day").annotate(n=Count("pk"))
+    for council_id, arm_id, phase_id in _completions(study, council):
         index = phase_index[phase_id]
-        council_row, arm_row = where[pk]
-        for maybe in (council_row, totals, arm_row):
-            if maybe is not None:
-                maybe.completed[index] += 1
+        for counts in (rows.get(council_id), totals, by_arm.get(arm_id) if arm_id else None):
+            if counts is not None:
+                counts.completed[index] += 1
     return RecruitmentProgress(
         phases=phases,
         councils=sorted(rows.values(), key=lambda c: c.label.lower()),
         totals=totals,
-        weeks=_weeks(dates),
+        weeks=_weeks({dt.date.fromisoformat(row["day"]): row["n"] for row in days.order_by()}),
         attrition=_attrition(totals, phases),
         by_arm=by_arm,
     )
