@@ -55,3 +55,30 @@ def test_seed_demo_prints_the_sign_ins_and_no_log_noise(tmp_path):
     assert lines[0] == "Casecast demo is ready.", lines[:5]
     assert "email researcher@example.org   password casecast-demo-2026" in printed
     assert "/accounts/link/?token=" in printed
+
+
+@pytest.mark.django_db
+def test_seed_demo_shows_a_blinded_recruiting_study_and_an_unblinded_completed_one(client):
+    from casecast.resolution.demo_blinding import COMPLETED_TITLE, COUNCIL_LEAD_EMAIL, DMC_EMAIL
+    from casecast.studies import blinding
+    from casecast.studies.demo import DEMO_SLUG
+    from casecast.studies.models import Study, StudyMembership
+    from django.urls import reverse
+
+    call_command("seed_demo")
+    recruiting = Study.objects.get(slug=DEMO_SLUG)
+    assert recruiting.status == Study.Status.RECRUITING
+    assert blinding.is_blinded(study=recruiting, role=StudyMembership.Role.ANALYST)
+    assert not blinding.is_blinded(study=recruiting, role=StudyMembership.Role.DMC)
+    roles = dict(
+        StudyMembership.objects.filter(study=recruiting).values_list("user__email", "role")
+    )
+    assert roles[DMC_EMAIL] == "dmc" and roles[COUNCIL_LEAD_EMAIL] == "council_lead"
+    completed = Study.objects.get(title=COMPLETED_TITLE)
+    assert completed.status == Study.Status.CLOSED
+    assert completed.data_locked_at is not None and completed.unblinded_at is not None
+    assert completed.participants.filter(arm__isnull=False).count() == 40
+    assert not blinding.is_blinded(study=completed, role=StudyMembership.Role.ANALYST)
+    client.force_login(StudyMembership.objects.get(study=recruiting, role="council_lead").user)
+    page = client.get(reverse("studies:recruitment", args=[recruiting.slug]))
+    assert page.status_code == 200 and b"Progress: " in page.content

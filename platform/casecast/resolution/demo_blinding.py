@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from casecast.accounts.models import User
+from casecast.resolution import summaries
 from casecast.resolution.simulation import SimulationOptions, simulate_study
 from casecast.studies import services
 from casecast.studies.models import Study, StudyMembership
@@ -73,3 +74,7 @@ def seed_demo_blinding(*, study: Study) -> None:
     admin = study.memberships.filter(role=StudyMembership.Role.ADMIN).order_by("pk").first()
     if admin is not None:
         _completed_study(admin.user)
+    # Summaries of the demo study's last scored answers may still wait in the coalescing
+    # queue (scoring refreshes at most every few seconds); bring them in now, so the
+    # demo's results count everyone and a second seed_demo finds nothing left to do.
+    summaries.pending_refresh(study_id=study.pk)
