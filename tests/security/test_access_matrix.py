@@ -35,7 +35,7 @@ READ = ("study_admin", "study_researcher", "study_analyst", "study_dmc")  # READ
 MANAGE = ("study_admin", "study_researcher")  # MANAGERS
 DESIGN = ("study_admin",)  # DESIGNERS
 PARTICIPANTS = ("participant", "participant_other_study", "participant_withdrawn")
-STAFF = (*READ, "staff_other_study", "site_admin")
+STAFF = (*READ, "study_council_lead", "staff_other_study", "site_admin")
 
 
 def everyone(status: Any) -> Expected:
