@@ -70,8 +70,8 @@ class Study(models.Model):
     )
     # Blinding lifecycle (docs/analysis.md): data lock stops forecasts and freezes
     # outcomes; only then may a study administrator unblind.
-    data_locked_at = models.DateTimeField(null=True, blank=True)
-    unblinded_at = models.DateTimeField(null=True, blank=True)
+    data_locked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    unblinded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "studies"
