@@ -320,3 +320,22 @@ def test_a_council_lead_may_not_lead_another_studys_council(researcher, django_u
             by=researcher,
             council=other.councils.first(),
         )
+
+
+def test_the_team_page_adds_a_council_lead_with_their_council(
+    client, researcher, django_user_model
+):
+    study = build_study(by=researcher)
+    lead = django_user_model.objects.create_user(email="lead@example.org", password="x" * 12)
+    council = study.councils.order_by("name").last()
+    client.force_login(researcher)
+    url = reverse("studies:staff_add", args=[study.slug])
+    refused = client.post(url, {"email": lead.email, "role": "council_lead", "council": ""})
+    assert "Select the council this council lead is for" in refused.content.decode()
+    assert not StudyMembership.objects.filter(user=lead).exists()
+    added = client.post(url, {"email": lead.email, "role": "council_lead", "council": council.pk})
+    assert added.status_code == 302
+    membership = StudyMembership.objects.get(user=lead)
+    assert (membership.role, membership.council) == (Role.COUNCIL_LEAD, council)
+    team = client.get(reverse("studies:staff", args=[study.slug])).content.decode()
+    assert f"Council lead: {council.name}" in team
