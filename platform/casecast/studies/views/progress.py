@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
+from casecast.core.form_views import posted
 from casecast.studies import blinding, progress, selectors, services
 from casecast.studies.forms import ConfirmReasonForm, UnblindForm
 from casecast.studies.models import StudyMembership
@@ -81,7 +82,7 @@ def data_lock(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
     return form_view(
         request,
-        ConfirmReasonForm(request.POST or None),
+        ConfirmReasonForm(posted(request)),
         save=lambda data: services.study_data_lock(
             study=study, by=request.user, reason=data["reason"]
         ),
@@ -102,7 +103,7 @@ def unblind(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
     return form_view(
         request,
-        UnblindForm(request.POST or None),
+        UnblindForm(posted(request)),
         save=lambda data: services.study_unblind(
             study=study, by=request.user, reason=data["reason"], confirmed=data["confirm"]
         ),
