@@ -339,3 +339,18 @@ def test_the_team_page_adds_a_council_lead_with_their_council(
     assert (membership.role, membership.council) == (Role.COUNCIL_LEAD, council)
     team = client.get(reverse("studies:staff", args=[study.slug])).content.decode()
     assert f"Council lead: {council.name}" in team
+
+
+def test_exposures_stay_empty_while_blinded_because_a_module_names_its_arm(researcher):
+    from casecast.resolution.exports.exposures import exposure_source
+    from casecast.training.services import training_start
+
+    study = build_study(by=researcher)
+    Arm.objects.filter(study=study, key="feedback").update(training_module="calibration")
+    trainee = create_participant(study=study, email="t@example.org", arm="feedback")
+    training_start(participant=trainee)
+    study = _close(study, researcher)
+    assert blinding.is_blinded(study=study)
+    assert list(exposure_source(study=study).rows) == []
+    study = _lock_and_unblind(study, researcher)
+    assert len(list(exposure_source(study=study).rows)) == 1

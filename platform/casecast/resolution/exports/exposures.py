@@ -2,7 +2,8 @@
 started, with when it was completed and the time spent (for per-protocol analyses).
 
 Only once the study closes: a training module belongs to an arm, so a row per participant
-would tell staff their arm while the study recruits (allocation concealment). Feedback
+would tell staff their arm while the study recruits (allocation concealment), and
+which arm is which while it is blinded (so no rows until unblinding either). Feedback
 pages are not recorded per view, so they are not here (see docs/exports.md).
 """
 
@@ -23,6 +24,7 @@ from casecast.resolution.exports.columns import (
     table,
 )
 from casecast.resolution.exports.shared import analysable, pseudonym_column
+from casecast.studies.blinding import is_blinded
 from casecast.studies.models import Study
 from casecast.studies.selectors import stratum_counts_visible
 from casecast.training.models import ModuleKey, TrainingAttempt
@@ -86,9 +88,10 @@ def exposure_columns(study: Study) -> list[Column[Row]]:
 
 
 def exposure_source(*, study: Study) -> Source[Row]:
-    """One row per training module started; no rows until the study has closed."""
+    """One row per training module started; no rows until the study has closed, nor while
+    it is blinded (a module names its arm's intervention: the rows would unblind)."""
     columns = exposure_columns(study)
-    if not stratum_counts_visible(study=study):
+    if not stratum_counts_visible(study=study) or is_blinded(study=study):
         return Source(columns, ())
     names = Pseudonyms(study)
     rows = (
