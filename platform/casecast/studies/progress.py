@@ -171,7 +171,9 @@ def recruitment_progress(*, study: Study, council: Council | None = None) -> Rec
     days = participants.annotate(day=day).values("day").annotate(n=Count("pk"))
     for council_id, arm_id, phase_id in _completions(study, council):
         index = phase_index[phase_id]
-        for counts in (rows.get(council_id), totals, by_arm.get(arm_id) if arm_id else None):
+        council_row = rows.get(council_id) if council_id is not None else None
+        arm_row = by_arm.get(arm_id) if arm_id is not None else None
+        for counts in (council_row, totals, arm_row):
             if counts is not None:
                 counts.completed[index] += 1
     return RecruitmentProgress(
