@@ -89,6 +89,8 @@ def _instances(study: Any) -> dict[str, list[dict[str, Any]]]:
         "AnalysisPlanForm": [{"study": study}],
         "StatusForm": [{"allowed": [("recruiting", "Recruiting"), ("closed", "Closed")]}],
         "CodesForm": [{"study": study}],
+        "RoleForm": [{"study": study}],
+        "MembershipForm": [{"study": study}],
         "PhasePlanForm": [{"vignettes": [Vignette(key="v1"), Vignette(key="v2")], "arms": arms}],
         "OutcomeForm": [
             {"question": question, "correction": correction}

@@ -69,7 +69,9 @@ def test_the_demo_gives_the_judgement_insight_pages_real_numbers():
     from casecast.studies.models import Participant
 
     call_command("seed_demo")
-    simulated = Participant.objects.filter(baseline__has_key=DEMO_MARKER)
+    from casecast.studies.demo import DEMO_SLUG
+
+    simulated = Participant.objects.filter(study__slug=DEMO_SLUG, baseline__has_key=DEMO_MARKER)
     answers = Forecast.objects.filter(participant__in=simulated).select_related("question")
     by_cell = {(f.assignment_id, f.question_id): f for f in answers}
     assert simulated.count() >= 20
@@ -210,3 +212,30 @@ def test_the_demo_study_opens_on_a_full_trial_report():
     assert all(s["effects"] for s in doc["sensitivity"]), "every sensitivity analysis runs"
     assert doc["icc"] is not None and doc["table1"] and doc["calibration_by_arm"]
     assert TrialReport.objects.filter(study=study).count() == 1, "served from the cache"
+
+
+@pytest.mark.django_db
+def test_seed_demo_shows_a_blinded_recruiting_study_and_an_unblinded_completed_one(client):
+    from casecast.resolution.demo_blinding import COMPLETED_TITLE, COUNCIL_LEAD_EMAIL, DMC_EMAIL
+    from casecast.studies import blinding
+    from casecast.studies.demo import DEMO_SLUG
+    from casecast.studies.models import Study, StudyMembership
+    from django.urls import reverse
+
+    call_command("seed_demo")
+    recruiting = Study.objects.get(slug=DEMO_SLUG)
+    assert recruiting.status == Study.Status.RECRUITING
+    assert blinding.is_blinded(study=recruiting, role=StudyMembership.Role.ANALYST)
+    assert not blinding.is_blinded(study=recruiting, role=StudyMembership.Role.DMC)
+    roles = dict(
+        StudyMembership.objects.filter(study=recruiting).values_list("user__email", "role")
+    )
+    assert roles[DMC_EMAIL] == "dmc" and roles[COUNCIL_LEAD_EMAIL] == "council_lead"
+    completed = Study.objects.get(title=COMPLETED_TITLE)
+    assert completed.status == Study.Status.CLOSED
+    assert completed.data_locked_at is not None and completed.unblinded_at is not None
+    assert completed.participants.filter(arm__isnull=False).count() == 40
+    assert not blinding.is_blinded(study=completed, role=StudyMembership.Role.ANALYST)
+    client.force_login(StudyMembership.objects.get(study=recruiting, role="council_lead").user)
+    page = client.get(reverse("studies:recruitment", args=[recruiting.slug]))
+    assert page.status_code == 200 and b"Progress: " in page.content

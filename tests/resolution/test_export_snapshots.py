@@ -5,7 +5,8 @@ column declarations (resolution/exports/), and are kept to prove that refactors 
 exports change no byte of what a researcher downloads. Two states of the demo study:
 
 - `recruiting/`: exactly what `seed_demo` leaves (arms blank: allocation concealment);
-- `closed/`: the same study closed, after one participant withdrew asking for their data
+- `closed/`: the same study closed (and data-locked and unblinded, so arms show by key),
+  after one participant withdrew asking for their data
   not to be used and one withdrew letting it be kept (arm columns filled, withdrawal rules
   exercised).
 
@@ -40,7 +41,12 @@ from unittest import mock
 
 import pytest
 from casecast.studies.models import Participant, Study
-from casecast.studies.services import participant_withdraw, study_status_change
+from casecast.studies.services import (
+    participant_withdraw,
+    study_data_lock,
+    study_status_change,
+    study_unblind,
+)
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -93,6 +99,9 @@ def _close_after_withdrawals(study: Study) -> None:
     participant_withdraw(participant=first, keep_data=False, by=researcher, reason="demo")
     participant_withdraw(participant=second, keep_data=True, by=researcher, reason="demo")
     study_status_change(study=study, to=Study.Status.CLOSED, by=researcher)
+    # Unblinded, so the arm columns carry the arm keys (codes are random per study).
+    study_data_lock(study=study, by=researcher, reason="demo")
+    study_unblind(study=study, by=researcher, reason="demo", confirmed=True)
 
 
 def _write(produced: dict[str, dict[str, bytes]]) -> None:

@@ -142,9 +142,14 @@ def run_trial(casebook, people, close: bool = True) -> Trial:
     return Trial(f, decision, rationale, viewed, submitted)
 
 
-def close_study(casebook) -> None:
-    """Arms appear in the exports only once the study has closed (allocation concealment)."""
-    Study.objects.filter(pk=casebook.study.pk).update(status=Study.Status.CLOSED)
+def close_study(casebook, *, unblind: bool = True) -> None:
+    """Arms appear in the exports only once the study has closed (allocation concealment),
+    and by key only once it is unblinded (codes before: tests/studies/test_blinding.py).
+    Data lock comes with unblinding (a constraint), so outcomes are recorded before."""
+    now = timezone.now() if unblind else None
+    Study.objects.filter(pk=casebook.study.pk).update(
+        status=Study.Status.CLOSED, data_locked_at=now, unblinded_at=now
+    )
     casebook.study.refresh_from_db()
 
 

@@ -10,9 +10,10 @@ import re
 
 import pytest
 from casecast.resolution.models import ForecastScore, RescoreJob
-from casecast.studies.models import Study
+from casecast.studies.models import Study, StudyMembership
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -139,9 +140,11 @@ def test_a_running_job_page_refreshes_itself_without_javascript(client, casebook
 
 
 def test_results_show_arms_and_calibration_as_svg_and_table(
-    client, casebook, people, study_researcher, django_capture_on_commit_callbacks
-):
-    """The results address leads to the trial report (tests/reports has its own tests)."""
+    client, casebook, people, study_researcher, django_capture_on_commit_callbacks,
+    django_user_model,
+):  # fmt: skip
+    """The results address leads to the trial report (tests/reports has its own tests):
+    pooled while blinded for the team, by arm for the data monitoring committee."""
     for name, pct in [("ann", 30), ("ben", 60), ("cat", 80), ("dan", 90)]:
         casebook.answer(people[name], casebook.q("rereferral"), probability_pct=pct)
     client.force_login(study_researcher)
@@ -151,6 +154,15 @@ def test_results_show_arms_and_calibration_as_svg_and_table(
         client.get(url("results", casebook.study), follow=True)
     page = client.get(url("results", casebook.study), follow=True).content.decode()
     assert "<svg" in page and 'aria-hidden="true"' in page
+    assert "Calibration by arm" not in page and "−0.300" not in page
+    assert "all arms are pooled" in page
+    # The data monitoring committee sees the report by arm.
+    dmc = django_user_model.objects.create_user(email="dmc@example.org", password="x" * 12)
+    StudyMembership.objects.create(study=casebook.study, user=dmc, role="dmc")
+    client.force_login(dmc)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(url("results", casebook.study), follow=True)
+    page = client.get(url("results", casebook.study), follow=True).content.decode()
     assert "Calibration by arm" in page and "Forecasts" in page
     assert "Feedback" in page and "−0.300" in page  # (0.04+0.01)/2 - (0.49+0.16)/2
 
@@ -163,8 +175,11 @@ def test_the_export_is_pseudonymised_with_a_keyed_hmac_and_readable_as_plain_csv
     client.force_login(study_researcher)
     with django_capture_on_commit_callbacks(execute=True):
         outcome_post(client, casebook)
-    Study.objects.filter(pk=casebook.study.pk).update(status=Study.Status.CLOSED)
-    response = client.get(url("export_scores", casebook.study))  # closed: arms shown
+    now = timezone.now()  # closed and unblinded: arm keys shown
+    Study.objects.filter(pk=casebook.study.pk).update(
+        status=Study.Status.CLOSED, data_locked_at=now, unblinded_at=now
+    )
+    response = client.get(url("export_scores", casebook.study))
     body = b"".join(response.streaming_content).decode("utf-8")
     rows = list(csv.DictReader(io.StringIO(body)))
     assert len(rows) == 2

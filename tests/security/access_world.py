@@ -1,9 +1,10 @@
 """The demo study plus the personas of the access-control matrix, and the URL walk.
 
 `build_world()` runs `seed_demo` and adds what the demo lacks: a researcher,
-a withdrawn participant, a second study with its own administrator and
-participant. `concrete_urls(world)` turns every URL pattern into a real URL
-for objects of the demo study. Used by test_access_matrix.py.
+a data monitoring committee member, a council lead, a withdrawn participant,
+a second study with its own administrator and participant.
+`concrete_urls(world)` turns every URL pattern into a real URL for objects of
+the demo study. Used by test_access_matrix.py.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ ROLES = (
     "study_admin",
     "study_researcher",
     "study_analyst",
+    "study_dmc",
+    "study_council_lead",
     "staff_other_study",
     "site_admin",
     "practice_only",
@@ -85,6 +88,15 @@ def build_world() -> World:
         study=other_study, email="matrix-elsewhere@example.org", arm="feedback"
     )
     participant = Participant.objects.get(study=study, user__email=PARTICIPANT_EMAIL)
+    dmc = User.objects.create_user(email="matrix-dmc@example.org", password="x" * 12)
+    StudyMembership.objects.create(study=study, user=dmc, role=StudyMembership.Role.DMC)
+    lead = User.objects.create_user(email="matrix-lead@example.org", password="x" * 12)
+    StudyMembership.objects.create(
+        study=study,
+        user=lead,
+        role=StudyMembership.Role.COUNCIL_LEAD,
+        council=study.councils.order_by("pk").first(),
+    )
     users: dict[str, User | None] = {
         "anonymous": None,
         "participant": participant.user,
@@ -93,6 +105,8 @@ def build_world() -> World:
         "study_admin": admin,
         "study_researcher": researcher,
         "study_analyst": User.objects.get(email="analyst@example.org"),
+        "study_dmc": dmc,
+        "study_council_lead": lead,
         "staff_other_study": other_owner,
         "site_admin": User.objects.get(email="admin@example.org"),
         # A worker the demo study's administrator invited to practise only (seed_demo).

@@ -8,11 +8,11 @@ request never changes what the next role sees.
 
 Roles (tests/security/access_world.py): anonymous; a participant of the demo
 study; a participant of another study; a withdrawn participant of the demo
-study; the demo study's administrator, researcher and analyst; the
-administrator of another study; the site administrator; a worker invited by
-the demo study's administrator to practise only (practice mode, and nothing
-else). Council-lead and data-monitoring roles do not exist yet: add a column
-when they do.
+study; the demo study's administrator, researcher, analyst, data monitoring
+committee member (reads what analysts read) and council lead (reaches only the
+recruitment page, counting their own council); the administrator of another
+study; the site administrator; a worker invited by the demo study's
+administrator to practise only (practice mode, and nothing else).
 
 Expected values: an HTTP status, or
   LOGIN — 302 to the staff sign-in page,
@@ -32,13 +32,13 @@ from tests.security.access_world import ROLES, World, all_routes, concrete_url
 LOGIN, LINK, LEFT = "login", "link", "left"
 Expected = dict[str, Any]
 
-READ = ("study_admin", "study_researcher", "study_analyst")  # study_staff_required()
+READ = ("study_admin", "study_researcher", "study_analyst", "study_dmc")  # READERS
 MANAGE = ("study_admin", "study_researcher")  # MANAGERS
 DESIGN = ("study_admin",)  # DESIGNERS
 PARTICIPANTS = ("participant", "participant_other_study", "participant_withdrawn")
 # Accounts that sign in by personal link: participants, and workers invited to practise only.
 LINK_ACCOUNTS = (*PARTICIPANTS, "practice_only")
-STAFF = (*READ, "staff_other_study", "site_admin")
+STAFF = (*READ, "study_council_lead", "staff_other_study", "site_admin")
 
 
 def everyone(status: Any) -> Expected:
@@ -227,6 +227,12 @@ TABLE: dict[str, tuple[Expected, str]] = {
     "studies:allocations_download": (staff_page(()), "GET"),
     # The advance allocation list is the site administrator's alone (docs/randomisation.md).
     "studies:advance_list": ({**staff_page(()), "site_admin": 200}, "GET"),
+    # Recruitment by council: every reader, and council leads (their own council only).
+    "studies:recruitment": (staff_page((*READ, "study_council_lead")), "GET"),
+    # Data lock and unblinding: the study administrator (the demo recruits, so the
+    # forms are shown; the services refuse until the study is closed / locked).
+    "studies:data_lock": (staff_page(DESIGN), "GET"),
+    "studies:unblind": (staff_page(DESIGN), "GET"),
     # Staff: outcomes, results, exports
     "resolution:list": (staff_page(READ), "GET"),
     "resolution:outcome": (staff_page(MANAGE), "GET"),

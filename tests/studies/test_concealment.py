@@ -95,7 +95,10 @@ def test_participant_list_hides_arms_while_recruiting_and_shows_them_when_closed
     assert not any(f">{name}<" in page for name in arm_names)
     study_status_change(study=study, to=Study.Status.CLOSED, by=researcher)
     page = client.get(reverse("studies:participants", args=[study.slug])).content.decode()
-    assert any(f">{name}<" in page for name in arm_names)
+    # Closed but still blinded (tests/studies/test_blinding.py): the arms appear coded.
+    codes = [f">Arm {arm.blind_code}<" for arm in study.arms.all()]
+    assert any(code in page for code in codes)
+    assert not any(f">{name}<" in page for name in arm_names)
 
 
 def test_strata_counts_appear_on_consort_page_only_after_closing(
@@ -207,4 +210,6 @@ def test_overview_and_consort_show_totals_only_until_the_study_closes(
     assert not any(f">{name}<" in after for name in arm_names)
     study_status_change(study=study, to=Study.Status.CLOSED, by=researcher)
     closed = client.get(url).content.decode()
-    assert all(f">{name}<" in closed for name in arm_names)
+    # Counts by arm now, under the arms' codes while the study is blinded.
+    assert all(f">Arm {arm.blind_code}<" in closed for arm in study.arms.all())
+    assert not any(f">{name}<" in closed for name in arm_names)

@@ -23,7 +23,7 @@ from casecast.forecasts import answers as answer_rules
 from casecast.forecasts import selectors
 from casecast.forecasts.delivery import phase_order
 from casecast.forecasts.models import Assignment, Draft, Forecast, StageVisit
-from casecast.studies.models import Participant, Phase
+from casecast.studies.models import Participant, Phase, Study
 from casecast.studies.services import participant_randomise
 from casecast.vignettes import kinds
 from casecast.vignettes.models import Question, Stage, VignetteVersion
@@ -47,6 +47,22 @@ class StageLocked(JourneyError):
 
 class StageNotReady(JourneyError):
     """An earlier part of the case has not been submitted yet."""
+
+
+class DataLocked(StageLocked):
+    """The study's data are locked (docs/analysis.md): no answer is accepted any more."""
+
+
+DATA_LOCKED_MESSAGE = (
+    "This study has finished collecting answers, so nothing more can be saved. "
+    "Thank you for taking part."
+)
+
+
+def _refuse_if_data_locked(participant_id: int) -> None:
+    """One query, whatever the caller has loaded."""
+    if Study.objects.filter(participants=participant_id, data_locked_at__isnull=False).exists():
+        raise DataLocked(DATA_LOCKED_MESSAGE)
 
 
 @dataclass
@@ -97,6 +113,10 @@ def phase_start(*, participant: Participant, phase: Phase) -> list[Assignment]:
     vignette's current version at this moment.
     """
     existing = list(Assignment.objects.filter(participant=participant, phase=phase))
+    try:
+        _refuse_if_data_locked(participant.pk)
+    except DataLocked as error:
+        raise PhaseNotAvailable(str(error)) from error
     if existing:
         return sorted(existing, key=lambda a: a.position)
     if phase.randomise_before and participant.arm_id is None:
@@ -186,6 +206,7 @@ def draft_save(*, assignment: Assignment, stage: Stage, answers: Mapping[str, An
     """Keep unsubmitted typing on the server. No validation: half an answer is fine."""
     questions = selectors.stage_questions(stage=stage, version=_loaded_version(assignment))
     values = draft_answers(specs=question_specs(questions=questions), data=answers)
+    _refuse_if_data_locked(assignment.participant_id)
     with transaction.atomic():
         if _stage_submitted(assignment, stage):
             raise StageLocked("You have already submitted this part.")
@@ -280,6 +301,7 @@ def stage_submit(
     different key for a locked part raises `StageLocked`. `progress` is the
     case's progress if the caller has just read it (it is not read twice).
     """
+    _refuse_if_data_locked(assignment.participant_id)
     if progress is None:
         progress = selectors.case_progress(assignment=assignment)
     if stage not in progress.stages:

@@ -184,6 +184,9 @@ def _stage_post(
                 key=key,
                 errors=result.errors,
             )
+    except services.DataLocked as error:
+        messages.info(request, str(error))
+        return redirect("forecasts:tasks")
     except services.StageLocked:
         messages.info(request, LOCKED_MESSAGE)
         return redirect(_stage_url(assignment, progress, current))

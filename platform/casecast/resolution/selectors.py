@@ -370,11 +370,48 @@ def calibration_rows(*, study: Study) -> list[CalibrationRow]:
     ]
 
 
-def arm_results(*, study: Study) -> list[tuple[Any, ArmSummary | None]]:
-    """Each arm (control first) with its summary, if scored yet."""
+def arm_results(
+    *, study: Study, labels: dict[int, str] | None = None
+) -> list[tuple[Any, ArmSummary | None]]:
+    """Each arm (control first, or in the order of `labels`) with its summary, if scored yet.
+
+    `labels` (from `casecast.studies.blinding.arm_labels`) also sets `arm.label`."""
     summaries = {s.arm_id: s for s in ArmSummary.objects.filter(study=study)}
     arms = sorted(arms_ordered(study=study), key=lambda arm: (not arm.is_control, arm.position))
+    if labels is not None:
+        order = list(labels)
+        arms = sorted(arms, key=lambda arm: order.index(arm.pk) if arm.pk in order else len(order))
+    for arm in arms:
+        arm.label = labels.get(arm.pk, arm.name) if labels is not None else arm.name  # type: ignore[attr-defined]
     return [(arm, summaries.get(arm.pk)) for arm in arms]
+
+
+@dataclass(frozen=True)
+class PooledResult:
+    """Every arm together: what interim results show while the study is blinded."""
+
+    n_participants: int
+    n_forecasts: int
+    mean_brier: float | None
+
+
+def pooled_result(*, study: Study) -> PooledResult:
+    """All arms pooled: each participant's primary Brier counts once, whatever their arm.
+
+    Each arm's mean is over its participants with a primary Brier (`n_participants`), so
+    the pooled mean is the arms' means weighted by their participants."""
+    rows = list(
+        ArmSummary.objects.filter(study=study).values_list(
+            "n_participants", "n_forecasts", "mean_brier"
+        )
+    )
+    people = sum(n for n, _, mean in rows if mean is not None)
+    total = sum(n * mean for n, _, mean in rows if mean is not None)
+    return PooledResult(
+        n_participants=sum(n for n, _, _ in rows),
+        n_forecasts=sum(f for _, f, _ in rows),
+        mean_brier=total / people if people else None,
+    )
 
 
 def unscored_resolved_forecasts(*, study: Study) -> int:

@@ -27,6 +27,7 @@ from casecast.resolution.outcomes import (
     outcome_check,
 )
 from casecast.studies.models import Study
+from casecast.studies.services import DATA_LOCKED_MESSAGE
 from casecast.vignettes.models import OutcomeRecord, Question
 from casecast.vignettes.outcome_history import outcome_history_add
 from tasks.enqueue import enqueue_on_commit
@@ -41,8 +42,12 @@ def question_siblings(*, question: Question) -> QuerySet[Question]:
 
 
 def _study_lock(question: Question) -> Study:
+    """Lock the question's study for an outcome change; refuse once its data are locked."""
     study_id = question.version.vignette.study_id
-    return Study.objects.select_for_update().get(pk=study_id)
+    study = Study.objects.select_for_update().get(pk=study_id)
+    if study.data_locked_at is not None:
+        raise ValidationError(DATA_LOCKED_MESSAGE)
+    return study
 
 
 def _require_reason(reason: str, what: str) -> str:

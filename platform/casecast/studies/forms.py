@@ -14,6 +14,7 @@ from casecast.studies.models import (
     AnalysisPlan,
     Arm,
     BaselineQuestion,
+    Council,
     DesignVersion,
     EligibilityQuestion,
     Phase,
@@ -493,7 +494,36 @@ class StatusForm(forms.Form):
         self.fields["status"].choices = allowed  # type: ignore[attr-defined]
 
 
-class MembershipForm(forms.Form):
+ROLE_HINT = (
+    "Study administrators change everything; researchers run the study; analysts and the "
+    "data monitoring committee only read (the committee sees the real arm names while the "
+    "study is blinded); a council lead sees only their council's progress counts."
+)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label="Role",
+        help_text=ROLE_HINT,
+        choices=StudyMembership.Role.choices,
+        widget=forms.RadioSelect,
+        error_messages=_errors("Select a role"),
+    )
+    council = forms.ModelChoiceField(
+        label="Council (council leads only)",
+        queryset=Council.objects.none(),
+        required=False,
+        empty_label="No council",
+        help_text="The council whose progress a council lead sees. Leave empty for other roles.",
+        error_messages=_errors("Select a council"),
+    )
+
+    def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["council"].queryset = study.councils.order_by("name")  # type: ignore[attr-defined]
+
+
+class MembershipForm(RoleForm):
     email = forms.EmailField(
         label="Email address",
         error_messages=_errors(
@@ -501,20 +531,25 @@ class MembershipForm(forms.Form):
             invalid="Enter an email address in the correct format, like name@example.com",
         ),
     )
-    role = forms.ChoiceField(
-        label="Role",
-        choices=StudyMembership.Role.choices,
-        widget=forms.RadioSelect,
-        error_messages=_errors("Select a role"),
+    field_order = ["email", "role", "council"]
+
+
+class ConfirmReasonForm(forms.Form):
+    """Data lock and unblinding: a reason for the audit trail, and (unblinding) a tick."""
+
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Recorded in the study's audit trail.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=_errors("Give a reason, for the audit trail"),
     )
 
 
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(
-        label="Role",
-        choices=StudyMembership.Role.choices,
-        widget=forms.RadioSelect,
-        error_messages=_errors("Select a role"),
+class UnblindForm(ConfirmReasonForm):
+    confirm = forms.BooleanField(
+        label="I understand that every member of the study team will see the real arm names "
+        "and that this cannot be undone",
+        error_messages=_errors("Confirm that you want to unblind the study"),
     )
 
 

@@ -73,10 +73,20 @@ class Study(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Blinding lifecycle (docs/analysis.md): data lock stops forecasts and freezes
+    # outcomes; only then may a study administrator unblind.
+    data_locked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    unblinded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "studies"
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unblinded_at__isnull=True) | Q(data_locked_at__isnull=False),
+                name="study_unblinded_only_after_data_lock",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -89,6 +99,10 @@ class Study(models.Model):
     def is_recruiting(self) -> bool:
         return self.status == self.Status.RECRUITING
 
+    @property
+    def is_data_locked(self) -> bool:
+        return self.data_locked_at is not None
+
 
 class StudyMembership(models.Model):
     """Study staff: who may see and do what in one study."""
@@ -97,16 +111,31 @@ class StudyMembership(models.Model):
         ADMIN = "admin", "Study administrator"
         RESEARCHER = "researcher", "Researcher"
         ANALYST = "analyst", "Read-only analyst"
+        DMC = "dmc", "Data monitoring committee"
+        COUNCIL_LEAD = "council_lead", "Council lead"
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=12, choices=Role.choices)
+    council = models.ForeignKey(
+        "Council",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        help_text="The council a council lead sees progress counts for; empty for other roles.",
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["study", "user"], name="membership_once_per_study")
+            models.UniqueConstraint(fields=["study", "user"], name="membership_once_per_study"),
+            models.CheckConstraint(
+                condition=Q(role="council_lead", council__isnull=False)
+                | (~Q(role="council_lead") & Q(council__isnull=True)),
+                name="membership_council_only_for_council_leads",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -185,10 +214,18 @@ class Arm(models.Model):
         max_length=40, blank=True, help_text="Key of a training module this arm completes."
     )
     shows_base_rates = models.BooleanField(default=False)
+    # The letter staff see while the study is blinded ("Arm B"): a random permutation
+    # stored at the first randomisation (casecast.studies.blinding), never re-drawn.
+    blind_code = models.CharField(max_length=2, blank=True, editable=False)
 
     class Meta:
         ordering = ["study", "position", "pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["study", "blind_code"],
+                condition=~Q(blind_code=""),
+                name="arm_blind_code_unique_in_study",
+            ),
             models.UniqueConstraint(fields=["study", "key"], name="arm_key_unique_in_study"),
             models.UniqueConstraint(
                 fields=["study"], condition=Q(is_control=True), name="arm_one_control_per_study"

@@ -1,8 +1,9 @@
 """View decorators: study staff by role, and participants who have consented.
 
 `study_staff_required(*roles)` loads the study from the URL kwarg `slug` and
-answers 403 unless the user is staff in it with one of `roles` (any role if
-none are given). It sets `request.study` and `request.study_role`.
+answers 403 unless the user is staff in it with one of `roles` (`READERS` if
+none are given: every role but the council lead, who sees one page only).
+It sets `request.study` and `request.study_role`.
 
 `participant_required` loads the signed-in user's participation — in the study
 named by the URL kwarg `slug`, or else their most recent active one — sets
@@ -54,9 +55,13 @@ class ParticipantRequest(HttpRequest):
 
 Role = StudyMembership.Role
 
-# Roles that may change things; analysts only read.
+# Roles that may change things; analysts and the data monitoring committee only read.
 DESIGNERS = (Role.ADMIN,)
 MANAGERS = (Role.ADMIN, Role.RESEARCHER)
+# Everyone who reads the study's staff pages. Council leads are not among them: they
+# reach only their council's progress page, which names them explicitly.
+READERS = (Role.ADMIN, Role.RESEARCHER, Role.ANALYST, Role.DMC)
+PROGRESS_VIEWERS = (*READERS, Role.COUNCIL_LEAD)
 
 
 def may_create_studies(user: Any) -> bool:
@@ -82,7 +87,7 @@ def study_staff_required(*roles: str) -> Callable[[View], View]:
                 raise PermissionDenied
             study = get_object_or_404(Study, slug=kwargs.get("slug"))
             role = study_role(user=request.user, study=study)
-            if role is None or (roles and role not in roles):
+            if role is None or role not in (roles or READERS):
                 raise PermissionDenied
             staff_request = cast(StaffRequest, request)
             staff_request.study, staff_request.study_role = study, role

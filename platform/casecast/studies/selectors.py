@@ -7,11 +7,12 @@ study's status (`stratum_counts_visible`).
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from casecast.core.pseudonyms import pseudonym
 from casecast.randomisation import allocation_list
@@ -77,10 +78,28 @@ def study_role(*, user: Any, study: Study) -> StudyMembership.Role | None:
     return StudyMembership.Role(role) if role else None
 
 
+def lead_council(*, user: Any, study: Study) -> Council | None:
+    """The council a council lead of this study is tied to (None for anyone else)."""
+    membership = (
+        StudyMembership.objects.filter(
+            user=user, study=study, role=StudyMembership.Role.COUNCIL_LEAD
+        )
+        .select_related("council")
+        .first()
+    )
+    return membership.council if membership else None
+
+
 def studies_for_staff(*, user: Any) -> QuerySet[Study]:
     return (
         Study.objects.filter(memberships__user=user)
-        .annotate(participant_count=Count("participants", distinct=True))
+        .annotate(
+            participant_count=Count("participants", distinct=True),
+            # The viewer's role: a council lead's link goes to their progress page.
+            my_role=Subquery(
+                StudyMembership.objects.filter(study=OuterRef("pk"), user=user).values("role")[:1]
+            ),
+        )
         .order_by("-created_at")
     )
 
@@ -132,9 +151,12 @@ def stratum_counts_visible(*, study: Study) -> bool:
     return study.status in (Status.CLOSED, Status.ARCHIVED)
 
 
-def stratum_counts(*, study: Study) -> list[tuple[str, dict[str, int]]]:
-    """Allocations per stratum and arm. Callers must check `stratum_counts_visible`."""
-    arms = [arm.key for arm in arms_ordered(study=study)]
+def stratum_counts(
+    *, study: Study, keys: list[str] | None = None
+) -> list[tuple[str, dict[str, int]]]:
+    """Allocations per stratum and arm key, columns in the order of `keys` (default: control
+    first). Callers must check `stratum_counts_visible`."""
+    arms = keys if keys is not None else [arm.key for arm in arms_ordered(study=study)]
     by_stratum: dict[str, Counter[str]] = {}
     for stratum, arm_key in Allocation.objects.filter(study=study).values_list(
         "stratum", "arm__key"
@@ -207,6 +229,20 @@ def _phase_completers(*, study: Study, phases: list[Phase]) -> dict[int, dict[in
     return result
 
 
+def _labelled(arms: list[Arm], labels: dict[int, str] | None) -> list[Arm]:
+    """Arms in the order of `labels`, each `name` replaced by its label (copies: unsaved)."""
+    if labels is None:
+        return arms
+    by_id = {arm.pk: arm for arm in arms}
+    shown = []
+    for pk, label in labels.items():
+        if pk in by_id:
+            arm = copy.copy(by_id[pk])
+            arm.name = label
+            shown.append(arm)
+    return shown
+
+
 def _arm_flow(
     arm: Arm,
     *,
@@ -233,7 +269,8 @@ def _arm_flow(
     )
 
 
-def consort_flow(*, study: Study) -> ConsortFlow:
+def consort_flow(*, study: Study, labels: dict[int, str] | None = None) -> ConsortFlow:
+    """The flow; with `labels` (`blinding.arm_labels`) arms are named and ordered by them."""
     participants = list(Participant.objects.filter(study=study))
     phases = list(study.phases.order_by("position"))
     completers = _phase_completers(study=study, phases=phases)
@@ -247,7 +284,7 @@ def consort_flow(*, study: Study) -> ConsortFlow:
             completers=completers,
             councils=council_sizes.get(arm.key) if is_cluster else None,
         )
-        for arm in arms_ordered(study=study)
+        for arm in _labelled(arms_ordered(study=study), labels)
     ]
     withdrawn = [p for p in participants if p.withdrawn_at is not None]
     return ConsortFlow(
@@ -358,11 +395,14 @@ ALLOCATION_EXPORT_COLUMNS = [
 ]
 
 
-def allocation_export_rows(*, study: Study) -> list[dict[str, Any]]:
+def allocation_export_rows(
+    *, study: Study, labels: dict[int, str] | None = None
+) -> list[dict[str, Any]]:
     """Pseudonymised allocations, one row per randomised participant (closed studies only).
 
     Participants and councils appear as their keyed pseudonyms (`core/pseudonyms.py`), the
-    same values as in the study's export package, so the two join; no council names."""
+    same values as in the study's export package, so the two join; no council names.
+    `labels` (arm id -> coded label while blinded) replaces the arm key in the arm column."""
     rows = []
     allocations = {
         allocation.participant_id or ("council", allocation.council_id): allocation
@@ -380,7 +420,7 @@ def allocation_export_rows(*, study: Study) -> list[dict[str, Any]]:
                     key=study.pseudonym_key, kind="council", pk=participant.council_id
                 ),
                 "region": participant.council.region if participant.council else "",
-                "arm": participant.arm.key if participant.arm else "",
+                "arm": _arm_value(participant.arm, labels),
                 "design_version": allocation.design_version.number if allocation else "",
                 "allocated_at": participant.randomised_at.isoformat()
                 if participant.randomised_at
@@ -390,6 +430,12 @@ def allocation_export_rows(*, study: Study) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _arm_value(arm: Arm | None, labels: dict[int, str] | None) -> str:
+    if arm is None:
+        return ""
+    return labels[arm.pk] if labels is not None else arm.key
 
 
 def advance_allocation_rows(*, study: Study, per_stratum: int) -> list[dict[str, Any]]:

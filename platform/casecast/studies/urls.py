@@ -7,6 +7,7 @@ from casecast.studies.views import (
     participant,
     participants,
     planner,
+    progress,
     study,
     team,
 )
@@ -88,4 +89,7 @@ urlpatterns = [
         f"{_study}/allocations.csv", participants.allocations_download, name="allocations_download"
     ),
     path(f"{_study}/allocation-list/", participants.advance_list, name="advance_list"),
+    path(f"{_study}/recruitment/", progress.recruitment, name="recruitment"),
+    path(f"{_study}/data-lock/", progress.data_lock, name="data_lock"),
+    path(f"{_study}/unblind/", progress.unblind, name="unblind"),
 ]

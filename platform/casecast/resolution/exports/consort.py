@@ -18,6 +18,7 @@ from casecast.resolution.exports.columns import (
     Source,
     table,
 )
+from casecast.resolution.exports.shared import blinded_arm_codes
 from casecast.studies import selectors
 from casecast.studies.models import Study
 
@@ -72,7 +73,9 @@ def _counts(study: Study) -> Iterator[dict[str, Any]]:
     for step, n in totals:
         yield {"step": step, "arm": None, "n": n}
     if selectors.arm_counts_visible(study=study):
-        keys = [arm.key for arm in flow.arms]
+        # While blinded the arm column carries the code letter, as every export does.
+        codes = blinded_arm_codes(study=study)
+        keys = [codes.get(arm.key, arm.key) for arm in flow.arms]
         for step, per_arm in selectors.consort_table(flow=flow, by_arm=True).rows:
             for key, n in zip(keys, per_arm, strict=True):
                 yield {"step": step, "arm": key, "n": n}

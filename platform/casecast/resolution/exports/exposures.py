@@ -3,10 +3,11 @@ per training module started (with when it was completed and the time spent) and 
 feedback page seen (first and last time, and how often; a case's feedback page once per
 case, joining forecasts on pseudonym, phase and case_position).
 
-Only once the study closes: a training module or a feedback page belongs to an arm, so a
-row per participant would tell staff their arm while the study recruits (allocation
-concealment). Two queries (training, feedback), each read in chunks and both in
-participant order, merged as they stream.
+Only once the study closes, and not while it is blinded: a training module or a feedback
+page belongs to an arm, so a row per participant would tell staff their arm while the
+study recruits (allocation concealment), and which arm is which while it is blinded. Two
+queries (training, feedback), each read in chunks and both in participant order, merged
+as they stream.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from casecast.resolution.exports.columns import (
     table,
 )
 from casecast.resolution.exports.shared import analysable, pseudonym_column
+from casecast.studies.blinding import is_blinded
 from casecast.studies.models import Study
 from casecast.studies.selectors import stratum_counts_visible
 from casecast.training.models import ModuleKey, TrainingAttempt
@@ -217,9 +219,9 @@ def _feedback(study: Study) -> Iterable[dict[str, Any]]:
 
 def exposure_source(*, study: Study) -> Source[Row]:
     """Training modules started, then feedback pages seen, per participant (in participant
-    order); no rows until the study has closed."""
+    order); no rows until the study has closed, nor while it is blinded."""
     columns = exposure_columns(study)
-    if not stratum_counts_visible(study=study):
+    if not stratum_counts_visible(study=study) or is_blinded(study=study):
         return Source(columns, ())
     names = Pseudonyms(study)
     # Both streams are ordered by participant; merging keeps a participant's rows together

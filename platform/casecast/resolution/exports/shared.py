@@ -22,6 +22,7 @@ from casecast.resolution.exports.columns import (
     Row,
     flag,
 )
+from casecast.studies.blinding import arm_labels, is_blinded
 from casecast.studies.models import Arm, Study
 from casecast.vignettes.models import Question
 
@@ -47,8 +48,37 @@ def pseudonym_column(*, participant_id: str) -> Column[Row]:
     )
 
 
+def blinded_arm_codes(*, study: Study) -> dict[str, str]:
+    """Arm key -> code letter while the study is blinded; empty once unblinded (or before
+    anyone is randomised). Exports carry the codes for everyone until unblinding."""
+    if not is_blinded(study=study):
+        return {}
+    labels = arm_labels(study=study)  # assigns any missing code
+    return {
+        key: labels[pk].removeprefix("Arm ")
+        for pk, key in Arm.objects.filter(study=study).values_list("pk", "key")
+    }
+
+
 def arm_column(study: Study, *, arm_key: str) -> Column[Row]:
-    """The arm's key, blank until the study closes; arms named in the description."""
+    """The arm's key (its code letter while blinded), blank until the study closes; arms
+    named in the description and value labels (codes only while blinded)."""
+    codes = blinded_arm_codes(study=study)
+    if codes:
+        letters = sorted(codes.values())
+        return Column(
+            "arm",
+            ColumnType.TEXT,
+            "Arm (coded while blinded)",
+            "Code of the arm the participant was randomised to (A, B, …); empty if not "
+            "randomised, and empty for everyone until the study closes (allocation "
+            "concealment). The study is blinded: the codes are a random permutation and do "
+            "not say which arm is which until the study is unblinded. Arms: "
+            + "; ".join(f"{letter} = Arm {letter}" for letter in letters),
+            Field(arm_key, lambda key: codes.get(key, key)),
+            value_labels=tuple((letter, f"Arm {letter}") for letter in letters),
+            concealed=True,
+        )
     arms = sorted(
         Arm.objects.filter(study=study).values_list("key", "name", "is_control", "position"),
         key=lambda arm: (not arm[2], arm[3]),

@@ -16,6 +16,7 @@ Callers use the package (`from casecast.studies import services`, then
 - `allocation`: the randomisation service (participants, or councils in cluster
   trials) over the pure schemes in `casecast.randomisation`.
 - `withdrawal`: withdrawal and erasure.
+- `lifecycle`: data lock and unblinding.
 - `_common`: status rules and helpers the modules above share.
 """
 
@@ -58,6 +59,13 @@ from casecast.studies.services.enrolment import (
     participant_enrol,
     participant_linking_set,
 )
+from casecast.studies.services.lifecycle import (
+    DATA_LOCKED_MESSAGE,
+    LOCKABLE,
+    data_lock_check,
+    study_data_lock,
+    study_unblind,
+)
 from casecast.studies.services.study_setup import (
     DEFAULT_BASELINE_QUESTIONS,
     STUDY_DETAIL_FIELDS,
@@ -73,8 +81,10 @@ from casecast.studies.services.withdrawal import participant_withdraw
 
 __all__ = [
     "ARM_FROZEN_FIELDS",
+    "DATA_LOCKED_MESSAGE",
     "DEFAULT_BASELINE_QUESTIONS",
     "FEEDBACK_POLICIES",
+    "LOCKABLE",
     "NOT_FOR_CONTROL",
     "RANDOMISING",
     "STUDY_DETAIL_FIELDS",
@@ -96,6 +106,7 @@ __all__ = [
     "consent_save",
     "council_delete",
     "council_save",
+    "data_lock_check",
     "eligibility_question_delete",
     "eligibility_question_save",
     "enrolment_refusal_notify",
@@ -117,7 +128,9 @@ __all__ = [
     "phase_save",
     "randomisation_save",
     "study_create",
+    "study_data_lock",
     "study_readiness_problems",
     "study_status_change",
+    "study_unblind",
     "study_update",
 ]

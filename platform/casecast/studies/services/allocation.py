@@ -13,6 +13,7 @@ from django.utils import timezone
 from casecast.audit.services import audit_record
 from casecast.randomisation import allocate, initial_state
 from casecast.studies import design as study_design
+from casecast.studies.blinding import arm_codes_assign
 from casecast.studies.models import (
     Allocation,
     Council,
@@ -58,6 +59,8 @@ def _allocation_write(
         levels=levels,
     )
     arm = study.arms.get(key=engine.arms[decision.arm])
+    if study.arms.filter(blind_code="").exists():
+        arm_codes_assign(study=study)  # blinding starts with the first randomisation
     allocation = Allocation.objects.create(
         study=study,
         sequence=state_row.next_sequence,

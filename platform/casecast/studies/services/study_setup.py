@@ -13,6 +13,7 @@ from casecast.audit.services import audit_record
 from casecast.studies import design as study_design
 from casecast.studies.models import (
     BaselineQuestion,
+    Council,
     DesignVersion,
     RandomisationState,
     Study,
@@ -179,7 +180,25 @@ def study_status_change(*, study: Study, to: str, by: User | None, reason: str =
 
 
 @transaction.atomic
-def membership_add(*, study: Study, email: str, role: str, by: User | None) -> StudyMembership:
+def _membership_council(*, study: Study, role: str, council: Council | None) -> Council | None:
+    """A council lead is tied to one council of this study; no other role has one."""
+    if role != Role.COUNCIL_LEAD:
+        return None
+    if council is None:
+        raise ValidationError({"council": "Select the council this council lead is for"})
+    if council.study_id != study.pk:
+        raise ValidationError({"council": "Select a council of this study"})
+    return council
+
+
+def membership_add(
+    *,
+    study: Study,
+    email: str,
+    role: str,
+    by: User | None,
+    council: Council | None = None,
+) -> StudyMembership:
     user = User.objects.filter(email=email.strip().lower()).first()
     if user is None or not user.has_usable_password():
         raise ValidationError(
@@ -190,8 +209,9 @@ def membership_add(*, study: Study, email: str, role: str, by: User | None) -> S
         )
     if study.participants.filter(user=user).exists():
         raise ValidationError({"email": "This person takes part in the study, so cannot be staff."})
+    council = _membership_council(study=study, role=role, council=council)
     membership, created = StudyMembership.objects.get_or_create(
-        study=study, user=user, defaults={"role": role}
+        study=study, user=user, defaults={"role": role, "council": council}
     )
     if not created:
         raise ValidationError({"email": "This person is already on the study team."})
@@ -200,7 +220,7 @@ def membership_add(*, study: Study, email: str, role: str, by: User | None) -> S
         actor=by,
         study_id=study.pk,
         target=membership,
-        data={"user_id": user.pk, "role": role},
+        data={"user_id": user.pk, "role": role, "council_id": council.pk if council else None},
     )
     return membership
 
@@ -214,18 +234,27 @@ def _admins_left_after(membership: StudyMembership) -> int:
 
 
 @transaction.atomic
-def membership_change(*, membership: StudyMembership, role: str, by: User | None) -> None:
+def membership_change(
+    *, membership: StudyMembership, role: str, by: User | None, council: Council | None = None
+) -> None:
     if membership.role == Role.ADMIN and role != Role.ADMIN and not _admins_left_after(membership):
         raise ValidationError("A study must keep at least one study administrator.")
+    council = _membership_council(study=membership.study, role=role, council=council)
     previous = membership.role
     membership.role = role
-    membership.save(update_fields=["role"])
+    membership.council = council
+    membership.save(update_fields=["role", "council"])
     audit_record(
         action="membership.change",
         actor=by,
         study_id=membership.study_id,
         target=membership,
-        data={"user_id": membership.user_id, "from": previous, "to": role},
+        data={
+            "user_id": membership.user_id,
+            "from": previous,
+            "to": role,
+            "council_id": council.pk if council else None,
+        },
     )
 
 

@@ -35,6 +35,14 @@ def consent_markdown(text: str) -> SafeString:
     return mark_safe(html)
 
 
+@register.filter
+def arm_label(labels: dict[int, str] | None, arm_id: int | None) -> str:
+    """The label of an arm from `blinding.arm_labels` (a dash when there is no arm)."""
+    if arm_id is None or not labels:
+        return "–"
+    return labels.get(arm_id, "–")
+
+
 @register.simple_tag
 def status_tag_class(status: str) -> str:
     return {

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from casecast.audit.services import audit_record
 from casecast.core.form_views import posted
-from casecast.studies import selectors, services
+from casecast.studies import blinding, selectors, services
 from casecast.studies.analysis_plan import plan_summary
 from casecast.studies.design_yaml import DesignFileError, design_export, design_import
 from casecast.studies.forms import (
@@ -234,6 +234,7 @@ def council_list(request: StaffRequest, slug: str) -> HttpResponse:
         "Councils",
         councils=study.councils.all(),
         show_arms=selectors.stratum_counts_visible(study=study),
+        arm_labels=blinding.arm_labels(study=study, role=request.study_role),
     )
 
 

@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from casecast.audit.services import audit_record
 from casecast.core.csv_safety import formula_mapping
 from casecast.core.form_views import errors_onto_form, posted
-from casecast.studies import selectors, services
+from casecast.studies import blinding, selectors, services
 from casecast.studies.forms import AdvanceListForm, CodesForm, InvitationCsvForm, StaffWithdrawForm
 from casecast.studies.models import Participant, Study
 from casecast.studies.permissions import MANAGERS, StaffRequest, study_staff_required
@@ -53,6 +53,7 @@ def participant_list(request: StaffRequest, slug: str) -> HttpResponse:
         "Participants",
         participants=selectors.participants_for_staff(study=study),
         show_arms=selectors.stratum_counts_visible(study=study),
+        arm_labels=blinding.arm_labels(study=study, role=request.study_role),
         show_contact=request.study_role in MANAGERS,
     )
 
@@ -92,7 +93,8 @@ def participant_withdraw(request: StaffRequest, slug: str, pk: int) -> HttpRespo
 def consort(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
     visible = selectors.stratum_counts_visible(study=study)
-    flow = selectors.consort_flow(study=study)
+    labels = blinding.arm_labels(study=study, role=request.study_role)
+    flow = selectors.consort_flow(study=study, labels=labels)
     by_arm = selectors.arm_counts_visible(study=study)
     return staff_page(
         request,
@@ -101,7 +103,10 @@ def consort(request: StaffRequest, slug: str) -> HttpResponse:
         flow=flow,
         table=selectors.consort_table(flow=flow, by_arm=by_arm),
         by_arm=by_arm,
-        strata=selectors.stratum_counts(study=study) if visible else None,
+        strata=selectors.stratum_counts(study=study, keys=[arm.key for arm in flow.arms])
+        if visible
+        else None,
+        blinded=blinding.is_blinded(study=study, role=request.study_role),
     )
 
 
@@ -186,7 +191,12 @@ def allocations_download(request: StaffRequest, slug: str) -> HttpResponse:
     return _csv_response(
         f"{study.slug}-allocations.csv",
         selectors.ALLOCATION_EXPORT_COLUMNS,
-        selectors.allocation_export_rows(study=study),
+        selectors.allocation_export_rows(
+            study=study,
+            labels=blinding.arm_labels(study=study, role=request.study_role)
+            if blinding.is_blinded(study=study, role=request.study_role)
+            else None,
+        ),
     )
 
 

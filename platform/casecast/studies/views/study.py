@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from casecast.core.form_views import form_saved, posted
-from casecast.studies import selectors, services
+from casecast.studies import blinding, selectors, services
 from casecast.studies.forms import StatusForm, StudyCreateForm, StudyDetailsForm
 from casecast.studies.models import Study
 from casecast.studies.permissions import (
@@ -72,13 +72,17 @@ def study_create(request: HttpRequest) -> HttpResponse:
 def study_detail(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
     version = selectors.design_current(study=study)
+    labels = blinding.arm_labels(study=study, role=request.study_role)
     return staff_page(
         request,
         "studies/staff/detail.html",
         study.title,
         version=version,
         arms=selectors.arms_ordered(study=study),
-        flow=selectors.consort_flow(study=study),
+        flow=selectors.consort_flow(study=study, labels=labels),
+        blinded=blinding.is_blinded(study=study, role=request.study_role),
+        blinding_started=blinding.blinding_started(study=study),
+        lockable=study.status in services.LOCKABLE,
         by_arm=selectors.arm_counts_visible(study=study),
         problems=services.study_readiness_problems(study=study) if study.is_draft else [],
         councils=study.councils.all(),

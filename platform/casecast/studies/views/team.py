@@ -21,7 +21,9 @@ def staff_list(request: StaffRequest, slug: str) -> HttpResponse:
         request,
         "studies/staff/team.html",
         "Study team",
-        memberships=study.memberships.select_related("user").order_by("role", "user__email"),
+        memberships=study.memberships.select_related("user", "council").order_by(
+            "role", "user__email"
+        ),
     )
 
 
@@ -29,7 +31,7 @@ def staff_list(request: StaffRequest, slug: str) -> HttpResponse:
 def staff_add(request: StaffRequest, slug: str) -> HttpResponse:
     return form_view(
         request,
-        MembershipForm(posted(request)),
+        MembershipForm(posted(request), study=request.study),
         save=lambda data: services.membership_add(study=request.study, by=request.user, **data),
         notice="Team member added.",
         back="studies:staff",
@@ -44,9 +46,13 @@ def staff_change(request: StaffRequest, slug: str, pk: int) -> HttpResponse:
     membership = get_object_or_404(StudyMembership, study=request.study, pk=pk)
     return form_view(
         request,
-        RoleForm(posted(request), initial={"role": membership.role}),
+        RoleForm(
+            posted(request),
+            study=request.study,
+            initial={"role": membership.role, "council": membership.council_id},
+        ),
         save=lambda data: services.membership_change(
-            membership=membership, role=data["role"], by=request.user
+            membership=membership, role=data["role"], council=data["council"], by=request.user
         ),
         notice="Role changed.",
         back="studies:staff",

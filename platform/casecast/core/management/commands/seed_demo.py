@@ -121,6 +121,7 @@ class Command(BaseCommand):
         if settle is not None:
             settle()
         (_optional("casecast.practice.demo.seed_demo_practice") or (lambda **_: None))(study=study)
+        _optional("casecast.resolution.demo_blinding.seed_demo_blinding")(study=study)  # type: ignore[misc]
         (_optional("casecast.reports.demo.seed_demo_report") or (lambda **_: None))(study=study)
         return participants
 
