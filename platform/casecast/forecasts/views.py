@@ -31,7 +31,6 @@ from casecast.studies.permissions import (
     participant_required,
     withdrawn_notice,
 )
-from casecast.studies.selectors import reconsent_needed
 from casecast.vignettes.models import Stage
 
 LOCKED_MESSAGE = "You have already submitted this part, so your answers are locked."
@@ -54,8 +53,9 @@ def _own_assignment(view: AssignmentView) -> AssignmentView:
         participant = assignment.participant
         if participant.withdrawn_at is not None:
             return withdrawn_notice(request, participant)
-        if participant.consented_at is None or reconsent_needed(participant=participant):
-            # No consent yet, or changed information they must agree to first.
+        if participant.consented_at is None or assignment.reconsent_due:
+            # No consent yet, or changed information they must agree to first (read with
+            # the assignment: `reconsent_needed`'s answer).
             return redirect("studies:consent", slug=participant.study.slug)
         if participant.baseline_completed_at is None:
             return redirect("studies:baseline", slug=participant.study.slug)
