@@ -337,9 +337,13 @@ def _write_stage(
     *, assignment: Assignment, stage: Stage, rows: list[Forecast], is_last: bool, key: uuid.UUID
 ) -> StageResult:
     with transaction.atomic():
-        StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
         # The row lock serialises two submissions of this part: the second waits here.
-        visit = StageVisit.objects.select_for_update().get(assignment=assignment, stage=stage)
+        # The page view almost always created the row; only if not is it made first.
+        locked = StageVisit.objects.select_for_update().filter(assignment=assignment, stage=stage)
+        visit = locked.first()
+        if visit is None:
+            StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
+            visit = locked.get()
         if visit.submitted_at is not None:
             # A double click whose twin got the lock first: the twin's forecasts are
             # committed now, so replay them rather than show "locked".
