@@ -234,6 +234,8 @@ class CaseProgress:
     case_count: int
     stages: list[Stage]
     submitted_stage_ids: set[int]
+    # Parts shown before (a visit recorded), so a page view need not record it again.
+    viewed_stage_ids: set[int] = field(default_factory=set)
 
     @property
     def stage_count(self) -> int:
@@ -361,11 +363,15 @@ def version_stages(*, version: VignetteVersion) -> list[Stage]:
 
 
 def case_progress(*, assignment: Assignment) -> CaseProgress:
-    submitted = set(
-        StageVisit.objects.filter(assignment=assignment, submitted_at__isnull=False).values_list(
-            "stage_id", flat=True
-        )
+    visits = StageVisit.objects.filter(assignment=assignment).values_list(
+        "stage_id", "submitted_at"
     )
+    viewed: set[int] = set()
+    submitted: set[int] = set()
+    for stage_id, submitted_at in visits:
+        viewed.add(stage_id)
+        if submitted_at is not None:
+            submitted.add(stage_id)
     case_count = getattr(assignment, "case_count", None)
     if case_count is None:
         case_count = Assignment.objects.filter(
@@ -377,6 +383,7 @@ def case_progress(*, assignment: Assignment) -> CaseProgress:
         case_count=case_count,
         stages=version_stages(version=assignment.vignette_version),
         submitted_stage_ids=submitted,
+        viewed_stage_ids=viewed,
     )
 
 

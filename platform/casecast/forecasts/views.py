@@ -148,7 +148,7 @@ def stage(request: HttpRequest, assignment: Assignment, part: int) -> HttpRespon
         return _stage_post(request, assignment, progress, current)
     if progress.is_submitted(current):
         return _render_submitted(request, assignment, progress, current)
-    services.stage_view_record(assignment=assignment, stage=current)
+    services.stage_view_record(assignment=assignment, stage=current, progress=progress)
     draft = selectors.draft_for(assignment=assignment, stage=current)
     values = dict(draft.answers) if draft else {}
     key = _idempotency_key(values.get(services.IDEMPOTENCY_FIELD)) or uuid.uuid4()
@@ -162,7 +162,9 @@ def _stage_post(
     key = _idempotency_key(data.get(services.IDEMPOTENCY_FIELD)) or uuid.uuid4()
     try:
         if data.get("action") == "save":
-            services.draft_save(assignment=assignment, stage=current, answers=data)
+            services.draft_save(
+                assignment=assignment, stage=current, answers=data, progress=progress
+            )
             messages.success(request, SAVED_MESSAGE)
             return redirect("forecasts:tasks")
         result = services.stage_submit(
@@ -173,7 +175,9 @@ def _stage_post(
             progress=progress,
         )
         if not result.ok:
-            services.draft_save(assignment=assignment, stage=current, answers=data)
+            services.draft_save(
+                assignment=assignment, stage=current, answers=data, progress=progress
+            )
             values = {name: data.get(name, "") for name in data}
             return _render_form(
                 request,
@@ -278,7 +282,9 @@ def draft(request: HttpRequest, assignment: Assignment, part: int) -> HttpRespon
     if progress.current_stage != current:
         return JsonResponse({"saved": False, "reason": "locked"}, status=409)
     try:
-        saved = services.draft_save(assignment=assignment, stage=current, answers=request.POST)
+        saved = services.draft_save(
+            assignment=assignment, stage=current, answers=request.POST, progress=progress
+        )
     except services.StageLocked:
         return JsonResponse({"saved": False, "reason": "locked"}, status=409)
     saved_at = timezone.localtime(saved.updated_at).strftime("%H:%M")
