@@ -6,10 +6,13 @@
 Resets the load study (`prepare_load`), then walks that many participants
 through two cases each with the test client under the benchmark's production
 settings, and prints per page the median number of queries
-(`CaptureQueriesContext`) and of CPU time in this process (`time.process_time`,
-so PostgreSQL's own CPU is not included). Submissions are published to Redis
-(db 9 unless CELERY_BROKER_URL says otherwise) as in production and the queue
-is emptied at the end: no worker runs, so submit's figures are the request's own.
+(`CaptureQueriesContext`) and of CPU time in this process (`time.process_time`),
+and the mean CPU time of the PostgreSQL backend serving this process (from
+/proc, so only when PostgreSQL runs on this machine; 10 ms ticks, so only the
+mean over many requests means anything; WAL writer and checkpointer not included).
+Submissions are published to Redis (db 9 unless CELERY_BROKER_URL says otherwise)
+as in production and the queue is emptied at the end: no worker runs, so
+submit's figures are the request's own.
 """
 
 from __future__ import annotations
@@ -51,6 +54,21 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from journey import form_fields  # noqa: E402
 
+TICK = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (0 if unknown)."""
+    raw = getattr(connection, "connection", None)
+    pid = getattr(getattr(raw, "info", None), "backend_pid", None)
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * TICK  # utime + stime
+
+
 PAGES = ("link", "task list", "start phase", "case", "stage", "draft", "submit", "complete")
 
 
@@ -60,13 +78,15 @@ def main() -> int:
     links = load_study_prepare(participants=max(count, 1), by=researcher).links[:count]
     queries: dict[str, list[int]] = defaultdict(list)
     cpu: dict[str, list[float]] = defaultdict(list)
+    database_cpu: dict[str, float] = defaultdict(float)
     rng = random.Random(0)
 
     def request(client: Client, page: str, method: str, url: str, **data: str):
-        started = time.process_time()
+        started, database_started = time.process_time(), backend_cpu()
         with CaptureQueriesContext(connection) as captured:
             response = getattr(client, method)(url, data or None)
         cpu[page].append(time.process_time() - started)
+        database_cpu[page] += max(backend_cpu() - database_started, 0.0)
         queries[page].append(len(captured.captured_queries))
         return response
 
@@ -89,11 +109,12 @@ def main() -> int:
             location = following.group(1)
     redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery")
     print(f"{count} participants, two cases each ({connection.vendor})")
-    print(f"{'page':<12} {'requests':>8} {'queries':>8} {'CPU ms':>7}")
+    print(f"{'page':<12} {'requests':>8} {'queries':>8} {'CPU ms':>7} {'PG CPU ms':>9}")
     for page in PAGES:
         print(
             f"{page:<12} {len(queries[page]):>8} {statistics.median(queries[page]):>8.0f} "
-            f"{statistics.median(cpu[page]) * 1000:>7.1f}"
+            f"{statistics.median(cpu[page]) * 1000:>7.1f} "
+            f"{database_cpu[page] / len(queries[page]) * 1000:>9.1f}"
         )
     return 0
 

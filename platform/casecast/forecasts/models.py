@@ -27,6 +27,11 @@ class Assignment(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    # Set by `selectors.assignment_for_user` (not columns): the cases in this phase, and
+    # whether the participant must agree to changed information before going on.
+    case_count: int
+    reconsent_due: bool
+
     class Meta:
         ordering = ["participant", "phase__position", "position"]
         constraints = [

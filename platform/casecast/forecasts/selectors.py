@@ -14,12 +14,15 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.cache import caches
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db import connections, router
+from django.db.models import Model
 from django.utils import timezone
 
+from casecast.core import joined_rows
 from casecast.forecasts.delivery import PlanItem, items_for_arm
 from casecast.forecasts.models import Assignment, Draft, Forecast, StageVisit
-from casecast.studies.models import Participant, Phase
+from casecast.studies.models import Arm, Participant, Phase, Study
+from casecast.studies.selectors import reconsent_due_sql
 from casecast.training import selectors as training_selectors
 from casecast.vignettes.models import PhaseVignette, Question, Stage, VignetteVersion
 
@@ -231,6 +234,8 @@ class CaseProgress:
     case_count: int
     stages: list[Stage]
     submitted_stage_ids: set[int]
+    # Parts shown before (a visit recorded), so a page view need not record it again.
+    viewed_stage_ids: set[int] = field(default_factory=set)
 
     @property
     def stage_count(self) -> int:
@@ -259,26 +264,79 @@ class CaseProgress:
         return self.stage_at(self.part_number(stage) + 1)
 
 
-def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
-    """The assignment, only if it belongs to this signed-in user, with the number of
-    cases in its phase (`case_count`, for "Case 2 of 4") read in the same query."""
-    phase_cases = (
-        Assignment.objects.filter(
-            participant_id=OuterRef("participant_id"), phase_id=OuterRef("phase_id")
-        )
-        .order_by()
-        .values("participant_id")
-        .annotate(n=Count("pk"))
-        .values("n")
+def _assignment_sql(using: str) -> str:
+    """The journey's per-page read, built from the models (see `core.joined_rows`)."""
+    quote = connections[using].ops.quote_name
+
+    def table(model: type[Model]) -> str:
+        return quote(model._meta.db_table)
+
+    columns = ", ".join(
+        joined_rows.select_list(model, alias, using=using)
+        for model, alias in zip(_ASSIGNMENT_MODELS, _ASSIGNMENT_ALIASES, strict=True)
     )
     return (
-        Assignment.objects.filter(pk=assignment_id, participant__user=user)
-        .select_related(
-            "participant", "participant__arm", "participant__study", "vignette_version", "phase"
-        )
-        .annotate(case_count=Subquery(phase_cases, output_field=IntegerField()))
-        .first()
+        f"SELECT {columns},"
+        f" (SELECT COUNT(*) FROM {table(Assignment)} same"
+        "   WHERE same.participant_id = a.participant_id AND same.phase_id = a.phase_id),"
+        f" {reconsent_due_sql(participant_alias='p', using=using)}"
+        f" FROM {table(Assignment)} a"
+        f" JOIN {table(Participant)} p ON p.id = a.participant_id"
+        f" LEFT JOIN {table(Arm)} arm ON arm.id = p.arm_id"
+        f" JOIN {table(Study)} s ON s.id = p.study_id"
+        f" JOIN {table(VignetteVersion)} v ON v.id = a.vignette_version_id"
+        f" JOIN {table(Phase)} ph ON ph.id = a.phase_id"
+        " WHERE a.id = %s AND p.user_id = %s"
     )
+
+
+_ASSIGNMENT_MODELS: tuple[type[Model], ...] = (
+    Assignment,
+    Participant,
+    Arm,
+    Study,
+    VignetteVersion,
+    Phase,
+)
+_ASSIGNMENT_ALIASES = ("a", "p", "arm", "s", "v", "ph")
+_ASSIGNMENT_SQL: dict[str, str] = {}
+
+
+def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
+    """The assignment, only if it belongs to this signed-in user, in one query.
+
+    Loaded with its participant (and their arm and study), version and phase, as
+    `select_related` would, plus two answers every journey page needs:
+    `case_count`, the number of cases in its phase (for "Case 2 of 4"), and
+    `reconsent_due`, whether `studies.selectors.reconsent_needed` would send the
+    participant to agree to changed information first. Written by hand because
+    the equivalent queryset costs ten times its database time to build on every
+    page (docs/performance.md).
+    """
+    if not getattr(user, "is_authenticated", False) or not isinstance(assignment_id, int):
+        return None
+    using = router.db_for_read(Assignment)
+    sql = _ASSIGNMENT_SQL.get(using)
+    if sql is None:
+        sql = _ASSIGNMENT_SQL[using] = _assignment_sql(using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [assignment_id, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    loaded, (case_count, reconsent_due) = joined_rows.instances(
+        row, _ASSIGNMENT_MODELS, using=using
+    )
+    assignment, participant, arm, study, version, phase = loaded
+    assert isinstance(assignment, Assignment) and isinstance(participant, Participant)
+    participant.arm = arm  # type: ignore[assignment]
+    participant.study = study  # type: ignore[assignment]
+    assignment.participant = participant
+    assignment.vignette_version = version  # type: ignore[assignment]
+    assignment.phase = phase  # type: ignore[assignment]
+    assignment.case_count = int(case_count)
+    assignment.reconsent_due = bool(reconsent_due)
+    return assignment
 
 
 # A vignette version's parts and questions never change once it has been given to
@@ -305,11 +363,15 @@ def version_stages(*, version: VignetteVersion) -> list[Stage]:
 
 
 def case_progress(*, assignment: Assignment) -> CaseProgress:
-    submitted = set(
-        StageVisit.objects.filter(assignment=assignment, submitted_at__isnull=False).values_list(
-            "stage_id", flat=True
-        )
+    visits = StageVisit.objects.filter(assignment=assignment).values_list(
+        "stage_id", "submitted_at"
     )
+    viewed: set[int] = set()
+    submitted: set[int] = set()
+    for stage_id, submitted_at in visits:
+        viewed.add(stage_id)
+        if submitted_at is not None:
+            submitted.add(stage_id)
     case_count = getattr(assignment, "case_count", None)
     if case_count is None:
         case_count = Assignment.objects.filter(
@@ -321,6 +383,7 @@ def case_progress(*, assignment: Assignment) -> CaseProgress:
         case_count=case_count,
         stages=version_stages(version=assignment.vignette_version),
         submitted_stage_ids=submitted,
+        viewed_stage_ids=viewed,
     )
 
 

@@ -165,12 +165,21 @@ def _assignments_create(*, participant: Participant, phase: Phase) -> list[Assig
 # --- Timing ---------------------------------------------------------------------
 
 
-def stage_view_record(*, assignment: Assignment, stage: Stage) -> None:
+def stage_view_record(
+    *, assignment: Assignment, stage: Stage, progress: selectors.CaseProgress | None = None
+) -> None:
     """Note when a part was first shown (and so when the case was started).
 
     One insert that does nothing if the part was shown before (every page view
-    runs this), and the case's start only while it has none.
+    runs this), and the case's start only while it has none. With the case's
+    `progress` just read, a part already shown in a started case costs no query.
     """
+    if (
+        progress is not None
+        and stage.pk in progress.viewed_stage_ids
+        and assignment.started_at is not None
+    ):
+        return
     visit = StageVisit(assignment=assignment, stage=stage)
     StageVisit.objects.bulk_create([visit], ignore_conflicts=True)
     if assignment.started_at is None:
@@ -202,21 +211,35 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def draft_save(*, assignment: Assignment, stage: Stage, answers: Mapping[str, Any]) -> Draft:
-    """Keep unsubmitted typing on the server. No validation: half an answer is fine."""
+def draft_save(
+    *,
+    assignment: Assignment,
+    stage: Stage,
+    answers: Mapping[str, Any],
+    progress: selectors.CaseProgress | None = None,
+) -> Draft:
+    """Keep unsubmitted typing on the server. No validation: half an answer is fine.
+
+    `progress` is the case's progress if the caller has just read it: whether the
+    part is submitted is then not asked again (the check takes no lock either way,
+    so reading it moments earlier in the same request guarantees the same)."""
     questions = selectors.stage_questions(stage=stage, version=_loaded_version(assignment))
     values = draft_answers(specs=question_specs(questions=questions), data=answers)
     _refuse_if_data_locked(assignment.participant_id)
-    with transaction.atomic():
-        if _stage_submitted(assignment, stage):
-            raise StageLocked("You have already submitted this part.")
-        # One upsert (drafts are saved on every change, so this runs often).
-        (draft,) = Draft.objects.bulk_create(
-            [Draft(assignment=assignment, stage=stage, answers=values)],
-            update_conflicts=True,
-            unique_fields=["assignment", "stage"],
-            update_fields=["answers", "updated_at"],
-        )
+    submitted = (
+        progress.is_submitted(stage)
+        if progress is not None
+        else _stage_submitted(assignment, stage)
+    )
+    if submitted:
+        raise StageLocked("You have already submitted this part.")
+    # One upsert (drafts are saved on every change, so this runs often).
+    (draft,) = Draft.objects.bulk_create(
+        [Draft(assignment=assignment, stage=stage, answers=values)],
+        update_conflicts=True,
+        unique_fields=["assignment", "stage"],
+        update_fields=["answers", "updated_at"],
+    )
     return draft
 
 
@@ -359,9 +382,13 @@ def _write_stage(
     *, assignment: Assignment, stage: Stage, rows: list[Forecast], is_last: bool, key: uuid.UUID
 ) -> StageResult:
     with transaction.atomic():
-        StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
         # The row lock serialises two submissions of this part: the second waits here.
-        visit = StageVisit.objects.select_for_update().get(assignment=assignment, stage=stage)
+        # The page view almost always created the row; only if not is it made first.
+        locked = StageVisit.objects.select_for_update().filter(assignment=assignment, stage=stage)
+        visit = locked.first()
+        if visit is None:
+            StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
+            visit = locked.get()
         if visit.submitted_at is not None:
             # A double click whose twin got the lock first: the twin's forecasts are
             # committed now, so replay them rather than show "locked".

@@ -31,7 +31,6 @@ from casecast.studies.permissions import (
     participant_required,
     withdrawn_notice,
 )
-from casecast.studies.selectors import reconsent_needed
 from casecast.vignettes.models import Stage
 
 LOCKED_MESSAGE = "You have already submitted this part, so your answers are locked."
@@ -54,8 +53,9 @@ def _own_assignment(view: AssignmentView) -> AssignmentView:
         participant = assignment.participant
         if participant.withdrawn_at is not None:
             return withdrawn_notice(request, participant)
-        if participant.consented_at is None or reconsent_needed(participant=participant):
-            # No consent yet, or changed information they must agree to first.
+        if participant.consented_at is None or assignment.reconsent_due:
+            # No consent yet, or changed information they must agree to first (read with
+            # the assignment: `reconsent_needed`'s answer).
             return redirect("studies:consent", slug=participant.study.slug)
         if participant.baseline_completed_at is None:
             return redirect("studies:baseline", slug=participant.study.slug)
@@ -148,7 +148,7 @@ def stage(request: HttpRequest, assignment: Assignment, part: int) -> HttpRespon
         return _stage_post(request, assignment, progress, current)
     if progress.is_submitted(current):
         return _render_submitted(request, assignment, progress, current)
-    services.stage_view_record(assignment=assignment, stage=current)
+    services.stage_view_record(assignment=assignment, stage=current, progress=progress)
     draft = selectors.draft_for(assignment=assignment, stage=current)
     values = dict(draft.answers) if draft else {}
     key = _idempotency_key(values.get(services.IDEMPOTENCY_FIELD)) or uuid.uuid4()
@@ -162,7 +162,9 @@ def _stage_post(
     key = _idempotency_key(data.get(services.IDEMPOTENCY_FIELD)) or uuid.uuid4()
     try:
         if data.get("action") == "save":
-            services.draft_save(assignment=assignment, stage=current, answers=data)
+            services.draft_save(
+                assignment=assignment, stage=current, answers=data, progress=progress
+            )
             messages.success(request, SAVED_MESSAGE)
             return redirect("forecasts:tasks")
         result = services.stage_submit(
@@ -173,7 +175,9 @@ def _stage_post(
             progress=progress,
         )
         if not result.ok:
-            services.draft_save(assignment=assignment, stage=current, answers=data)
+            services.draft_save(
+                assignment=assignment, stage=current, answers=data, progress=progress
+            )
             values = {name: data.get(name, "") for name in data}
             return _render_form(
                 request,
@@ -281,7 +285,9 @@ def draft(request: HttpRequest, assignment: Assignment, part: int) -> HttpRespon
     if progress.current_stage != current:
         return JsonResponse({"saved": False, "reason": "locked"}, status=409)
     try:
-        saved = services.draft_save(assignment=assignment, stage=current, answers=request.POST)
+        saved = services.draft_save(
+            assignment=assignment, stage=current, answers=request.POST, progress=progress
+        )
     except services.StageLocked:
         return JsonResponse({"saved": False, "reason": "locked"}, status=409)
     saved_at = timezone.localtime(saved.updated_at).strftime("%H:%M")

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connections
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from casecast.core.pseudonyms import pseudonym
@@ -485,3 +486,18 @@ def is_study_staff_anywhere(*, user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return StudyMembership.objects.filter(user=user).exists()
+
+
+def reconsent_due_sql(*, participant_alias: str, using: str = "default") -> str:
+    """SQL that is true exactly when `reconsent_needed` finds a version for the
+    participant row aliased `participant_alias`: for hot reads that load the
+    participant by hand (`forecasts.selectors.assignment_for_user`) and so answer
+    this in the same query. Keep the two in step (tests/studies/test_reconsent.py)."""
+    quote = connections[using].ops.quote_name
+    table = quote(ConsentVersion._meta.db_table)
+    participant = quote(participant_alias)
+    return (
+        f"EXISTS (SELECT 1 FROM {table} newer WHERE newer.study_id = {participant}.study_id"
+        f" AND newer.requires_reconsent AND newer.number > (SELECT agreed.number FROM {table}"
+        f" agreed WHERE agreed.id = {participant}.consent_version_id))"
+    )

@@ -1,0 +1,177 @@
+"""The journey's one-query read of an assignment (`selectors.assignment_for_user`).
+
+It is hand-written SQL (docs/performance.md, "Capacity under load"), so these
+tests hold it to what the ORM returns for the same rows: every column of every
+model, the counted cases, and `studies.selectors.reconsent_needed`'s answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from casecast.forecasts import selectors, services
+from casecast.forecasts.models import Assignment, StageVisit
+from casecast.studies import selectors as study_selectors
+from casecast.studies import services as study_services
+from casecast.studies.models import Participant, Study
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
+
+from tests.fixtures_studies import build_study, create_participant
+from tests.forecasts.conftest import answers_for, phase, plan, stages_of, start_case
+
+pytestmark = pytest.mark.django_db
+
+
+def _columns(instance: Model | None) -> dict[str, Any] | None:
+    if instance is None:
+        return None
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def _orm_read(assignment_id: int) -> Assignment:
+    """The same read through the ORM: the independent reference."""
+    return Assignment.objects.select_related(
+        "participant", "participant__arm", "participant__study", "vignette_version", "phase"
+    ).get(pk=assignment_id)
+
+
+def _assert_same(loaded: Assignment, expected: Assignment) -> None:
+    assert _columns(loaded) == _columns(expected)
+    assert _columns(loaded.participant) == _columns(expected.participant)
+    assert _columns(loaded.participant.arm) == _columns(expected.participant.arm)
+    assert _columns(loaded.participant.study) == _columns(expected.participant.study)
+    assert _columns(loaded.vignette_version) == _columns(expected.vignette_version)
+    assert _columns(loaded.phase) == _columns(expected.phase)
+
+
+def test_it_loads_every_column_the_orm_would(case_assignment: Assignment) -> None:
+    stage = stages_of(case_assignment)[0]
+    services.stage_view_record(assignment=case_assignment, stage=stage)  # sets started_at
+    participant = case_assignment.participant
+    loaded = selectors.assignment_for_user(user=participant.user, assignment_id=case_assignment.pk)
+    assert loaded is not None
+    expected = _orm_read(case_assignment.pk)
+    assert expected.started_at is not None  # a datetime column that is set
+    _assert_same(loaded, expected)
+    # Related objects come loaded: reading them costs no query.
+    with CaptureQueriesContext(connection) as captured:
+        assert loaded.participant.study.slug == expected.participant.study.slug
+        assert loaded.vignette_version.title == expected.vignette_version.title
+        assert loaded.phase.position == expected.phase.position
+    assert captured.captured_queries == []
+
+
+def test_a_participant_with_an_arm_gets_it_and_one_without_gets_none(
+    journey_study: Study, participant_ready: Participant
+) -> None:
+    with_arm = create_participant(
+        study=journey_study, email="armed@example.org", stage="baseline", arm="control"
+    )
+    for participant in (participant_ready, with_arm):
+        assignment = start_case(participant, journey_study)
+        loaded = selectors.assignment_for_user(user=participant.user, assignment_id=assignment.pk)
+        assert loaded is not None
+        _assert_same(loaded, _orm_read(assignment.pk))
+        assert (loaded.participant.arm is None) == (participant.arm_id is None)
+
+
+def test_case_count_is_the_number_of_cases_in_the_phase(
+    journey_study: Study, participant_ready: Participant, more_vignettes: list[Any]
+) -> None:
+    plan(phase(journey_study, 1), *more_vignettes)
+    assignment = start_case(participant_ready, journey_study)
+    loaded = selectors.assignment_for_user(user=participant_ready.user, assignment_id=assignment.pk)
+    assert loaded is not None
+    # One staged vignette plus three more, all in phase 1.
+    assert loaded.case_count == 4
+    assert (
+        loaded.case_count
+        == Assignment.objects.filter(participant=participant_ready, phase=assignment.phase).count()
+    )
+
+
+def test_nobody_else_can_read_it(case_assignment: Assignment, journey_study: Study) -> None:
+    other = create_participant(study=journey_study, email="other@example.org", stage="baseline")
+    assert selectors.assignment_for_user(user=other.user, assignment_id=case_assignment.pk) is None
+    assert (
+        selectors.assignment_for_user(user=AnonymousUser(), assignment_id=case_assignment.pk)
+        is None
+    )
+    owner = case_assignment.participant.user
+    assert selectors.assignment_for_user(user=owner, assignment_id=case_assignment.pk + 999) is None
+
+
+def _reconsent_agrees(assignment: Assignment) -> bool:
+    participant = Participant.objects.get(pk=assignment.participant_id)
+    loaded = selectors.assignment_for_user(user=participant.user, assignment_id=assignment.pk)
+    assert loaded is not None
+    expected = study_selectors.reconsent_needed(participant=participant) is not None
+    assert loaded.reconsent_due == expected
+    return expected
+
+
+def test_reconsent_due_agrees_with_reconsent_needed(
+    case_assignment: Assignment, journey_study: Study, researcher: Any
+) -> None:
+    # Agreed to the newest version: nothing to agree to.
+    assert _reconsent_agrees(case_assignment) is False
+    # A new version that does not ask everyone again.
+    study_services.consent_save(
+        study=journey_study, text="Typo fixed", by=researcher, require_reconsent=False
+    )
+    assert _reconsent_agrees(case_assignment) is False
+    # One that does.
+    study_services.consent_save(
+        study=journey_study, text="New information", by=researcher, require_reconsent=True
+    )
+    assert _reconsent_agrees(case_assignment) is True
+    # Agreeing to it clears it.
+    latest = journey_study.consent_versions.order_by("-number").first()
+    participant = Participant.objects.get(pk=case_assignment.participant_id)
+    study_services.participant_consent(participant=participant, consent_version=latest)
+    assert _reconsent_agrees(case_assignment) is False
+
+
+def test_reconsent_due_ignores_another_studys_versions(
+    case_assignment: Assignment, researcher: Any
+) -> None:
+    other = build_study(by=researcher, title="Another study")
+    study_services.consent_save(
+        study=other, text="Other study's news", by=researcher, require_reconsent=True
+    )
+    assert _reconsent_agrees(case_assignment) is False
+
+
+def test_a_second_view_of_a_part_records_nothing(case_assignment: Assignment, participant_client):
+    stage = stages_of(case_assignment)[0]
+    url = f"/cases/{case_assignment.pk}/part/1/"
+    assert participant_client.get(url).status_code == 200
+    first = StageVisit.objects.get(assignment=case_assignment, stage=stage).first_viewed_at
+    with CaptureQueriesContext(connection) as captured:
+        assert participant_client.get(url).status_code == 200
+    writes = [
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))
+    ]
+    assert not [sql for sql in writes if "stagevisit" in sql or "assignment" in sql]
+    assert StageVisit.objects.get(assignment=case_assignment, stage=stage).first_viewed_at == first
+
+
+def test_a_draft_for_a_submitted_part_is_refused_with_or_without_progress(
+    case_assignment: Assignment,
+) -> None:
+    stage = stages_of(case_assignment)[0]
+    answers = answers_for(stage.questions.all())
+    services.stage_submit(
+        assignment=case_assignment, stage=stage, answers=answers, idempotency_key=uuid.uuid4()
+    )
+    progress = selectors.case_progress(assignment=case_assignment)
+    for given in (progress, None):
+        with pytest.raises(services.StageLocked):
+            services.draft_save(
+                assignment=case_assignment, stage=stage, answers=answers, progress=given
+            )
