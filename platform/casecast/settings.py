@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "casecast.resolution",
     "casecast.training",
     "casecast.feedback",
+    "casecast.judgement",
 ]
 
 MIDDLEWARE = [
