@@ -119,3 +119,18 @@ def make_worker(study) -> Any:
         )
 
     return make
+
+
+@pytest.fixture
+def answered(cases, make_worker):
+    """Eight workers, four arms × councils, seven staged cases with a decision each."""
+    workers = [make_worker("control" if i % 2 else "feedback", i % 2) for i in range(8)]
+    for c in range(7):
+        case = cases.case(f"case-{c}", staged=True, options=("No", "Yes"), outcome=c % 2 == 0)
+        for i, w in enumerate(workers):
+            first = 10 + (7 * i + 13 * c) % 80
+            cases.answer(w, case.risk, pct=first, phase=cases.baseline if c < 2 else None)
+            later = min(first + 10, 99) if c % 2 == 0 else max(first - 10, 1)
+            cases.answer(w, case.later, pct=later, phase=cases.baseline if c < 2 else None)
+            cases.answer(w, case.decision, decision=int(later >= 20 + 5 * i))
+    return workers

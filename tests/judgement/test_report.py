@@ -147,8 +147,11 @@ class TestCalibration:
         section = report.calibration_section(
             make_inputs(
                 outcomes=[1, -1],
-                forecasts=[(1, 0, 0.8, True, 10, 7), (2, 0, 0.3, True, 10, 7),
-                           (1, 1, 0.5, True, 10, 7)],
+                forecasts=[
+                    (1, 0, 0.8, True, 10, 7),
+                    (2, 0, 0.3, True, 10, 7),
+                    (1, 1, 0.5, True, 10, 7),
+                ],
             )  # fmt: skip
         )
         assert section["n"] == 2
@@ -252,9 +255,7 @@ class TestNoise:
             if g["arm"] == "Arm one" and g["period"] == "after randomisation"
         )
         assert one_after["n_workers"] == 6 and one_after["n_questions"] == 4
-        blinded = report.noise_section(
-            make_inputs(outcomes=outcomes, forecasts=rows, blinded=True)
-        )
+        blinded = report.noise_section(make_inputs(outcomes=outcomes, forecasts=rows, blinded=True))
         assert {g["arm"] for g in blinded["by_arm_period"]} == {None}
 
     def test_retest_by_hand(self):

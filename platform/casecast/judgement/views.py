@@ -41,7 +41,14 @@ def _render(
     return render(
         request,
         template,
-        {"page_title": title, "study": request.study, "insight_nav": nav, **context},
+        {
+            "page_title": title,
+            "study": request.study,
+            "insight_nav": nav,
+            # While blinded, every page says the figures are pooled (the report has no arms).
+            "blinded": context["report"]["calibration"]["blinded"],
+            **context,
+        },
     )
 
 
@@ -55,7 +62,6 @@ def overview(request: StaffRequest, slug: str) -> HttpResponse:
         "Judgement insights",
         "judgement:overview",
         report=report,
-        blinded=report["calibration"]["blinded"],
         pooled_after=_pooled(report["calibration"]["groups"], "after randomisation"),
         pooled_update=next(iter(report["updating"]["groups"]), None),
         json_url=reverse("judgement:json", kwargs={"slug": slug}),
@@ -69,7 +75,8 @@ def _pooled(groups: list[dict[str, Any]], period: str) -> dict[str, Any] | None:
 @require_GET
 @study_staff_required()
 def calibration(request: StaffRequest, slug: str) -> HttpResponse:
-    section = _report(request)["calibration"]
+    report = _report(request)
+    section = report["calibration"]
     groups = [
         {
             **group,
@@ -88,16 +95,17 @@ def calibration(request: StaffRequest, slug: str) -> HttpResponse:
         "judgement/calibration.html",
         "Calibration by arm and period",
         "judgement:calibration",
+        report=report,
         section=section,
         groups=groups,
-        blinded=section["blinded"],
     )
 
 
 @require_GET
 @study_staff_required()
 def questions(request: StaffRequest, slug: str) -> HttpResponse:
-    section = _report(request)["questions"]
+    report = _report(request)
+    section = report["questions"]
     rows = section["overall"]["questions"]
     chart = charts.dot_chart(
         [(r["mean_member_brier"], r["median_member_brier"], r["brier_extremized"]) for r in rows],
@@ -119,6 +127,7 @@ def questions(request: StaffRequest, slug: str) -> HttpResponse:
         "judgement/questions.html",
         "Crowd wisdom per question",
         "judgement:questions",
+        report=report,
         section=section,
         chart=chart if rows else None,
     )
@@ -127,7 +136,8 @@ def questions(request: StaffRequest, slug: str) -> HttpResponse:
 @require_GET
 @study_staff_required()
 def noise(request: StaffRequest, slug: str) -> HttpResponse:
-    section = _report(request)["noise"]
+    report = _report(request)
+    section = report["noise"]
     rows = section["questions"]
     chart = charts.dot_chart(
         [(r["pairwise_abs_diff_pp"], r["sd_pp"]) for r in rows],
@@ -148,16 +158,17 @@ def noise(request: StaffRequest, slug: str) -> HttpResponse:
         "judgement/noise.html",
         "Noise audit",
         "judgement:noise",
+        report=report,
         section=section,
         chart=chart if rows else None,
-        blinded=section["blinded"],
     )
 
 
 @require_GET
 @study_staff_required()
 def thresholds(request: StaffRequest, slug: str) -> HttpResponse:
-    section = _report(request)["thresholds"]
+    report = _report(request)
+    section = report["thresholds"]
     steps = [
         {
             **step,
@@ -179,16 +190,17 @@ def thresholds(request: StaffRequest, slug: str) -> HttpResponse:
         "judgement/thresholds.html",
         "Decision thresholds",
         "judgement:thresholds",
+        report=report,
         section=section,
         steps=steps,
-        blinded=section["blinded"],
     )
 
 
 @require_GET
 @study_staff_required()
 def updating(request: StaffRequest, slug: str) -> HttpResponse:
-    section = _report(request)["updating"]
+    report = _report(request)
+    section = report["updating"]
     groups = [{**g, "name": g["arm"] or "All participants"} for g in section["groups"]]
     chart = charts.dot_chart(
         [(g["brier_before"], g["brier_after"]) for g in groups],
@@ -208,10 +220,10 @@ def updating(request: StaffRequest, slug: str) -> HttpResponse:
         "judgement/updating.html",
         "Belief updating",
         "judgement:updating",
+        report=report,
         section=section,
         groups=groups,
         chart=chart if groups else None,
-        blinded=section["blinded"],
     )
 
 
