@@ -304,10 +304,9 @@ def _system(
 ) -> Json:
     """Level and pattern noise, or nulls when there are too few workers or questions to
     separate them (two of each at least)."""
-    n_workers, n_questions = np.unique(worker).shape[0], np.unique(slot).shape[0]
     empty: Json = {
-        "n_workers": int(n_workers),
-        "n_questions": int(n_questions),
+        "n_workers": 0,
+        "n_questions": 0,
         "n_cells": int(p.shape[0]),
         "system": None,
         "level": None,
@@ -317,11 +316,16 @@ def _system(
         "pattern_ci": None,
         "level_share": None,
     }
-    if n_workers < 2 or n_questions < 2:
+    if not p.shape[0]:
         return empty
+    if worker.min() == worker.max() or slot.min() == slot.max():  # one worker or question
+        counts = {"n_workers": len(set(worker.tolist())), "n_questions": len(set(slot.tolist()))}
+        return {**empty, **counts}
     s = insights.system_noise(p=p, worker=worker, question=slot, seed=SEED)
     return {
         **empty,
+        "n_workers": s.n_workers,
+        "n_questions": s.n_questions,
         "system": num(s.system),
         "level": num(s.level),
         "pattern": num(s.pattern),
