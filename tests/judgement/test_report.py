@@ -152,7 +152,7 @@ class TestCalibration:
                     (2, 0, 0.3, True, 10, 7),
                     (1, 1, 0.5, True, 10, 7),
                 ],
-            )  # fmt: skip
+            )
         )
         assert section["n"] == 2
 

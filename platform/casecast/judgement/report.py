@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -115,7 +115,7 @@ def _calibration_groups(
     p: npt.NDArray[np.float64],
     y: npt.NDArray[np.int64],
     code: npt.NDArray[np.int64],
-    specs: list[tuple[str | None, int]],
+    specs: Sequence[tuple[str | None, int]],
 ) -> list[Json]:
     """One entry per group code present; `specs[code]` is its (arm label, period)."""
     cal = insights.calibration(p=p, y=y, group=code, seed=SEED)

@@ -33,7 +33,7 @@ def study_insights_json(*, study: Study, role: str | None = None) -> dict[str, A
     key = cache_key(study=study, role=role)
     found = cache.get(key)
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return dict(found)
     result = report.study_insights(selectors.insight_inputs(study=study, role=role))
     cache.set(key, result, CACHE_SECONDS)
     return result
