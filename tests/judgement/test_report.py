@@ -247,7 +247,7 @@ class TestNoise:
         outcomes, rows = random_study(seed=8, workers=12, questions=6)
         open_section = report.noise_section(make_inputs(outcomes=outcomes, forecasts=rows))
         arms = {g["arm"] for g in open_section["by_arm_period"]}
-        assert arms == {None, "Arm one", "Arm two"}
+        assert arms == {"Arm one", "Arm two"}  # pooled over both periods: `system`
         assert {c["council"] for c in open_section["by_council"]} == {"North", "West"}
         one_after = next(
             g
@@ -256,7 +256,8 @@ class TestNoise:
         )
         assert one_after["n_workers"] == 6 and one_after["n_questions"] == 4
         blinded = report.noise_section(make_inputs(outcomes=outcomes, forecasts=rows, blinded=True))
-        assert {g["arm"] for g in blinded["by_arm_period"]} == {None}
+        pooled = {(g["arm"], g["period"]) for g in blinded["by_arm_period"]}
+        assert pooled == {(None, "before randomisation"), (None, "after randomisation")}
 
     def test_retest_by_hand(self):
         first, second = [0.2, 0.5, 0.7, 0.9], [0.3, 0.5, 0.6, 0.6]

@@ -186,17 +186,31 @@ def _binned(p: npt.NDArray[np.float64], y: npt.NDArray[np.int64]) -> list[Json]:
 def questions_section(inputs: InsightInputs) -> Json:
     f = inputs.forecasts
     y = _outcomes(inputs)[f.slot] if f.slot.shape[0] else np.zeros(0, dtype=np.int64)
-    known = y >= 0
-    section: Json = {"overall": _crowd(inputs, f.p[known], y[known], f.slot[known])}
-    by_council = []
-    council = f.council[known]
-    for pk, name in inputs.councils.items():
-        rows = council == pk
-        if rows.any():
-            entry = _crowd(inputs, f.p[known][rows], y[known][rows], f.slot[known][rows])
-            by_council.append({"council": name, **entry})
-    section["by_council"] = by_council
+    known = (y >= 0) & (f.slot >= 0)
+    p, y, slot, council = f.p[known], y[known], f.slot[known], f.council[known]
+    section: Json = {"overall": _crowd(inputs, p, y, slot, None), "by_council": []}
+    in_council = council >= 0
+    if in_council.any():
+        # One engine call for every council: each (council, question) is a cell.
+        groups = _crowd(inputs, p[in_council], y[in_council], slot[in_council], council[in_council])
+        section["by_council"] = [
+            {"council": inputs.councils[pk], **groups[pk]} for pk in inputs.councils if pk in groups
+        ]
     return section
+
+
+_CROWD_FIELDS = (
+    "mean",
+    "median",
+    "geo_mean_odds",
+    "extremized",
+    "brier_mean",
+    "brier_median",
+    "brier_geo_mean_odds",
+    "brier_extremized",
+    "mean_member_brier",
+    "median_member_brier",
+)
 
 
 def _crowd(
@@ -204,41 +218,35 @@ def _crowd(
     p: npt.NDArray[np.float64],
     y: npt.NDArray[np.int64],
     slot: npt.NDArray[np.int64],
-) -> Json:
+    group: npt.NDArray[np.int64] | None,
+) -> Any:
+    """Crowd wisdom overall (`group` None: one entry) or per group (a dict by group)."""
     if not p.shape[0]:
         return {"questions": [], "share_beats_average": None, "share_beats_median_member": None}
-    cw = insights.crowd_wisdom(p=p, y=y, question=slot)
-    fields = (
-        "mean",
-        "median",
-        "geo_mean_odds",
-        "extremized",
-        "brier_mean",
-        "brier_median",
-        "brier_geo_mean_odds",
-        "brier_extremized",
-        "mean_member_brier",
-        "median_member_brier",
-    )
-    questions = [
-        {
-            **_slot_json(inputs.slots[int(q)]),
-            "n": int(cw.n[i]),
-            "outcome": int(cw.outcome[i]),
-            **{name: num(getattr(cw, name)[i]) for name in fields},
+    cw = insights.crowd_wisdom(p=p, y=y, question=slot, group=group)
+    out = {}
+    for j, g in enumerate(cw.groups.tolist()):
+        cells = np.flatnonzero(cw.group == g)
+        out[int(g)] = {
+            "questions": [
+                {
+                    **_slot_json(inputs.slots[int(cw.question[i])]),
+                    "n": int(cw.n[i]),
+                    "outcome": int(cw.outcome[i]),
+                    **{name: num(getattr(cw, name)[i]) for name in _CROWD_FIELDS},
+                }
+                for i in cells.tolist()
+            ],
+            "share_beats_average": {
+                name: num(cw.share_beats_average[j, k])
+                for k, name in enumerate(insights.AGGREGATES)
+            },
+            "share_beats_median_member": {
+                name: num(cw.share_beats_median_member[j, k])
+                for k, name in enumerate(insights.AGGREGATES)
+            },
         }
-        for i, q in enumerate(cw.question.tolist())
-    ]
-    return {
-        "questions": questions,
-        "share_beats_average": {
-            name: num(cw.share_beats_average[0, j]) for j, name in enumerate(insights.AGGREGATES)
-        },
-        "share_beats_median_member": {
-            name: num(cw.share_beats_median_member[0, j])
-            for j, name in enumerate(insights.AGGREGATES)
-        },
-    }
+    return out[0] if group is None else out
 
 
 # --- 3. noise audit ------------------------------------------------------------------------
@@ -249,10 +257,13 @@ def noise_section(inputs: InsightInputs) -> Json:
     section: Json = {"blinded": inputs.blinded, "questions": _question_noise(inputs)}
     section["system"] = _system(f.p, f.participant, f.slot)
     groups = []
-    for period in (0, 1):
-        rows = f.after == bool(period)
-        groups.append({"arm": None, "period": PERIODS[period], **_system_or_none(f, rows)})
-    if not inputs.blinded:
+    if inputs.blinded:
+        # Pooled over arms, by period. Unblinded viewers get arm × period instead (the
+        # pooled figure over both periods is `system`): each decomposition is a bootstrap.
+        for period in (0, 1):
+            rows = f.after == bool(period)
+            groups.append({"arm": None, "period": PERIODS[period], **_system_or_none(f, rows)})
+    else:
         for arm in _arm_order(inputs, f.arm):
             for period in (0, 1):
                 rows = (f.arm == arm) & (f.after == bool(period))
