@@ -167,3 +167,11 @@ def test_the_fingerprint_changes_with_forecasts_outcomes_and_withdrawals(cases, 
     seen.add(selectors.inputs_fingerprint(study=study))
     assert len(seen) == 4
     assert selectors.inputs_fingerprint(study=study) in seen  # and stable when nothing moves
+
+
+def test_a_study_without_forecasts_reads_empty_arrays(study):
+    from casecast.judgement import report
+
+    inputs = selectors.insight_inputs(study=study)
+    assert inputs.forecasts.p.shape == (0,) and inputs.decisions.level.shape == (0,)
+    assert report.study_insights(inputs)["calibration"]["groups"] == []
