@@ -250,6 +250,9 @@ def _forecast_columns(study: Study, question_ids: list[int]) -> dict[str, Any]:
         "pct": bulk.Column("probability_pct"),
         "decision": bulk.Column("decision"),
     }
+    if not question_ids:  # an empty IN () is no SQL at all: nothing to read
+        empty = np.zeros(0, dtype=np.int64)
+        return {name: empty for name in (*spec, "retest", "phase")}
     c = bulk.read_columns(Forecast.objects.filter(question_id__in=question_ids), spec)
     cases = bulk.read_columns(
         Assignment.objects.filter(participant__study=study),
