@@ -153,6 +153,7 @@ def _marker(shape: str, x: float, y: float, colour: str) -> SafeString:
 
 
 ROW = 22
+LEGEND_ROW = 20
 LEFT = 44
 RIGHT = 16
 TOP = 34
@@ -171,7 +172,8 @@ def dot_chart(
 ) -> str:
     """One row per item (numbered 1, 2, … as its table), one marker per series."""
     width = SIZE - LEFT - RIGHT
-    height = TOP + ROW * max(len(rows), 1) + 44
+    top = TOP + LEGEND_ROW * (len(series) - 1)  # the legend: one series per line
+    height = top + ROW * max(len(rows), 1) + 44
     scale = width / x_max if x_max > 0 else 0.0
 
     def x_of(value: float) -> float:
@@ -184,7 +186,7 @@ def dot_chart(
         (
             (
                 x_of(x_max * t / 4),
-                TOP - 6,
+                top - 6,
                 height - 44,
                 height - 26,
                 GREY,
@@ -199,11 +201,11 @@ def dot_chart(
         (
             (
                 LEFT - 8,
-                TOP + ROW * i + ROW / 2,
+                top + ROW * i + ROW / 2,
                 i + 1,
                 SafeString(
                     "".join(
-                        _marker(s.shape, x_of(v), TOP + ROW * i + ROW / 2, s.colour)
+                        _marker(s.shape, x_of(v), top + ROW * i + ROW / 2, s.colour)
                         for s, v in zip(series, values, strict=True)
                         if v is not None
                     )
@@ -216,7 +218,7 @@ def dot_chart(
         "",
         '{}<text x="{}" y="{}" font-size="13">{}</text>',
         (
-            (_marker(s.shape, 10 + 105 * j, 12, s.colour), 20 + 105 * j, 17, s.name)
+            (_marker(s.shape, 10, 12 + LEGEND_ROW * j, s.colour), 22, 17 + LEGEND_ROW * j, s.name)
             for j, s in enumerate(series)
         ),
     )
@@ -270,7 +272,7 @@ def histogram_svg(
         _y(0),
         MARGIN - 6,
         _y(1) + 5,
-        top,
+        max(counts, default=0) or "",
         SIZE / 2,
         SIZE - 6,
         x_title,
