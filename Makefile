@@ -66,8 +66,8 @@ check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Every benchmark runs; the target fails at the end if any missed its goal.
-# bench_pipeline.py and bench_exports.py need PostgreSQL (DATABASE_URL, default casecast_bench
-# on 127.0.0.1);
+# bench_pipeline.py, bench_exports.py and bench_insights_pages.py need PostgreSQL (DATABASE_URL,
+# default casecast_bench on 127.0.0.1);
 # bench_healthz.py needs PostgreSQL and Redis (CELERY_BROKER_URL, default db 1 on 127.0.0.1).
 # bench/load/bench_load.py needs PostgreSQL and Redis (default casecast_capacity, Redis db 9)
 # and starts its own gunicorn and Celery worker on 127.0.0.1:8710 (about 2 minutes).

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "casecast.trial_results",
     "casecast.practice",
     "casecast.reports",
+    "casecast.judgement",
 ]
 
 MIDDLEWARE = [

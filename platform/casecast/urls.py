@@ -10,6 +10,7 @@ urlpatterns = [
     path("studies/<slug:slug>/resolution/", include("casecast.resolution.urls")),
     path("studies/<slug:slug>/report/", include("casecast.reports.urls")),
     path("studies/<slug:slug>/vignettes/", include("casecast.vignettes.urls")),
+    path("studies/<slug:slug>/insights/", include("casecast.judgement.urls")),
     path("", include("casecast.training.urls")),
     path("", include("casecast.feedback.urls")),
     path("", include("casecast.notifications.urls")),

@@ -247,6 +247,14 @@ TABLE: dict[str, tuple[Expected, str]] = {
     # Staff: the trial report and its progress
     "reports:report": (staff_page(READ), "GET"),
     "reports:status": (staff_page(READ), "GET"),
+    # Judgement insights: read-only, every study staff role; never participants.
+    "judgement:overview": (staff_page(READ), "GET"),
+    "judgement:calibration": (staff_page(READ), "GET"),
+    "judgement:questions": (staff_page(READ), "GET"),
+    "judgement:noise": (staff_page(READ), "GET"),
+    "judgement:thresholds": (staff_page(READ), "GET"),
+    "judgement:updating": (staff_page(READ), "GET"),
+    "judgement:json": (staff_page(READ), "GET"),
     "resolution:export_scores": (staff_page(READ), "GET"),
     "resolution:export_forecasts": (staff_page(READ), "GET"),
     "resolution:export_participants": (staff_page(READ), "GET"),
