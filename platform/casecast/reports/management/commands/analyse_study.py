@@ -1,9 +1,11 @@
 """Analyse a study by its analysis plan: `manage.py analyse_study SLUG [--json]`.
 
 `--json` prints the trial report's numbers (`reports.services.study_report_json`): the same
-arms, n, estimates, intervals, p values, ICC and stamp as the report page, keys sorted and
-no moments in time, so running it again on unchanged data prints the same text. Arms are
-labelled as the command line may see them (`studies.blinding`, role None).
+arms, n, estimates, intervals, p values, ICC and stamp as the report page, and the
+judgement insights (`judgement.services.study_insights_json`: `calibration`,
+`questions`, `noise`, `thresholds`, `updating`), keys sorted and no moments in time, so
+running it again on unchanged data prints the same text. Arms are labelled as the
+command line may see them (`studies.blinding`, role None: coded while blinded).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from casecast.judgement.services import study_insights_json
 from casecast.reports.services import study_report_json
 from casecast.studies.models import Study
 
@@ -37,6 +40,9 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(f"The analysis could not run: {error}") from error
         if options["json"]:
+            insights = study_insights_json(study=study, role=None)
+            assert not insights.keys() & document.keys(), "report and insight keys overlap"
+            document = {**document, **insights}
             self.stdout.write(json.dumps(document, sort_keys=True, indent=2, allow_nan=False))
             return
         stamp, primary = document["stamp"], document["primary"]
