@@ -24,6 +24,7 @@ SERVICE_VARIABLES = (
     "CELERY_RESULT_BACKEND",
     "DEBUG",
     "SECRET_KEY",
+    "NETWORK_PSEUDONYM_KEY",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser fixture; never in deployment
 )
 
@@ -79,8 +80,22 @@ def test_deploy_checks_are_clean_with_production_variables():
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         DEBUG="False",
         SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-0123456789",
+        NETWORK_PSEUDONYM_KEY="a-long-random-network-pseudonym-key-0123456789",
         ALLOWED_HOSTS="casecast.example.org",
         DATABASE_URL="sqlite:////tmp/casecast-deploy-check.sqlite3",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_checks_warn_while_the_network_key_is_unset():
+    """Without it, network ids derive from SECRET_KEY and change when that rotates."""
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DEBUG="False",
+        SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-0123456789",
+        ALLOWED_HOSTS="casecast.example.org",
+        DATABASE_URL="sqlite:////tmp/casecast-deploy-check.sqlite3",
+    )
+    assert result.returncode != 0
+    assert "casecast.network.W001" in result.stdout + result.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from casecast.reports.demo import seed_demo_report
 from casecast.resolution.demo import seed_demo_scores
+from casecast.resolution.exports.demo import seed_demo_feedback_seen
 from casecast.studies.demo import seed_demo_study
 from casecast.studies.models import Study
 from casecast.vignettes.demo import seed_demo_bank
@@ -22,6 +23,7 @@ def demo_build(researcher) -> Study:
     study = seed_demo_study(researcher=researcher)
     seed_demo_bank(study=study)
     seed_demo_scores(study=study)
+    seed_demo_feedback_seen(study=study)  # per protocol needs the arms' feedback opened
     seed_demo_report(study=study)
     return study
 

@@ -18,7 +18,7 @@ from casecast.resolution.models import ForecastScore
 from casecast.resolution.outcomes import Outcome
 from casecast.studies import services as study_services
 from casecast.studies.analysis_plan import DEFAULTS
-from casecast.studies.models import Participant
+from casecast.studies.models import Participant, StudyMembership
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -29,6 +29,8 @@ KEYS = {
     "stamp", "sap", "consort", "table1", "arms", "primary", "sensitivity", "secondary", "icc",
     "calibration_by_arm",
 }  # fmt: skip
+# The demo study recruits and so is blinded: arm-level numbers are read as the DMC.
+DMC = "dmc"
 INSIGHT_KEYS = {"calibration", "questions", "noise", "thresholds", "updating"}
 
 
@@ -52,7 +54,7 @@ def test_the_primary_comparison_equals_statsmodels_ols_with_hc2(demo, researcher
     study_services.analysis_plan_save(
         study=demo, by=researcher, covariates=["baseline_brier"], reason="Test: one covariate"
     )
-    doc = services.study_report_json(study=demo)
+    doc = services.study_report_json(study=demo, role=DMC)
     _, plan = jobs.analysis_plan_current(study=demo)
     inputs = report_inputs(study=demo, plan=plan)
     rows = np.flatnonzero(np.isfinite(inputs.outcome) & np.isfinite(inputs.baseline_brier))
@@ -79,7 +81,7 @@ def test_the_primary_comparison_equals_statsmodels_ols_with_hc2(demo, researcher
 
 
 def test_p_values_and_the_bootstrap_equal_calling_the_engine_directly(demo):
-    doc = services.study_report_json(study=demo)
+    doc = services.study_report_json(study=demo, role=DMC)
     _, plan = jobs.analysis_plan_current(study=demo)
     inputs = report_inputs(study=demo, plan=plan)
     assert plan == DEFAULTS
@@ -106,7 +108,7 @@ def test_p_values_and_the_bootstrap_equal_calling_the_engine_directly(demo):
 
 
 def test_consort_analysed_counts_are_the_tables_n(demo):
-    doc = services.study_report_json(study=demo)
+    doc = services.study_report_json(study=demo, role=DMC)
     analysed = {arm["arm"]: arm["analysed"] for arm in doc["consort"]["arms"]}
     assert analysed == {arm["label"]: arm["n"] for arm in doc["arms"]}
     control = doc["primary"]["control"]
@@ -123,7 +125,7 @@ def test_consort_analysed_counts_are_the_tables_n(demo):
 
 
 def test_table1_counts_equal_the_baseline_answers(demo):
-    doc = services.study_report_json(study=demo)
+    doc = services.study_report_json(study=demo, role=DMC)
     names = _arm_of(demo)
     for row in doc["table1"][1:]:
         if row["kind"] != "choice":
@@ -240,13 +242,16 @@ def test_while_blinded_every_arm_is_pooled_and_no_difference_is_shown(demo, monk
     assert doc["arms"][0]["n"] == doc["consort"]["totals"]["analysed"]
 
 
-def test_the_results_address_leads_to_the_report_page(demo, client, researcher):
-    sign_in(client, researcher)
+def test_the_results_address_leads_to_the_report_page(demo, client, django_user_model):
+    # The demo study recruits, so it is blinded: the data monitoring committee sees arms.
+    dmc = django_user_model.objects.create_user(email="dmc-member@example.org", password="x" * 12)
+    StudyMembership.objects.create(study=demo, user=dmc, role=DMC)
+    sign_in(client, dmc)
     response = client.get(reverse("resolution:results", kwargs={"slug": demo.slug}))
     url = reverse("reports:report", kwargs={"slug": demo.slug})
     assert response.status_code == 302 and response["Location"] == url
     page = client.get(url).content.decode()
-    doc = services.study_report_json(study=demo)
+    doc = services.study_report_json(study=demo, role=DMC)
     headings = ("CONSORT flow", "Table 1", "Primary outcome", "Forest plot",
                 "Sensitivity analyses", "Secondary outcomes", "Calibration by arm")  # fmt: skip
     for heading in headings:
@@ -292,7 +297,7 @@ def test_a_study_without_data_shows_why_there_is_no_report(
 )
 def test_the_report_follows_the_plan(demo, researcher, change, check):
     study_services.analysis_plan_save(study=demo, by=researcher, reason="Test", **change)
-    doc = services.study_report_json(study=demo)
+    doc = services.study_report_json(study=demo, role=DMC)
     assert doc["stamp"]["sap_version"] == 2 and doc["sap"] == {**DEFAULTS, **change}
     assert check(doc)
     if change.get("estimand") == "like_these":

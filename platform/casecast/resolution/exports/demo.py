@@ -8,6 +8,7 @@ from casecast.feedback.demo import DEMO_FEEDBACK_PARTICIPANTS
 from casecast.feedback.models import FeedbackSeen
 from casecast.feedback.selectors import cases_with_feedback
 from casecast.feedback.services import feedback_seen_record
+from casecast.resolution.demo import DEMO_MARKER
 from casecast.resolution.services import question_annul, question_reinstate
 from casecast.studies.models import Participant, Study, StudyMembership
 from casecast.vignettes.models import OutcomeRecord, Question
@@ -52,6 +53,21 @@ def _feedback_seen(study: Study) -> None:
         )
 
 
+def _simulated_feedback_seen(study: Study) -> None:
+    """Most simulated participants of arms that give feedback have opened it (the overview),
+    every fourth has not: so the report's per-protocol set differs from intention to treat.
+    Idempotent (one who has a row is left alone)."""
+    people = (
+        Participant.objects.filter(study=study, baseline__has_key=DEMO_MARKER)
+        .exclude(arm__isnull=True)
+        .exclude(arm__feedback_policies=[])
+        .order_by("pk")
+    )
+    for i, participant in enumerate(people):
+        if i % 4 != 3 and not participant.feedback_seen.exists():
+            feedback_seen_record(participant=participant, page=FeedbackSeen.Page.HOME)
+
+
 def seed_demo_outcome_history(*, study: Study) -> None:
     """Before the demo feedback participants are added (its rescoring would refresh their
     summaries early, and seeding again would then differ)."""
@@ -61,3 +77,4 @@ def seed_demo_outcome_history(*, study: Study) -> None:
 def seed_demo_feedback_seen(*, study: Study) -> None:
     """After the demo feedback participants are added."""
     _feedback_seen(study)
+    _simulated_feedback_seen(study)
