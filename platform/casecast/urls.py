@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("casecast.training.urls")),
     path("", include("casecast.feedback.urls")),
     path("", include("casecast.notifications.urls")),
+    path("api/", include("casecast.api.urls")),
 ]
 
 handler403 = "casecast.core.views.error_403"

@@ -98,6 +98,7 @@ _ENTRIES: list[tuple[str, str, Callable[[Roles], bool]]] = [
     ("Your studies", "studies:list", lambda roles: roles.study_staff),
     ("Your cases", "forecasts:tasks", lambda roles: roles.participant),
     ("Your feedback", "feedback:home", lambda roles: roles.feedback),
+    ("API tokens", "api:tokens", lambda roles: roles.study_staff),
 ]
 
 

@@ -96,6 +96,7 @@ class Command(BaseCommand):
         for step in (
             "casecast.vignettes.demo.seed_demo_bank",
             "casecast.resolution.demo.seed_demo_scores",
+            "casecast.api.demo.seed_demo_token",
         ):
             function = _optional(step)
             if function is not None:

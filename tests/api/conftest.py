@@ -1,0 +1,53 @@
+"""API personas: the seeded demo study and tokens for its staff.
+
+`demo` is the demo study as `seed_demo` leaves it (40 participants with scored
+forecasts). `api` is a DRF client; `bearer(secret)` the header a token sends.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from casecast.accounts.models import User
+from casecast.api.services import token_create
+from casecast.studies.demo import DEMO_SLUG
+from casecast.studies.models import Study
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def demo(db) -> Study:
+    call_command("seed_demo", stdout=io.StringIO())
+    return Study.objects.get(slug=DEMO_SLUG)
+
+
+@pytest.fixture
+def demo_admin(demo) -> User:
+    return User.objects.get(email="researcher@example.org")
+
+
+@pytest.fixture
+def demo_analyst(demo) -> User:
+    return User.objects.get(email="analyst@example.org")
+
+
+@pytest.fixture
+def make_token() -> Callable[..., str]:
+    def make(user: User, *studies: Study, days: int = 30) -> str:
+        _, secret = token_create(user=user, name="Tests", studies=studies, days=days)
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def bearer(secret: str) -> dict[str, Any]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
