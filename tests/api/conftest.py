@@ -51,3 +51,18 @@ def api() -> APIClient:
 
 def bearer(secret: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def all_pages(api: APIClient, url: str, secret: str) -> list[dict[str, Any]]:
+    """Every row of a paged list, following `next` links to the end."""
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while url:
+        assert url not in seen, "a next link points back to a page already read"
+        seen.add(url)
+        response = api.get(url, **bearer(secret))
+        assert response.status_code == 200, response.content
+        body = response.json()
+        rows += body["results"]
+        url = body["next"]
+    return rows
