@@ -64,14 +64,13 @@ def token_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             errors_onto_form(form, error)
         else:
-            # The secret is on this page only: not in a redirect, a message or the session.
-            response = render(
+            # The secret is on this page only (never cached: `never_cache` says no-store),
+            # not in a redirect, a message or the session.
+            return render(
                 request,
                 "api/token_created.html",
                 {"page_title": "Your new API token", "token": token, "secret": secret},
             )
-            response["Cache-Control"] = "no-store"
-            return response
     return render(
         request,
         "api/token_create.html",
