@@ -157,25 +157,23 @@ def test_participants_get_no_token_and_no_token_page(client, demo):
         assert client.get(reverse(name)).status_code == 403
 
 
+BAD_REQUESTS = [
+    ({"name": "  "}, "name", "Enter a name"),
+    ({"studies": []}, "studies", "at least one study"),
+    ({"days": 0}, "expires_in", "from 1 to 365 days"),
+    ({"days": 366}, "expires_in", "from 1 to 365 days"),
+]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("kwargs", "field", "message"),
-    [
-        ({"name": "  "}, "name", "Enter a name"),
-        ({"studies": []}, "studies", "at least one study"),
-        ({"days": 0}, "expires_in", "from 1 to 365 days"),
-        ({"days": 366}, "expires_in", "from 1 to 365 days"),
-    ],
-)
-def test_bad_token_requests_are_refused_and_change_nothing(
-    demo, demo_admin, kwargs, field, message
-):
-    arguments = {"user": demo_admin, "name": "R", "studies": [demo], "days": 30, **kwargs}
-    before = ApiToken.objects.count(), AuditEvent.objects.count()
-    with pytest.raises(ValidationError) as refused:
-        token_create(**arguments)
-    assert message in " ".join(refused.value.message_dict[field])
-    assert (ApiToken.objects.count(), AuditEvent.objects.count()) == before
+def test_bad_token_requests_are_refused_and_change_nothing(demo, demo_admin):
+    for kwargs, field, message in BAD_REQUESTS:
+        arguments = {"user": demo_admin, "name": "R", "studies": [demo], "days": 30, **kwargs}
+        before = ApiToken.objects.count(), AuditEvent.objects.count()
+        with pytest.raises(ValidationError) as refused:
+            token_create(**arguments)
+        assert message in " ".join(refused.value.message_dict[field])
+        assert (ApiToken.objects.count(), AuditEvent.objects.count()) == before
 
 
 @pytest.mark.django_db

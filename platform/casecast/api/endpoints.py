@@ -78,18 +78,28 @@ def _page(name: str, rows: str) -> Any:
     )
 
 
+def _whole(minimum: int, maximum: int = 2**31 - 1) -> dict[str, Any]:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
 _PAGING = [
     OpenApiParameter("cursor", str, description="From a `next` or `previous` link, as given."),
-    OpenApiParameter("page_size", int, description="Rows per page, 1 to 1000 (default 100)."),
+    OpenApiParameter(
+        "page_size", _whole(1, 1000), description="Rows per page, 1 to 1000 (default 100)."
+    ),
 ]
 _FILTER_PARAMETERS = {
-    PHASE: OpenApiParameter(PHASE, int, description="Only this phase (its position, 1 = first)."),
-    QUESTION: OpenApiParameter(QUESTION, int, description="Only this question (its question_id)."),
+    PHASE: OpenApiParameter(
+        PHASE, _whole(1), description="Only this phase (its position, 1 = first)."
+    ),
+    QUESTION: OpenApiParameter(
+        QUESTION, _whole(1), description="Only this question (its question_id)."
+    ),
     UPDATED_SINCE: OpenApiParameter(
         UPDATED_SINCE,
-        str,
-        description="Only rows changed at or after this ISO 8601 date or date-time "
-        "(UTC if no zone is given), e.g. 2026-11-26T15:20:42Z.",
+        OpenApiTypes.DATETIME,
+        description="Only rows changed at or after this ISO 8601 date-time (or date; UTC if "
+        "no zone is given), e.g. 2026-11-26T15:20:42Z.",
     ),
 }
 
