@@ -55,3 +55,18 @@ def test_seed_demo_prints_the_sign_ins_and_no_log_noise(tmp_path):
     assert lines[0] == "Casecast demo is ready.", lines[:5]
     assert "email researcher@example.org   password casecast-demo-2026" in printed
     assert "/accounts/link/?token=" in printed
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_api_token_that_reads_the_demo_study():
+    """docs/api.md's examples use the demo's published token against `make run`."""
+    from casecast.api.demo import DEMO_TOKEN
+    from casecast.studies.demo import DEMO_SLUG
+    from rest_framework.test import APIClient
+
+    call_command("seed_demo")
+    client = APIClient(HTTP_AUTHORIZATION=f"Bearer {DEMO_TOKEN}")
+    studies = client.get("/api/v1/studies/").json()["results"]
+    assert [study["slug"] for study in studies] == [DEMO_SLUG]
+    scores = client.get(f"/api/v1/studies/{DEMO_SLUG}/scores/?page_size=5").json()
+    assert len(scores["results"]) == 5 and scores["next"]
