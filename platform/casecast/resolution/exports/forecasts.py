@@ -157,9 +157,7 @@ def _visit(field: str) -> Subquery:
     )
 
 
-def _forecast_rows(
-    study: Study, fields: list[str], only: Q
-) -> QuerySet[Forecast, dict[str, Any]]:
+def _forecast_rows(study: Study, fields: list[str], only: Q) -> QuerySet[Forecast, dict[str, Any]]:
     return (
         analysable(Forecast.objects.filter(participant__study=study).filter(only))
         .annotate(
