@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.api.conftest import all_pages, bearer
+from tests.sign_in import sign_in
 
 
 def _url(study, name: str) -> str:
@@ -255,3 +256,15 @@ def test_over_the_rate_limit_a_token_gets_429_with_retry_after(
     # The limit is per token: another token of the same person is not held back.
     assert api.get(_url(demo, "study"), **bearer(other)).status_code == 200
     assert AuditEvent.objects.filter(action="api.request", data__status=429).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_studys_audit_page_shows_api_requests(api, client, demo, demo_admin, make_token):
+    secret = make_token(demo_admin, demo)
+    api.get(_url(demo, "participants") + "?page_size=2", **bearer(secret))
+    sign_in(client, demo_admin)
+    page = client.get(
+        reverse("studies:audit", kwargs={"slug": demo.slug}), {"action": "api.request"}
+    )
+    assert page.status_code == 200
+    assert _url(demo, "participants") in page.content.decode()
