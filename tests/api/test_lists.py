@@ -144,6 +144,8 @@ BAD_FILTERS = [
     ("question=999999", "question", "This study has no question 999999"),
     ("updated_since=yesterday", "updated_since", "ISO 8601"),
     ("updated_since=2026-13-40", "updated_since", "ISO 8601"),
+    ("updated_since=0001-01-01T00:00:00%2B05:00", "updated_since", "years 1 and 9999"),
+    ("updated_since=9999-12-31T23:00:00-05:00", "updated_since", "years 1 and 9999"),
 ]
 
 

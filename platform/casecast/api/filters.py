@@ -55,7 +55,13 @@ def _moment(raw: str) -> datetime:
                 ]
             }
         )
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00, before the first UTC moment
+        raise ValidationError(
+            {UPDATED_SINCE: ["Give a moment between the years 1 and 9999 in UTC."]}
+        ) from None
 
 
 def filters_from(query: Mapping[str, str], *, allowed: tuple[str, ...], study: Study) -> Filters:
