@@ -233,13 +233,3 @@ def test_nobody_revokes_or_sees_another_persons_token(client, demo, demo_admin, 
     assert b"Admin&#x27;s" not in client.get(reverse("api:tokens")).content
     token.refresh_from_db()
     assert token.revoked_at is None
-
-
-@pytest.mark.django_db
-def test_staff_find_the_token_page_in_the_menu_and_participants_do_not(
-    client, researcher, study, participant
-):
-    client.force_login(researcher)
-    assert reverse("api:tokens") in client.get(reverse("core:privacy")).content.decode()
-    client.force_login(participant.user)
-    assert reverse("api:tokens") not in client.get(reverse("core:privacy")).content.decode()
