@@ -109,9 +109,12 @@ def test_a_revoked_token_is_refused(api, client, demo, demo_admin):
     assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert (
-        AuditEvent.objects.filter(action="api.token_revoke", target_id=str(token.pk)).count() == 1
-    )
+    # Revoking again does nothing more, and the page says it is already revoked.
+    assert client.post(reverse("api:token_revoke", kwargs={"pk": token.pk})).status_code == 302
+    revokes = AuditEvent.objects.filter(action="api.token_revoke", target_id=str(token.pk))
+    assert revokes.count() == 1
+    again = client.get(reverse("api:token_revoke", kwargs={"pk": token.pk}))
+    assert b"was revoked on" in again.content and b"Revoke token" not in again.content
 
 
 @pytest.mark.django_db
