@@ -44,11 +44,11 @@ class TokenCreateForm(forms.Form):
         error_messages={"required": "Choose when the token expires"},
     )
 
-    def __init__(self, *args: Any, studies: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, studies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["studies"]
         assert isinstance(field, StudyChoiceField)
-        field.queryset = studies
+        field.queryset = Study.objects.none() if studies is None else studies
         choices = [d for d in EXPIRY_DAYS if d <= settings.API_TOKEN_MAX_DAYS]
         expiry = self.fields["expires_in"]
         assert isinstance(expiry, forms.TypedChoiceField)
