@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "casecast.practice",
     "casecast.reports",
     "casecast.judgement",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "casecast.api",
 ]
 
 MIDDLEWARE = [
@@ -334,3 +338,37 @@ LOGGING = {
         **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
     },
 }
+
+# === Research API (docs/api.md) ==================================================
+# Read-only, under /api/v1/, for bearer tokens only (no sessions, so no CSRF to think of).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["casecast.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["casecast.api.throttles.TokenRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+# Requests per token: "<n>/<second|minute|hour|day>". Over it, 429 with Retry-After.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
+# The longest a token may last; the token page offers 7, 30, 90 days and 1 year within it.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Casecast research API",
+    "DESCRIPTION": "Read-only, pseudonymised study data: the rows of the export files, a "
+    "page at a time. Authenticate with a personal token from the 'API tokens' page "
+    "(`Authorization: Bearer cc_…`). See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The schema and its docs describe the API and hold no data: anyone may read them.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI served from our own static files (drf-spectacular-sidecar): the CSP
+    # allows no script from a CDN, and the split view keeps its set-up script off the page.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# === end of research API block ====================================================

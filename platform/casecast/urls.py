@@ -17,6 +17,7 @@ urlpatterns = [
     path("network/", include("casecast.network.urls")),
     path("trial-results/", include("casecast.trial_results.urls")),
     path("", include("casecast.practice.urls")),
+    path("api/", include("casecast.api.urls")),
 ]
 
 handler403 = "casecast.core.views.error_403"

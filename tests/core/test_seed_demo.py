@@ -247,3 +247,18 @@ def test_seed_demo_shows_a_blinded_recruiting_study_and_an_unblinded_completed_o
     client.force_login(StudyMembership.objects.get(study=recruiting, role="council_lead").user)
     page = client.get(reverse("studies:recruitment", args=[recruiting.slug]))
     assert page.status_code == 200 and b"Progress: " in page.content
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_api_token_that_reads_the_demo_study():
+    """docs/api.md's examples use the demo's published token against `make run`."""
+    from casecast.api.demo import DEMO_TOKEN
+    from casecast.studies.demo import DEMO_SLUG
+    from rest_framework.test import APIClient
+
+    call_command("seed_demo")
+    client = APIClient(HTTP_AUTHORIZATION=f"Bearer {DEMO_TOKEN}")
+    studies = client.get("/api/v1/studies/").json()["results"]
+    assert [study["slug"] for study in studies] == [DEMO_SLUG]
+    scores = client.get(f"/api/v1/studies/{DEMO_SLUG}/scores/?page_size=5").json()
+    assert len(scores["results"]) == 5 and scores["next"]

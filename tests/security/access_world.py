@@ -16,6 +16,8 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from casecast.accounts.models import User
+from casecast.api.demo import DEMO_TOKEN_PREFIX
+from casecast.api.models import ApiToken
 from casecast.forecasts.models import Assignment
 from casecast.practice.models import PracticeAccess, PracticeForecast
 from casecast.studies import services
@@ -187,6 +189,8 @@ PK_FOR = {
     "studies:participant": lambda s: (
         s.participants.filter(withdrawn_at__isnull=True).order_by("pk").first().pk
     ),
+    # The demo administrator's API token (seed_demo makes it).
+    "api:token": lambda s: ApiToken.objects.get(prefix=DEMO_TOKEN_PREFIX).pk,
 }
 KEY_FOR = {
     "vignettes:": lambda s: s.vignettes.order_by("pk").first().key,

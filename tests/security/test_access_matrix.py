@@ -84,6 +84,12 @@ RESULTS_MANAGERS = signed_in(
 
 # Pages that pool studies (the network): site administrators only.
 SITE_ADMIN_ONLY = signed_in(anonymous=LOGIN, others=403, site_admin=200)
+TOKEN_PAGE = CREATE
+# The research API's data URLs (casecast/api/urls.py).
+API_DATA = (
+    "studies", "study", "arms", "councils", "participants", "questions", "outcomes",
+    "forecasts", "scores", "results",
+)  # fmt: skip
 
 # url name -> expected status per role, and POST for POST-only actions.
 TABLE: dict[str, tuple[Expected, str]] = {
@@ -281,6 +287,17 @@ TABLE: dict[str, tuple[Expected, str]] = {
     # The audit trail: the study's administrators, and site administrators.
     "studies:audit": ({**staff_page(DESIGN), "site_admin": 200}, "GET"),
     "studies:audit_csv": ({**staff_page(DESIGN), "site_admin": 200}, "GET"),
+    # API tokens: any staff account manages its own (participants never have one); the
+    # revoke page is for the demo administrator's token, so everyone else finds nothing.
+    "api:tokens": (TOKEN_PAGE, "GET"),
+    "api:token_create": (TOKEN_PAGE, "GET"),
+    "api:token_revoke": ({**TOKEN_PAGE, **dict.fromkeys(STAFF, 404), "study_admin": 200}, "GET"),
+    # The research API's schema and docs describe it and hold no data: public.
+    "api:schema": (everyone(200), "GET"),
+    "api:docs": (everyone(200), "GET"),
+    # The research API answers bearer tokens only: a signed-in session is no token (401
+    # for everyone). What each role's token reaches: tests/security/test_api_token_matrix.py.
+    **{f"api:{name}": (everyone(401), "GET") for name in API_DATA},
 }
 
 # The Django admin (/site-admin/) is declared as one rule, because Django's own

@@ -99,6 +99,7 @@ _ENTRIES: list[tuple[str, str, Callable[[Roles], bool]]] = [
     ("Your cases", "forecasts:tasks", lambda roles: roles.participant),
     ("Your feedback", "feedback:home", lambda roles: roles.feedback),
     ("Practice", "practice:home", lambda roles: roles.participant),
+    ("API tokens", "api:tokens", lambda roles: roles.study_staff),
 ]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Window
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from casecast.forecasts.models import Forecast, StageVisit
@@ -160,9 +160,9 @@ def _visit(field: str) -> Subquery:
     )
 
 
-def _forecast_rows(study: Study, fields: list[str]) -> QuerySet[Forecast, dict[str, Any]]:
+def _forecast_rows(study: Study, fields: list[str], only: Q) -> QuerySet[Forecast, dict[str, Any]]:
     return (
-        analysable(Forecast.objects.filter(participant__study=study))
+        analysable(Forecast.objects.filter(participant__study=study).filter(only))
         .annotate(
             # 1 for the participant's last answer to the question in the case.
             recency=Window(
@@ -188,12 +188,16 @@ def _forecast_rows(study: Study, fields: list[str]) -> QuerySet[Forecast, dict[s
     )
 
 
-def forecast_source(*, study: Study) -> Source[ForecastRow]:
-    """One row per submitted answer of participants whose data may be used."""
+def forecast_source(*, study: Study, only: Q | None = None) -> Source[ForecastRow]:
+    """One row per submitted answer of participants whose data may be used.
+
+    `only` narrows the rows (the research API's pages). `is_last` is worked out among the
+    rows `only` keeps, so it must keep whole cases: filter on `assignment_id`, never on
+    single answers."""
     columns = forecast_columns(study)
     names = Pseudonyms(study)
     after = after_randomisation_by_phase(study_id=study.pk)
-    rows = _forecast_rows(study, fields_read(columns, ForecastRow))
+    rows = _forecast_rows(study, fields_read(columns, ForecastRow), only or Q())
     return Source(
         columns, (ForecastRow(db, names, after) for db in rows.iterator(chunk_size=CHUNK))
     )

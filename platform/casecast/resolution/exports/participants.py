@@ -23,6 +23,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -422,13 +423,15 @@ def participant_columns(study: Study) -> list[Column[ParticipantRow]]:
     return _layout(study).columns
 
 
-def participant_source(*, study: Study) -> Source[ParticipantRow]:
-    """One row per participant of the study (every status)."""
+def participant_source(*, study: Study, only: Q | None = None) -> Source[ParticipantRow]:
+    """One row per participant of the study (every status; `only` narrows the rows
+    further, as the research API's pages do)."""
     layout = _layout(study)
     names = Pseudonyms(study)
     positions = [phase.position for phase in layout.phases]
     rows = (
         Participant.objects.filter(study=study)
+        .filter(only or Q())
         .annotate(**_phase_annotations(layout.phases), **_brier_annotations())
         .order_by("pk")
         .values(*fields_read(layout.columns, ParticipantRow))

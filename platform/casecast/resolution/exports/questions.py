@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Q
+
 from casecast.resolution.exports import kinds
 from casecast.resolution.exports.columns import (
     CHUNK,
@@ -185,12 +187,14 @@ def _tags(value: Any) -> str | None:
     return ";".join(str(tag) for tag in value) if value else None
 
 
-def question_source(*, study: Study) -> Source[QuestionRow]:
-    """One row per question of every version of the study's vignettes."""
+def question_source(*, study: Study, only: Q | None = None) -> Source[QuestionRow]:
+    """One row per question of every version of the study's vignettes (`only` narrows the
+    rows further, as the research API's pages do)."""
     columns = question_columns(study)
     names = Pseudonyms(study)
     rows = (
         Question.objects.filter(version__vignette__study=study)
+        .filter(only or Q())
         .order_by("version__vignette__key", "version__number", "stage__position", "position", "pk")
         .values(*fields_read(columns, QuestionRow))
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Q
+
 from casecast.resolution.exports import kinds
 from casecast.resolution.exports.columns import (
     CHUNK,
@@ -128,12 +130,13 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
     ]
 
 
-def score_source(*, study: Study) -> Source[ScoreRow]:
-    """One row per scored forecast of participants whose data may be used."""
+def score_source(*, study: Study, only: Q | None = None) -> Source[ScoreRow]:
+    """One row per scored forecast of participants whose data may be used (`only` narrows
+    the rows further, as the research API's pages do)."""
     columns = score_columns(study)
     names = Pseudonyms(study)
     rows = (
-        analysable(ForecastScore.objects.filter(study=study))
+        analysable(ForecastScore.objects.filter(study=study).filter(only or Q()))
         .annotate(**linked_annotations(forecast="forecast__"))
         .order_by("participant_id", "forecast__submitted_at", "forecast_id")
         .values(*fields_read(columns, ScoreRow))

@@ -100,6 +100,7 @@ class Command(BaseCommand):
             "casecast.vignettes.demo.seed_demo_bank",
             "casecast.resolution.demo.seed_demo_scores",
             "casecast.resolution.exports.demo.seed_demo_outcome_history",
+            "casecast.api.demo.seed_demo_token",
         ):
             function = _optional(step)
             if function is not None:
