@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from casecast.api import endpoints
 from casecast.api.pagination import SALT
 from casecast.audit.models import AuditEvent
 from casecast.forecasts.models import Forecast
 from casecast.resolution.models import ArmSummary, ForecastScore
 from casecast.resolution.services import question_annul
-from casecast.studies.models import Participant
+from casecast.studies import blinding
+from casecast.studies.models import Participant, StudyMembership
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
@@ -163,29 +163,24 @@ def test_bad_filter_values_get_a_specific_400_and_read_nothing(api, demo, demo_a
 
 
 @pytest.mark.django_db
-def test_arms_are_named_by_the_blinding_seam(api, demo, demo_admin, make_token, monkeypatch):
+def test_arms_are_named_by_the_blinding_seam(api, demo, demo_admin, make_token, django_user_model):
+    # The demo study recruits, so its team sees coded arms; nothing else names an arm.
     secret = make_token(demo_admin, demo)
-    arms = api.get(_url(demo, "arms"), **bearer(secret)).json()["results"]
-    assert arms[0] == {"arm": "Control", "key": "control", "is_control": True}
-    # While blinded, the labels are whatever the seam gives, and nothing else names an arm.
-    monkeypatch.setattr(endpoints, "is_blinded", lambda study, role: True)
-    monkeypatch.setattr(
-        endpoints,
-        "arm_labels",
-        lambda study, role: {
-            arm.pk: f"Arm {'ABCD'[i]}"
-            for i, arm in enumerate(study.arms.order_by("position", "pk"))
-        },
-    )
     blinded = api.get(_url(demo, "arms"), **bearer(secret))
-    assert {arm["arm"] for arm in blinded.json()["results"]} == {"Arm A", "Arm B", "Arm C", "Arm D"}
+    codes = blinding.arm_labels(study=demo, role="admin")
+    assert {arm["arm"] for arm in blinded.json()["results"]} == set(codes.values())
+    assert all(label.startswith("Arm ") for label in codes.values())
     assert all(
         arm["key"] is None and arm["is_control"] is None for arm in blinded.json()["results"]
     )
     results = api.get(_url(demo, "results"), **bearer(secret))
     for name in demo.arms.values_list("name", flat=True):
         assert name.encode() not in blinded.content and name.encode() not in results.content
-    assert {arm["arm"] for arm in results.json()["arms"]} == {"Arm A", "Arm B", "Arm C", "Arm D"}
+    # The data monitoring committee sees the arms' names.
+    dmc = django_user_model.objects.create_user(email="api-dmc2@example.org", password="x" * 12)
+    StudyMembership.objects.create(study=demo, user=dmc, role="dmc")
+    arms = api.get(_url(demo, "arms"), **bearer(make_token(dmc, demo))).json()["results"]
+    assert arms[0] == {"arm": "Control", "key": "control", "is_control": True}
 
 
 @pytest.mark.django_db
@@ -206,11 +201,25 @@ def test_councils_are_pseudonyms_with_their_participants(api, demo, demo_admin, 
 
 
 @pytest.mark.django_db
-def test_results_are_the_stored_arm_summaries(api, demo, demo_admin, make_token):
-    secret = make_token(demo_admin, demo)
-    body = api.get(_url(demo, "results"), **bearer(secret)).json()
+def test_results_pool_the_arms_while_blinded_and_are_the_stored_summaries_for_the_dmc(
+    api, demo, demo_admin, make_token, django_user_model
+):
+    summaries = list(ArmSummary.objects.filter(study=demo).select_related("arm"))
+    # The demo study recruits, so its team is blinded: one pooled row, no arm named.
+    body = api.get(_url(demo, "results"), **bearer(make_token(demo_admin, demo))).json()
+    (pooled,) = body["arms"]
+    assert pooled["key"] is None and pooled["difference"] is None
+    counted = [s for s in summaries if s.mean_brier is not None]
+    expected = sum(s.n_participants * s.mean_brier for s in counted) / sum(
+        s.n_participants for s in counted
+    )
+    assert pooled["mean_brier"] == pytest.approx(expected, abs=1e-12)
+    # The data monitoring committee reads the stored summaries arm by arm.
+    dmc = django_user_model.objects.create_user(email="api-dmc@example.org", password="x" * 12)
+    StudyMembership.objects.create(study=demo, user=dmc, role="dmc")
+    body = api.get(_url(demo, "results"), **bearer(make_token(dmc, demo))).json()
     by_key = {arm["key"]: arm for arm in body["arms"]}
-    for summary in ArmSummary.objects.filter(study=demo).select_related("arm"):
+    for summary in summaries:
         got = by_key[summary.arm.key]
         assert got["n_participants"] == summary.n_participants
         assert got["mean_brier"] == pytest.approx(summary.mean_brier, abs=1e-12)

@@ -43,13 +43,19 @@ from casecast.audit.models import AuditEvent
 from casecast.forecasts.models import Assignment, Forecast
 from casecast.resolution.exports.columns import Pseudonyms, Row, Source, value_getters
 from casecast.resolution.exports.forecasts import forecast_source
+from casecast.resolution.exports.package import REASONING
 from casecast.resolution.exports.participants import participant_source
 from casecast.resolution.exports.questions import question_source
 from casecast.resolution.exports.scores import score_source
 from casecast.resolution.exports.shared import analysable
 from casecast.resolution.exports.writers import VALUE
 from casecast.resolution.models import ForecastScore
-from casecast.resolution.selectors import HISTORY_ACTIONS, arm_results, calibration_rows
+from casecast.resolution.selectors import (
+    HISTORY_ACTIONS,
+    arm_results,
+    calibration_rows,
+    pooled_result,
+)
 from casecast.studies.blinding import arm_labels, is_blinded
 from casecast.studies.models import Arm, Participant, Study, StudyMembership
 from casecast.studies.selectors import arms_ordered
@@ -334,7 +340,9 @@ class CouncilListView(StudyView):
 class ResultsView(StudyView):
     """The results page's figures: each arm's primary outcome (mean Brier over its
     participants) and difference from control with its bootstrap interval, as stored by the
-    scoring pipeline; and the calibration of every counted yes/no forecast."""
+    scoring pipeline (one pooled row while the study is blinded to you); and the
+    calibration of every counted yes/no forecast. The full trial report is
+    `manage.py analyse_study --json` and the report page."""
 
     @extend_schema(
         summary="Analysis results: the primary outcome by arm, and calibration",
@@ -345,7 +353,22 @@ class ResultsView(StudyView):
         labels = arm_labels(study=study, role=self.role)
         blinded = is_blinded(study=study, role=self.role)
         arms = []
-        for arm, summary in arm_results(study=study):
+        if blinded:  # interim results pool every arm, as the report page does
+            pooled = pooled_result(study=study)
+            arms.append(
+                {
+                    "arm": "All arms (pooled while blinded)",
+                    "key": None,
+                    "is_control": None,
+                    **dict.fromkeys(_ARM_NUMBERS),
+                    "mean_brier": _number(pooled.mean_brier),
+                    "n_participants": pooled.n_participants,
+                    "n_forecasts": pooled.n_forecasts,
+                    "n_clusters": None,
+                    "refreshed_at": None,
+                }
+            )
+        for arm, summary in [] if blinded else arm_results(study=study):
             numbers: dict[str, Any] = dict.fromkeys(_ARM_NUMBERS)
             numbers.update(n_participants=0, n_forecasts=0, n_clusters=None, refreshed_at=None)
             if summary is not None:
@@ -442,10 +465,14 @@ class ForecastListView(RowsView):
     def rows(self, study: Study, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # Read whole cases (every answer of the page's assignments) so `is_last` is right.
         cases = {item["assignment_id"] for item in page}
-        source = forecast_source(study=study, only=Q(assignment_id__in=cases))
+        # Reasoning is free text that can identify people: left out, as in the default
+        # forecasts.csv download (the export package offers it when ticked, with a warning).
+        source = forecast_source(study=study, only=Q(assignment_id__in=cases)).without(REASONING)
         return page_rows(study=study, source=source, key=lambda r: r.db["id"], order=_pks(page))
 
-    @_rows_schema("ForecastPage", "Forecasts: the columns of forecasts.csv", filters)
+    @_rows_schema(
+        "ForecastPage", "Forecasts: the columns of forecasts.csv (without reasoning text)", filters
+    )
     def get(self, request: Request, slug: str) -> Response:
         return super().get(request, slug)
 
