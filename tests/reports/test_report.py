@@ -304,3 +304,26 @@ def test_the_report_follows_the_plan(demo, researcher, change, check):
         # the primary interval is the bootstrap's; participant-level is now the sensitivity
         these = next(s for s in doc["sensitivity"] if s["key"] == "these")
         assert these["effects"][0]["se"] != doc["primary"]["effects"][0]["se"]
+
+
+def test_the_study_team_sees_the_report_pooled_while_the_trial_is_blinded(demo, client, researcher):
+    """The demo study recruits, so it is blinded for its administrator: one pooled row,
+    no comparison, no arm named (the page used to fail without a control row)."""
+    sign_in(client, researcher)
+    page = client.get(reverse("reports:report", kwargs={"slug": demo.slug})).content.decode()
+    assert "all arms are pooled" in page
+    assert "Forest plot" not in page
+    for name in demo.arms.values_list("name", flat=True):
+        assert name not in page
+
+
+def test_the_command_pools_a_blinded_trial_unless_asked_to_unblind_which_is_audited(demo):
+    from casecast.audit.models import AuditEvent
+
+    blinded = json.loads(_json(demo.slug))
+    assert blinded["primary"]["effects"] == [] and blinded["stamp"]["blinded"]
+    out = io.StringIO()
+    call_command("analyse_study", demo.slug, "--json", "--unblinded", stdout=out)
+    unblinded = json.loads(out.getvalue())
+    assert len(unblinded["primary"]["effects"]) == demo.arms.count() - 1
+    assert AuditEvent.objects.filter(action="report.unblinded_command", study_id=demo.pk).exists()

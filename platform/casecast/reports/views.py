@@ -59,7 +59,12 @@ def report(request: StaffRequest, slug: str) -> HttpResponse:
                 }
                 for e in primary["effects"]
             ],
-            "control": {**primary["control"], "mean_sd": display.mean_sd(primary["control"])},
+            # Blinded viewers get no control row (the document pools every arm).
+            "control": (
+                {**primary["control"], "mean_sd": display.mean_sd(primary["control"])}
+                if "control" in primary
+                else None
+            ),
             "forest_svg": forest_svg(
                 primary["effects"],
                 title="Forest plot of the primary comparisons",

@@ -5,7 +5,8 @@ arms, n, estimates, intervals, p values, ICC and stamp as the report page, and t
 judgement insights (`judgement.services.study_insights_json`: `calibration`,
 `questions`, `noise`, `thresholds`, `updating`), keys sorted and no moments in time, so
 running it again on unchanged data prints the same text. Arms are labelled as the
-command line may see them (`studies.blinding`, role None: coded while blinded).
+command line may see them (`studies.blinding`, role None: pooled and coded while
+blinded); `--unblinded` shows them as the data monitoring committee does, and is audited.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from casecast.audit.services import audit_record
 from casecast.judgement.services import study_insights_json
 from casecast.reports.services import study_report_json
-from casecast.studies.models import Study
+from casecast.studies.models import Study, StudyMembership
 
 
 def _fmt(value: Any) -> str:
@@ -30,17 +32,28 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="The study's slug, as in its address")
         parser.add_argument("--json", action="store_true", help="Print the numbers as JSON")
+        parser.add_argument(
+            "--unblinded",
+            action="store_true",
+            help="Show arms by name and compare them, as the data monitoring committee sees "
+            "a blinded trial (recorded in the study's audit trail)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         study = Study.objects.filter(slug=options["slug"]).first()
         if study is None:
             raise CommandError(f"No study with slug {options['slug']!r}.")
+        role = StudyMembership.Role.DMC if options["unblinded"] else None
+        if options["unblinded"]:
+            audit_record(
+                action="report.unblinded_command", study_id=study.pk, target=study, data={}
+            )
         try:
-            document = study_report_json(study=study, role=None)
+            document = study_report_json(study=study, role=role)
         except ValueError as error:
             raise CommandError(f"The analysis could not run: {error}") from error
         if options["json"]:
-            insights = study_insights_json(study=study, role=None)
+            insights = study_insights_json(study=study, role=role)
             assert not insights.keys() & document.keys(), "report and insight keys overlap"
             document = {**document, **insights}
             self.stdout.write(json.dumps(document, sort_keys=True, indent=2, allow_nan=False))
