@@ -184,7 +184,7 @@ def test_a_token_cannot_be_scoped_to_a_study_whose_team_you_are_not_on(demo, dem
     elsewhere = build_study(
         by=type(demo_analyst).objects.create_user(email="o@example.org", password="x" * 12)
     )
-    with pytest.raises(ValidationError, match="whose team you are on"):
+    with pytest.raises(ValidationError, match="whose data you may read"):
         token_create(user=demo_analyst, name="R", studies=[demo, elsewhere], days=30)
 
 

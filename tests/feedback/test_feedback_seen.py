@@ -13,6 +13,7 @@ from casecast.feedback.models import FeedbackSeen
 from casecast.feedback.selectors import feedback_seen_participant_ids
 from casecast.feedback.services import feedback_seen_record
 from casecast.resolution.exports.exposures import exposure_export_rows
+from casecast.studies.services import study_data_lock, study_unblind
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -118,7 +119,9 @@ def _exposures(study) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(buffer.getvalue())))
 
 
-def test_exposures_file_lists_feedback_seen_once_the_study_closes(in_arm, feedback_study):
+def test_exposures_file_lists_feedback_seen_once_the_study_is_closed_and_unblinded(
+    in_arm, feedback_study
+):
     participant = in_arm("outcome")
     answer_phase(participant, 1)
     assignment = participant.assignments.get()
@@ -135,6 +138,10 @@ def test_exposures_file_lists_feedback_seen_once_the_study_closes(in_arm, feedba
     assert _exposures(feedback_study) == []  # recruiting: concealed
     feedback_study.status = feedback_study.Status.CLOSED
     feedback_study.save(update_fields=["status"])
+    assert _exposures(feedback_study) == []  # closed but still blinded: a page names its arm
+    study_data_lock(study=feedback_study, by=None, reason="All outcomes in")
+    study_unblind(study=feedback_study, by=None, reason="Analysis done", confirmed=True)
+    feedback_study.refresh_from_db()
     rows = _exposures(feedback_study)
 
     assert [(r["exposure"], r["times_seen"]) for r in rows] == [

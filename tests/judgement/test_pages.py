@@ -6,6 +6,7 @@ import json
 
 import pytest
 from casecast.judgement import selectors, services
+from casecast.studies.models import StudyMembership
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,9 +28,14 @@ def url(name, study):
     return reverse(f"judgement:{name}", kwargs={"slug": study.slug})
 
 
-def test_every_page_shows_its_figures_to_an_analyst(client, study, study_analyst, answered):
-    client.force_login(study_analyst)
-    data = services.study_insights_json(study=study, role="analyst")
+def test_every_page_shows_its_figures_to_the_data_monitoring_committee(
+    client, study, answered, django_user_model
+):
+    """The study is randomised, so it is blinded for its team: the DMC sees arms."""
+    dmc = django_user_model.objects.create_user(email="insights-dmc@example.org", password="x" * 12)
+    StudyMembership.objects.create(study=study, user=dmc, role="dmc")
+    client.force_login(dmc)
+    data = services.study_insights_json(study=study, role="dmc")
     pages = {name: client.get(url(name, study)) for name in PAGES}
     assert all(response.status_code == 200 for response in pages.values())
     html = {name: response.content.decode() for name, response in pages.items()}

@@ -122,7 +122,7 @@ def test_repeats_pair_with_the_first_answer_and_its_decision(world, study):
 
 
 def test_arms_and_councils_are_the_participants(world, study):
-    inputs = selectors.insight_inputs(study=study)
+    inputs = selectors.insight_inputs(study=study, role="dmc")  # blinded for the team
     f = inputs.forecasts
     arms = {_name(world, w): inputs.arms[a] for w, a in zip(f.participant, f.arm, strict=True)}
     assert arms["ann"] == "Control" and arms["ben"] == "Feedback"
@@ -144,6 +144,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(cases, make_worker, s
 
     worker = make_worker()
     cases.answer(worker, case.risk, pct=30)
+    queries()  # the first read after randomisation gives the arms their blind codes, once
     small = queries()
     for i in range(6):
         w = make_worker("feedback" if i % 2 else "control", i % 2)

@@ -2,10 +2,11 @@
 test_access_matrix.py sends sessions, which the API never accepts).
 
 Each role asks for a token scoped to the demo study. Study staff (administrator,
-researcher, analyst) get one and reach every API URL of the demo study; staff of another
-study cannot scope a token to it, and their own token (scoped to their study) finds
-nothing of the demo's; the site administrator, on no study's team, gets no token for it;
-participants get no token at all.
+researcher, analyst, data monitoring committee) get one and reach every API URL of the
+demo study; staff of another study cannot scope a token to it, and their own token
+(scoped to their study) finds nothing of the demo's; the site administrator, on no
+study's team, gets no token for it; participants, practice-only workers and council
+leads (who see only their council's progress counts) get no token at all.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ TOKEN_TABLE: dict[str, Any] = {
     "study_admin": 200,
     "study_researcher": 200,
     "study_analyst": 200,
+    "study_dmc": 200,  # reads what analysts read
+    "study_council_lead": REFUSED,  # their council's progress counts only, never data
     "staff_other_study": 404,
     "site_admin": REFUSED,
+    "practice_only": REFUSED,  # signs in by personal link, like participants
 }
 API_ROUTES = [
     (route, name)

@@ -41,10 +41,24 @@ def token_of_user(*, user: Any, pk: int) -> ApiToken | None:
     return ApiToken.objects.filter(user=user, pk=pk).prefetch_related("studies").first()
 
 
+# Roles that read a study's data (as `studies.permissions.READERS`): never a council lead,
+# who sees only their council's progress counts.
+READING_ROLES = (
+    StudyMembership.Role.ADMIN,
+    StudyMembership.Role.RESEARCHER,
+    StudyMembership.Role.ANALYST,
+    StudyMembership.Role.DMC,
+)
+
+
 def studies_token_may_read(*, token: ApiToken) -> QuerySet[Study]:
-    """Studies in the token's scope that its owner is still on the team of (any role)."""
+    """Studies in the token's scope whose team its owner is still on, in a reading role."""
     return (
-        Study.objects.filter(pk__in=token.studies.values("pk"), memberships__user=token.user_id)
+        Study.objects.filter(
+            pk__in=token.studies.values("pk"),
+            memberships__user=token.user_id,
+            memberships__role__in=READING_ROLES,
+        )
         .distinct()
         .order_by("slug")
     )
@@ -55,9 +69,10 @@ def study_in_scope(*, token: ApiToken, slug: str) -> Study | None:
 
 
 def role_in(*, token: ApiToken, study: Study) -> StudyMembership.Role | None:
-    """The owner's role in the study now (None once removed from its team)."""
+    """The owner's reading role in the study now (None once removed from its team, or
+    if their role there does not read data)."""
     role = (
-        StudyMembership.objects.filter(user=token.user_id, study=study)
+        StudyMembership.objects.filter(user=token.user_id, study=study, role__in=READING_ROLES)
         .values_list("role", flat=True)
         .first()
     )
@@ -65,5 +80,9 @@ def role_in(*, token: ApiToken, study: Study) -> StudyMembership.Role | None:
 
 
 def studies_user_may_scope(*, user: Any) -> QuerySet[Study]:
-    """The studies a new token of this user may be scoped to: those they are staff in."""
-    return Study.objects.filter(memberships__user=user).distinct().order_by("title", "pk")
+    """The studies a new token of this user may be scoped to: those they read as staff."""
+    return (
+        Study.objects.filter(memberships__user=user, memberships__role__in=READING_ROLES)
+        .distinct()
+        .order_by("title", "pk")
+    )

@@ -53,7 +53,9 @@ def token_create(
         raise ValidationError({"studies": "Choose at least one study the token may read."})
     allowed = set(studies_user_may_scope(user=user).values_list("pk", flat=True))
     if chosen - allowed:
-        raise ValidationError({"studies": "You can only choose studies whose team you are on."})
+        raise ValidationError(
+            {"studies": "You can only choose studies whose data you may read on their team."}
+        )
     max_days = settings.API_TOKEN_MAX_DAYS
     if not 1 <= days <= max_days:
         raise ValidationError({"expires_in": f"A token lasts from 1 to {max_days} days."})
