@@ -778,6 +778,7 @@ class TrialPlanForm(forms.Form):
             self.add_error(
                 "icc", "Enter an ICC of 0, or enter councils per arm: an ICC needs councils"
             )
+        return data
 
 
 class AnalysisPlanForm(forms.Form):
