@@ -6,6 +6,7 @@ import time
 
 import pytest
 from casecast.reports.models import TrialReport
+from casecast.studies.models import StudyMembership
 from django.urls import reverse
 
 from tests.reports.conftest import demo_build
@@ -14,10 +15,15 @@ from tests.sign_in import sign_in
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_worker_computes_the_report_the_page_queued(celery_worker_process, client, researcher):
+def test_the_worker_computes_the_report_the_page_queued(
+    celery_worker_process, client, researcher, django_user_model
+):
     study = demo_build(researcher)
     TrialReport.objects.all().delete()
-    sign_in(client, researcher)
+    # The demo trial recruits, so it is blinded: its data monitoring committee sees arms.
+    dmc = django_user_model.objects.create_user(email="worker-dmc@example.org", password="x" * 12)
+    StudyMembership.objects.create(study=study, user=dmc, role="dmc")
+    sign_in(client, dmc)
     page = client.get(reverse("reports:report", kwargs={"slug": study.slug}))
     assert b"<progress" in page.content, "not cached: the page waits for the worker"
     status_url = reverse("reports:status", kwargs={"slug": study.slug})
