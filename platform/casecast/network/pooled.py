@@ -107,9 +107,7 @@ def pool_build(*, slugs: Sequence[str] = ()) -> Pool:
         by_slug = {study.slug: study for study in offered}
         unknown = [slug for slug in dict.fromkeys(slugs) if slug not in by_slug]
         if unknown:
-            raise PoolError(
-                "Not a study that offers linking across studies: " + ", ".join(unknown)
-            )
+            raise PoolError("Not a study that offers linking across studies: " + ", ".join(unknown))
         wanted = set(slugs)
         offered = [study for study in offered if study.slug in wanted]
     if not offered:
@@ -169,8 +167,7 @@ def _linked_at_column() -> Column[PooledRow]:
         "linked_at",
         ColumnType.TIME,
         "Agreed to link across studies (UTC)",
-        "When the participant agreed, in this study, to link their answers across studies "
-        "(UTC)",
+        "When the participant agreed, in this study, to link their answers across studies (UTC)",
         Field("linked_at"),
     )
 
@@ -489,7 +486,9 @@ def pooled_package_write(
         written.append(filename)
     _describe(pool, format, directory, layouts, rows)
     written += ["datapackage.json", "codebook.md"]
-    _audit(pool, format=format, include_reasoning=include_reasoning, actor=actor, via=via, rows=rows)
+    _audit(
+        pool, format=format, include_reasoning=include_reasoning, actor=actor, via=via, rows=rows
+    )
     return PooledWritten(directory=directory, files=written, rows=rows, studies=pool.slugs)
 
 
@@ -544,7 +543,9 @@ def _audit(
     }
     audit_record(action=AUDIT_ACTION, actor=actor, data=data)
     for study in pool.studies:
-        audit_record(action=STUDY_AUDIT_ACTION, actor=actor, study_id=study.pk, target=study, data=data)
+        audit_record(
+            action=STUDY_AUDIT_ACTION, actor=actor, study_id=study.pk, target=study, data=data
+        )
 
 
 def pooled_package_name(*, format: Format) -> str:
@@ -574,4 +575,3 @@ def pooled_package_zip(
                 zipped.write(package.directory / filename, f"{name}/{filename}")
     archive.seek(0)
     return f"{name}.zip", archive
-

@@ -21,7 +21,7 @@ from casecast.accounts.links import is_link_session
 from casecast.core.form_views import errors_onto_form, posted
 from casecast.network import selectors, services
 from casecast.network.forms import InviteTopForm, PooledExportForm, TrackRecordFilterForm
-from casecast.network.pooled import PoolError, pool_build, pooled_package_zip, poolable_studies
+from casecast.network.pooled import PoolError, pool_build, poolable_studies, pooled_package_zip
 from casecast.resolution.exports.writers import Format
 
 

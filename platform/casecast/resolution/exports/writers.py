@@ -54,7 +54,6 @@ from casecast.resolution.exports.columns import (
 from casecast.resolution.exports.stata import write_dta
 from casecast.studies.models import Study
 
-
 # The file label of Stata and SPSS files that pool several studies (the network's package).
 POOLED_FILE_LABEL = "casecast-network-pooled"
 
