@@ -96,6 +96,7 @@ TABLE: dict[str, tuple[Expected, str]] = {
     # Forecasters across studies (casecast.network)
     "network:track_record": (SITE_ADMIN_ONLY, "GET"),
     "network:invite": (SITE_ADMIN_ONLY, "GET"),
+    "network:pooled_data": (SITE_ADMIN_ONLY, "GET"),
     # Forecasting the centre's trial results (casecast.trial_results)
     "trial_results:list": (SIGNED_IN, "GET"),
     "trial_results:study": (SIGNED_IN, "GET"),

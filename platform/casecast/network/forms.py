@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from casecast.network.selectors import MIN_FORECASTS, TOP_FRACTION
+from casecast.resolution.exports.writers import Format
 from casecast.studies.models import Study
 
 
@@ -57,3 +58,40 @@ class InviteTopForm(TrackRecordFilterForm):
         field = self.fields["study"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = studies
+
+
+class PooledExportForm(forms.Form):
+    """ "Download pooled data": which studies (every one offering linking, unless some are
+    unticked), the format, and whether to include reasoning text."""
+
+    studies = forms.MultipleChoiceField(
+        label="Studies to pool",
+        help_text="Only studies that offer linking across studies are listed.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one study to pool",
+            "invalid_choice": "Choose only studies from the list",
+        },
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        widget=forms.RadioSelect,
+        choices=[(f.value, f.label) for f in Format],
+        initial=Format.CSV.value,
+        error_messages={
+            "required": "Choose CSV, Parquet, Stata or SPSS",
+            "invalid_choice": "Choose CSV, Parquet, Stata or SPSS",
+        },
+    )
+    include_reasoning = forms.BooleanField(
+        required=False,
+        label="Include participants' reasoning text",
+        help_text="Free text can name people or places: read it before sharing the files.",
+    )
+
+    def __init__(self, *args: Any, studies: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = self.fields["studies"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = studies
+        field.initial = [slug for slug, _ in studies]

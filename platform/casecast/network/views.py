@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from casecast.accounts.links import is_link_session
 from casecast.core.form_views import errors_onto_form, posted
 from casecast.network import selectors, services
-from casecast.network.forms import InviteTopForm, TrackRecordFilterForm
+from casecast.network.forms import InviteTopForm, PooledExportForm, TrackRecordFilterForm
+from casecast.network.pooled import PoolError, pool_build, poolable_studies, pooled_package_zip
+from casecast.resolution.exports.writers import Format
 
 
 def site_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -77,6 +80,33 @@ def invite_top(request: HttpRequest) -> HttpResponse:
         request,
         "network/invite.html",
         {"form": form, "page_title": "Invite the top forecasters to a study"},
+    )
+
+
+@require_http_methods(["GET"])
+@never_cache
+@site_admin_required
+def pooled_data(request: HttpRequest) -> HttpResponse:
+    """ "Download pooled data": the form, and once submitted the pooled package as a zip
+    (audited). A GET like the study's "Download all data", so the browser saves the file."""
+    studies = [(study.slug, study.title) for study in poolable_studies()]
+    form = PooledExportForm(request.GET if "format" in request.GET else None, studies=studies)
+    if form.is_bound and form.is_valid():
+        try:
+            filename, archive = pooled_package_zip(
+                pool=pool_build(slugs=form.cleaned_data["studies"]),
+                format=Format(form.cleaned_data["format"]),
+                include_reasoning=form.cleaned_data["include_reasoning"],
+                actor=request.user,
+            )
+        except PoolError as error:
+            form.add_error("studies", str(error))
+        else:
+            return cast(HttpResponse, FileResponse(archive, as_attachment=True, filename=filename))
+    return render(
+        request,
+        "network/pooled_data.html",
+        {"form": form, "studies": studies, "page_title": "Download pooled data"},
     )
 
 

@@ -40,7 +40,7 @@ class AllocationRow(Row):
         self.stratum = strata.get(db["stratum"])
 
 
-def allocation_columns(study: Study) -> list[Column[AllocationRow]]:
+def allocation_columns(study: Study, unblinded: bool = False) -> list[Column[AllocationRow]]:
     return [
         Column(
             "sequence",
@@ -55,7 +55,7 @@ def allocation_columns(study: Study) -> list[Column[AllocationRow]]:
             description="Pseudonym of the council allocated (cluster designs) or of the "
             "participant's council, as in the other files; empty if none",
         ),
-        arm_column(study, arm_key="arm__key"),
+        arm_column(study, arm_key="arm__key", unblinded=unblinded),
         Column(
             "unit",
             ColumnType.TEXT,
@@ -103,9 +103,10 @@ def _stratum_numbers(study: Study) -> dict[str, int]:
     return {name: n for n, name in enumerate(names, start=1)}
 
 
-def allocation_source(*, study: Study) -> Source[AllocationRow]:
-    """One row per allocation, in sequence; no rows until the study has closed."""
-    columns = allocation_columns(study)
+def allocation_source(*, study: Study, unblinded: bool = False) -> Source[AllocationRow]:
+    """One row per allocation, in sequence; no rows until the study has closed
+    (`unblinded`: real arm keys while blinded)."""
+    columns = allocation_columns(study, unblinded)
     if not stratum_counts_visible(study=study):
         return Source(columns, ())
     names = Pseudonyms(study)

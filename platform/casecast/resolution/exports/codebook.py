@@ -4,6 +4,7 @@ from the same declarations as the files."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -12,7 +13,7 @@ from casecast.core.csv_safety import formula_neutralise
 from casecast.resolution.exports.columns import Column
 from casecast.resolution.exports.datapackage import Layouts
 from casecast.resolution.exports.dictionary import CONVENTIONS
-from casecast.resolution.exports.files import FILES
+from casecast.resolution.exports.files import FILES, FileKeys
 from casecast.resolution.exports.writers import Format, value_labels
 from casecast.studies.models import Study
 
@@ -48,9 +49,31 @@ def codebook_markdown(
     layouts: Layouts,
     rows: dict[str, int],
 ) -> str:
-    lines = [
-        f"# Codebook: {_cell(study.title)} ({study.slug})",
-        "",
+    return codebook_text(
+        heading=f"Codebook: {study.title} ({study.slug})",
+        format=format,
+        layouts=layouts,
+        rows=rows,
+        files=FILES,
+    )
+
+
+def codebook_text(
+    *,
+    heading: str,
+    format: Format,
+    layouts: Layouts,
+    rows: dict[str, int],
+    files: Iterable[FileKeys],
+    about: str = "",
+    conventions: Sequence[tuple[str, str]] = tuple(CONVENTIONS),
+) -> str:
+    """The codebook of any package of `files` (in their order); `about` is a paragraph
+    after the heading saying what the package holds."""
+    lines = [f"# {_cell(heading)}", ""]
+    if about:
+        lines += [_cell(about), ""]
+    lines += [
         f"Exported {timezone.now().strftime('%Y-%m-%d %H:%M')} UTC in {format.label}. "
         f"Missing values are {MISSING[format]}. `datapackage.json` describes the same "
         "files for machines (Frictionless Table Schema).",
@@ -58,8 +81,8 @@ def codebook_markdown(
         "## Conventions",
         "",
     ]
-    lines += [f"- **{name}** {_cell(text)}" for name, text in CONVENTIONS]
-    for export in FILES:
+    lines += [f"- **{name}** {_cell(text)}" for name, text in conventions]
+    for export in files:
         if export.name not in layouts:
             continue
         filename, columns = layouts[export.name]

@@ -233,23 +233,27 @@ class Source(Generic[RowT]):
         return Source([c for c in self.columns if c.name not in names], self.rows)
 
 
-def records(*, study: Study, source: Source[RowT]) -> Iterator[list[Any]]:
+def records(*, study: Study | None, source: Source[RowT]) -> Iterator[list[Any]]:
     """One list of values per row, as `get` gives them, with the concealed columns `None`
     until the study has closed (per participant they would let staff rebuild the
     allocation sequence while the study recruits, as the allocation list would). Every
-    format writes these values; only how a value is written differs."""
+    format writes these values; only how a value is written differs. `study` None: a
+    file pooling several studies, whose rows were concealed per study already."""
     getters = value_getters(study=study, columns=source.columns)
     for row in source.rows:
         yield [get(row) for get in getters]
 
 
-def value_getters(*, study: Study, columns: Sequence[Column[RowT]]) -> list[Callable[[RowT], Any]]:
-    """Each column's `get`, or one giving None for a concealed column while recruiting."""
-    visible = stratum_counts_visible(study=study)
+def value_getters(
+    *, study: Study | None, columns: Sequence[Column[RowT]]
+) -> list[Callable[[RowT], Any]]:
+    """Each column's `get`, or one giving None for a concealed column while recruiting
+    (`study` None: no study to ask, so no column is concealed here; see `records`)."""
+    visible = study is None or stratum_counts_visible(study=study)
     return [column.get if visible or not column.concealed else _none for column in columns]
 
 
-def table(*, study: Study, source: Source[RowT]) -> Iterator[list[str]]:
+def table(*, study: Study | None, source: Source[RowT]) -> Iterator[list[str]]:
     """The header, then one list of CSV cells per row (see `records`)."""
     yield [column.name for column in source.columns]
     writers = [column.to_csv for column in source.columns]

@@ -52,7 +52,7 @@ def consort_columns(study: Study) -> list[Column[Row]]:
     ]
 
 
-def _counts(study: Study) -> Iterator[dict[str, Any]]:
+def _counts(study: Study, unblinded: bool) -> Iterator[dict[str, Any]]:
     flow = selectors.consort_flow(study=study)
     totals = [
         ("Enrolled", flow.invited),
@@ -74,16 +74,17 @@ def _counts(study: Study) -> Iterator[dict[str, Any]]:
         yield {"step": step, "arm": None, "n": n}
     if selectors.arm_counts_visible(study=study):
         # While blinded the arm column carries the code letter, as every export does.
-        codes = blinded_arm_codes(study=study)
+        codes = blinded_arm_codes(study=study, unblinded=unblinded)
         keys = [codes.get(arm.key, arm.key) for arm in flow.arms]
         for step, per_arm in selectors.consort_table(flow=flow, by_arm=True).rows:
             for key, n in zip(keys, per_arm, strict=True):
                 yield {"step": step, "arm": key, "n": n}
 
 
-def consort_source(*, study: Study) -> Source[Row]:
+def consort_source(*, study: Study, unblinded: bool = False) -> Source[Row]:
+    """The CONSORT counts (`unblinded`: per arm by real key while blinded)."""
     names = Pseudonyms(study)
-    return Source(consort_columns(study), (Row(db, names) for db in _counts(study)))
+    return Source(consort_columns(study), (Row(db, names) for db in _counts(study, unblinded)))
 
 
 def consort_export_rows(*, study: Study) -> Iterator[list[str]]:

@@ -9,14 +9,14 @@ would be text in CSV but a number in Stata); value labels are Table Schema
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
 
 from casecast.core.csv_safety import formula_neutralise
 from casecast.resolution.exports.columns import Column, ColumnType
-from casecast.resolution.exports.files import FILES
+from casecast.resolution.exports.files import FILES, FileKeys
 from casecast.resolution.exports.writers import Format, value_labels
 from casecast.studies.models import Study
 
@@ -60,8 +60,7 @@ def table_field(column: Column[Any]) -> dict[str, Any]:
     return field
 
 
-def _schema(name: str, columns: Sequence[Column[Any]]) -> dict[str, Any]:
-    export = next(export for export in FILES if export.name == name)
+def _schema(export: FileKeys, columns: Sequence[Column[Any]]) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "fields": [table_field(column) for column in columns],
         "missingValues": [""],
@@ -77,16 +76,38 @@ def _schema(name: str, columns: Sequence[Column[Any]]) -> dict[str, Any]:
 
 
 def datapackage(*, study: Study, format: Format, layouts: Layouts) -> dict[str, Any]:
-    """The descriptor of a package written in `format`; `layouts` maps each file's name to
-    its file name and the columns it was written with."""
+    """The descriptor of a study's package written in `format`; `layouts` maps each file's
+    name to its file name and the columns it was written with."""
+    return package_descriptor(
+        name=study.slug,
+        title=study.title,
+        description="Pseudonymised export of a Casecast study. Times are UTC. Files join "
+        "on pseudonym, forecast_id and question_id; see codebook.md.",
+        format=format,
+        layouts=layouts,
+        files=FILES,
+    )
+
+
+def package_descriptor(
+    *,
+    name: str,
+    title: str,
+    description: str,
+    format: Format,
+    layouts: Layouts,
+    files: Iterable[FileKeys],
+) -> dict[str, Any]:
+    """The descriptor of any package of `files` (their keys) written in `format`."""
+    keys = {export.name: export for export in files}
     resources = []
-    for name, (filename, columns) in layouts.items():
+    for file_name, (filename, columns) in layouts.items():
         resource: dict[str, Any] = {
-            "name": name,
+            "name": file_name,
             "path": filename,
             "format": format.value,
             "mediatype": MEDIA_TYPES[format],
-            "schema": _schema(name, columns),
+            "schema": _schema(keys[file_name], columns),
         }
         if format is Format.CSV:
             resource["profile"] = "tabular-data-resource"
@@ -95,10 +116,9 @@ def datapackage(*, study: Study, format: Format, layouts: Layouts) -> dict[str, 
         resources.append(resource)
     return {
         "profile": "tabular-data-package",
-        "name": study.slug,
-        "title": _text(study.title),
+        "name": name,
+        "title": _text(title),
         "created": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "description": "Pseudonymised export of a Casecast study. Times are UTC. Files join "
-        "on pseudonym, forecast_id and question_id; see codebook.md.",
+        "description": description,
         "resources": resources,
     }

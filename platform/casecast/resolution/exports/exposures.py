@@ -217,11 +217,12 @@ def _feedback(study: Study) -> Iterable[dict[str, Any]]:
         }
 
 
-def exposure_source(*, study: Study) -> Source[Row]:
+def exposure_source(*, study: Study, unblinded: bool = False) -> Source[Row]:
     """Training modules started, then feedback pages seen, per participant (in participant
-    order); no rows until the study has closed, nor while it is blinded."""
+    order); no rows until the study has closed, nor while it is blinded (unless
+    `unblinded`: the data monitoring committee's export)."""
     columns = exposure_columns(study)
-    if not stratum_counts_visible(study=study) or is_blinded(study=study):
+    if not stratum_counts_visible(study=study) or is_blinded(study=study, unblinded=unblinded):
         return Source(columns, ())
     names = Pseudonyms(study)
     # Both streams are ordered by participant; merging keeps a participant's rows together

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from casecast.resolution.exports import (
     allocations,
@@ -19,6 +19,24 @@ from casecast.resolution.exports import (
 )
 from casecast.resolution.exports.columns import Column, Source
 from casecast.studies.models import Study
+
+
+class FileKeys(Protocol):
+    """What `datapackage.json` and the codebook need of a file besides its columns: its
+    name, its file name and the keys that join it (a study's files and the network's
+    pooled files both have them)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def primary_key(self) -> tuple[str, ...]: ...
+
+    @property
+    def foreign_keys(self) -> tuple[tuple[str, str, str], ...]: ...
 
 
 @dataclass(frozen=True)

@@ -85,9 +85,9 @@ def _seconds(start: datetime | None, end: datetime | None) -> int | None:
     return max(0, int((end - start).total_seconds()))
 
 
-def forecast_columns(study: Study) -> list[Column[ForecastRow]]:
+def forecast_columns(study: Study, unblinded: bool = False) -> list[Column[ForecastRow]]:
     return [
-        *case_columns(study, forecast=""),
+        *case_columns(study, forecast="", unblinded=unblinded),
         Column(
             "case_position",
             ColumnType.INTEGER,
@@ -188,13 +188,16 @@ def _forecast_rows(study: Study, fields: list[str], only: Q) -> QuerySet[Forecas
     )
 
 
-def forecast_source(*, study: Study, only: Q | None = None) -> Source[ForecastRow]:
+def forecast_source(
+    *, study: Study, only: Q | None = None, unblinded: bool = False
+) -> Source[ForecastRow]:
     """One row per submitted answer of participants whose data may be used.
 
     `only` narrows the rows (the research API's pages). `is_last` is worked out among the
     rows `only` keeps, so it must keep whole cases: filter on `assignment_id`, never on
-    single answers."""
-    columns = forecast_columns(study)
+    single answers. `unblinded`: real arm keys while blinded (the data monitoring
+    committee's export)."""
+    columns = forecast_columns(study, unblinded)
     names = Pseudonyms(study)
     after = after_randomisation_by_phase(study_id=study.pk)
     rows = _forecast_rows(study, fields_read(columns, ForecastRow), only or Q())

@@ -161,8 +161,9 @@ def outcome_columns(study: Study) -> list[Column[OutcomeRow]]:
     ]
 
 
-def outcome_source(*, study: Study) -> Source[OutcomeRow]:
-    """One row per entry of the study's outcome history, oldest first."""
+def outcome_source(*, study: Study, unblinded: bool = False) -> Source[OutcomeRow]:
+    """One row per entry of the study's outcome history, oldest first. Names no arm, so
+    `unblinded` changes nothing."""
     columns = outcome_columns(study)
     names = Pseudonyms(study)
     rows = (

@@ -7,6 +7,10 @@ The same package comes from the results page ("Download all data") and from
 
 Reasoning text (the `rationale` column of forecasts) is left out unless the exporter asks
 for it: it is free text and can identify people.
+
+While a study is blinded every file carries arm codes; `unblinded=True` (only
+`export_study --unblinded`, by a member of the study's data monitoring committee) writes
+the real arm keys, and the audit event says so.
 """
 
 from __future__ import annotations
@@ -47,17 +51,19 @@ def study_package_write(
     format: Format,
     directory: Path,
     include_reasoning: bool = False,
+    unblinded: bool = False,
     actor: Any = None,
     via: str,
 ) -> PackageWritten:
     """Write every file of the study's package into `directory` (created if needed), then
-    audit the export (`via`: "page" or "command line")."""
+    audit the export (`via`: "page" or "command line"). `unblinded`: real arm keys while
+    the study is blinded (the caller has checked the exporter may see them)."""
     directory.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
     rows: dict[str, int] = {}
     layouts: Layouts = {}
     for export in FILES:
-        source = export.source(study=study)
+        source = export.source(study=study, unblinded=unblinded)
         if not include_reasoning:
             source = source.without(REASONING)
         filename = f"{export.stem}.{format.value}"
@@ -84,6 +90,7 @@ def study_package_write(
         data={
             "format": format.value,
             "include_reasoning": include_reasoning,
+            "unblinded": unblinded,
             "via": via,
             "rows": rows,
         },

@@ -97,11 +97,11 @@ class ParticipantRow(Row):
 # --- the fixed columns -------------------------------------------------------------------
 
 
-def _fixed_columns(study: Study) -> list[Column[ParticipantRow]]:
+def _fixed_columns(study: Study, unblinded: bool) -> list[Column[ParticipantRow]]:
     statuses = ", ".join(f"{value} ({label})" for value, label in Participant.Status.choices)
     return [
         pseudonym_column(participant_id="pk"),
-        arm_column(study, arm_key="arm__key"),
+        arm_column(study, arm_key="arm__key", unblinded=unblinded),
         council_column(
             council_id="council_id",
             description="Pseudonym of the participant's council (as in scores.csv)",
@@ -410,8 +410,8 @@ class _Layout:
     columns: list[Column[ParticipantRow]]
 
 
-def _layout(study: Study) -> _Layout:
-    fixed = _fixed_columns(study)
+def _layout(study: Study, unblinded: bool = False) -> _Layout:
+    fixed = _fixed_columns(study, unblinded)
     brier = _brier_columns()
     baseline = _baseline_columns(study, taken={column.name for column in (*fixed, *brier)})
     phases = list(study.phases.order_by("position"))
@@ -423,10 +423,12 @@ def participant_columns(study: Study) -> list[Column[ParticipantRow]]:
     return _layout(study).columns
 
 
-def participant_source(*, study: Study, only: Q | None = None) -> Source[ParticipantRow]:
+def participant_source(
+    *, study: Study, only: Q | None = None, unblinded: bool = False
+) -> Source[ParticipantRow]:
     """One row per participant of the study (every status; `only` narrows the rows
-    further, as the research API's pages do)."""
-    layout = _layout(study)
+    further, as the research API's pages do; `unblinded`: real arm keys while blinded)."""
+    layout = _layout(study, unblinded)
     names = Pseudonyms(study)
     positions = [phase.position for phase in layout.phases]
     rows = (

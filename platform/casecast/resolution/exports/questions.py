@@ -187,9 +187,12 @@ def _tags(value: Any) -> str | None:
     return ";".join(str(tag) for tag in value) if value else None
 
 
-def question_source(*, study: Study, only: Q | None = None) -> Source[QuestionRow]:
+def question_source(
+    *, study: Study, only: Q | None = None, unblinded: bool = False
+) -> Source[QuestionRow]:
     """One row per question of every version of the study's vignettes (`only` narrows the
-    rows further, as the research API's pages do)."""
+    rows further, as the research API's pages do). Names no arm, so `unblinded` (which
+    every file's source takes, for `export_study --unblinded`) changes nothing."""
     columns = question_columns(study)
     names = Pseudonyms(study)
     rows = (

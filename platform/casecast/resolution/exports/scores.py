@@ -71,9 +71,9 @@ def _score(name: str, label: str, description: str) -> Column[ScoreRow]:
     return Column(name, ColumnType.NUMBER, label, description, Field(name))
 
 
-def score_columns(study: Study) -> list[Column[ScoreRow]]:
+def score_columns(study: Study, unblinded: bool = False) -> list[Column[ScoreRow]]:
     return [
-        *case_columns(study, forecast="forecast__"),
+        *case_columns(study, forecast="forecast__", unblinded=unblinded),
         after_randomisation_column(
             "1 if made in the phase participants are randomised before or any later phase "
             "(every phase if none randomises), else 0"
@@ -130,10 +130,13 @@ def score_columns(study: Study) -> list[Column[ScoreRow]]:
     ]
 
 
-def score_source(*, study: Study, only: Q | None = None) -> Source[ScoreRow]:
+def score_source(
+    *, study: Study, only: Q | None = None, unblinded: bool = False
+) -> Source[ScoreRow]:
     """One row per scored forecast of participants whose data may be used (`only` narrows
-    the rows further, as the research API's pages do)."""
-    columns = score_columns(study)
+    the rows further, as the research API's pages do; `unblinded`: real arm keys while
+    blinded, for the data monitoring committee)."""
+    columns = score_columns(study, unblinded)
     names = Pseudonyms(study)
     rows = (
         analysable(ForecastScore.objects.filter(study=study).filter(only or Q()))

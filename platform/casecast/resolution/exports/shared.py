@@ -48,10 +48,12 @@ def pseudonym_column(*, participant_id: str) -> Column[Row]:
     )
 
 
-def blinded_arm_codes(*, study: Study) -> dict[str, str]:
+def blinded_arm_codes(*, study: Study, unblinded: bool = False) -> dict[str, str]:
     """Arm key -> code letter while the study is blinded; empty once unblinded (or before
-    anyone is randomised). Exports carry the codes for everyone until unblinding."""
-    if not is_blinded(study=study):
+    anyone is randomised). Exports carry the codes for everyone until unblinding, except
+    the data monitoring committee's from the command line (`unblinded`, see
+    `export_study --unblinded`)."""
+    if not is_blinded(study=study, unblinded=unblinded):
         return {}
     labels = arm_labels(study=study)  # assigns any missing code
     return {
@@ -60,10 +62,10 @@ def blinded_arm_codes(*, study: Study) -> dict[str, str]:
     }
 
 
-def arm_column(study: Study, *, arm_key: str) -> Column[Row]:
+def arm_column(study: Study, *, arm_key: str, unblinded: bool = False) -> Column[Row]:
     """The arm's key (its code letter while blinded), blank until the study closes; arms
     named in the description and value labels (codes only while blinded)."""
-    codes = blinded_arm_codes(study=study)
+    codes = blinded_arm_codes(study=study, unblinded=unblinded)
     if codes:
         letters = sorted(codes.values())
         return Column(
@@ -138,7 +140,7 @@ class AnswerRow(Row):
     primary: bool
 
 
-def case_columns(study: Study, *, forecast: str) -> list[Column[Row]]:
+def case_columns(study: Study, *, forecast: str, unblinded: bool = False) -> list[Column[Row]]:
     """The answer's id, who gave it, and in which case and phase. `forecast` is the path
     from the query's model to the Forecast ("" when the query is over forecasts)."""
     return [
@@ -150,7 +152,7 @@ def case_columns(study: Study, *, forecast: str) -> list[Column[Row]]:
             Field(f"{forecast}id"),
         ),
         pseudonym_column(participant_id="participant_id"),
-        arm_column(study, arm_key="participant__arm__key"),
+        arm_column(study, arm_key="participant__arm__key", unblinded=unblinded),
         council_column(
             council_id="participant__council_id",
             description="Pseudonym of the participant's council (cluster): HMAC-SHA256 of "

@@ -54,6 +54,9 @@ from casecast.resolution.exports.columns import (
 from casecast.resolution.exports.stata import write_dta
 from casecast.studies.models import Study
 
+# The file label of Stata and SPSS files that pool several studies (the network's package).
+POOLED_FILE_LABEL = "casecast-network-pooled"
+
 
 class Format(StrEnum):
     """The formats a study's package can be written in, by file extension."""
@@ -122,7 +125,7 @@ VALUE: dict[ColumnType, Callable[[Column[Any], Any], Any]] = {
 }
 
 
-def typed_records(*, study: Study, source: Source[Any]) -> Iterator[list[Any]]:
+def typed_records(*, study: Study | None, source: Source[Any]) -> Iterator[list[Any]]:
     """`records`, each value stored as its column's type says (see the table above)."""
     cells = [
         (get, VALUE[column.type], column)
@@ -142,7 +145,7 @@ def value_labels(column: Column[Any]) -> dict[Any, str]:
 # --- CSV --------------------------------------------------------------------------------
 
 
-def write_csv(*, study: Study, source: Source[Any], path: Path) -> int:
+def write_csv(*, study: Study | None, source: Source[Any], path: Path) -> int:
     """The file as the single CSV downloads write it; returns the number of rows."""
     count = 0
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -192,7 +195,7 @@ def _arrow_field(column: Column[Any]) -> Any:
     return pa.field(column.name, _arrow_type(column), nullable=True, metadata=metadata)
 
 
-def write_parquet(*, study: Study, source: Source[Any], path: Path) -> int:
+def write_parquet(*, study: Study | None, source: Source[Any], path: Path) -> int:
     """Typed columns, labels in each field's metadata, one row group per `CHUNK` rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -249,7 +252,7 @@ class _Coded:
         return self.codes[value]
 
 
-def _frame(*, study: Study, source: Source[Any]) -> tuple[Any, dict[str, dict[Any, str]]]:
+def _frame(*, study: Study | None, source: Source[Any]) -> tuple[Any, dict[str, dict[Any, str]]]:
     """The file as a pandas data frame for pyreadstat, and its value labels."""
     import pandas as pd
 
@@ -285,12 +288,17 @@ def _series(column: Column[Any], values: list[Any], coded: bool) -> Any:
     return pd.Series(["" if v is None else v for v in values], dtype="object")
 
 
+def _file_label(study: Study | None) -> str:
+    """The study's slug; a file pooling studies (no one study) is labelled as such."""
+    return study.slug if study is not None else POOLED_FILE_LABEL
+
+
 def _labels(source: Source[Any]) -> dict[str, str | None]:
     return {column.name: column.label for column in source.columns}
 
 
 def _coded_records(
-    *, study: Study, source: Source[Any], coded: dict[int, _Coded]
+    *, study: Study | None, source: Source[Any], coded: dict[int, _Coded]
 ) -> Iterator[list[Any]]:
     """`typed_records`, with the text of each labelled text column as its code."""
     for row in typed_records(study=study, source=source):
@@ -299,7 +307,7 @@ def _coded_records(
         yield row
 
 
-def write_stata(*, study: Study, source: Source[Any], path: Path) -> int:
+def write_stata(*, study: Study | None, source: Source[Any], path: Path) -> int:
     """Written in chunks by `stata.write_dta` (not pyreadstat, which needs one whole data
     frame), so memory does not grow with rows."""
     columns = list(source.columns)
@@ -321,18 +329,18 @@ def write_stata(*, study: Study, source: Source[Any], path: Path) -> int:
         rows=rows,
         coded=set(coded),
         labels=labels,
-        file_label=study.slug[:80],
+        file_label=_file_label(study)[:80],
     )
 
 
-def write_spss(*, study: Study, source: Source[Any], path: Path) -> int:
+def write_spss(*, study: Study | None, source: Source[Any], path: Path) -> int:
     import pyreadstat
 
     frame, labels = _frame(study=study, source=source)
     pyreadstat.write_sav(
         frame,
         str(path),
-        file_label=study.slug[:64],
+        file_label=_file_label(study)[:64],
         column_labels=_labels(source),
         variable_value_labels=labels,
         compress=True,

@@ -151,4 +151,9 @@ class Command(BaseCommand):
         if slug and _optional("casecast.resolution.exports.package.study_package_write"):
             out.write("  Export the demo study's data (csv, parquet, dta or sav; docs/exports.md):")
             out.write(f"    python manage.py export_study {slug} --format dta --out demo-export")
+        if _optional("casecast.network.pooled.pooled_package_write") and _optional(
+            "casecast.network.demo.seed_demo_network"
+        ):
+            out.write("  Export the pooled data of forecasters linked across the demo studies:")
+            out.write("    python manage.py export_network --format csv --out demo-pooled")
         out.write("")
