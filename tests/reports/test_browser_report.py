@@ -38,7 +38,9 @@ def test_the_report_page_is_accessible_and_shows_the_commands_numbers(page):
     _seed()
     out = StringIO()
     # The demo trial is blinded while it recruits: read it as its data monitoring committee.
-    call_command("analyse_study", DEMO_SLUG, "--json", "--unblinded", stdout=out)
+    call_command(
+        "analyse_study", DEMO_SLUG, "--json", "--unblinded", "--user", DMC_EMAIL, stdout=out
+    )
     document = json.loads(out.getvalue())
     assert document["primary"]["effects"], "the DMC's view compares the arms"
     page.goto("/accounts/sign-in/")

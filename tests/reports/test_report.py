@@ -317,13 +317,40 @@ def test_the_study_team_sees_the_report_pooled_while_the_trial_is_blinded(demo, 
         assert name not in page
 
 
-def test_the_command_pools_a_blinded_trial_unless_asked_to_unblind_which_is_audited(demo):
+def test_the_command_pools_a_blinded_trial_unless_its_committee_asks_to_unblind_audited(
+    demo, researcher, django_user_model
+):
     from casecast.audit.models import AuditEvent
 
     blinded = json.loads(_json(demo.slug))
     assert blinded["primary"]["effects"] == [] and blinded["stamp"]["blinded"]
+    member = django_user_model.objects.create_user(email="dmc-cli@example.org", password="x" * 12)
+    StudyMembership.objects.create(study=demo, user=member, role=StudyMembership.Role.DMC)
     out = io.StringIO()
-    call_command("analyse_study", demo.slug, "--json", "--unblinded", stdout=out)
+    call_command(
+        "analyse_study", demo.slug, "--json", "--unblinded", "--user", member.email, stdout=out
+    )
     unblinded = json.loads(out.getvalue())
     assert len(unblinded["primary"]["effects"]) == demo.arms.count() - 1
-    assert AuditEvent.objects.filter(action="report.unblinded_command", study_id=demo.pk).exists()
+    event = AuditEvent.objects.get(action="report.unblinded_command", study_id=demo.pk)
+    assert event.actor_id == member.pk
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--unblinded"], "needs --user EMAIL"),
+        (["--unblinded", "--user", "nobody@example.org"], "No account with the email"),
+        (["--unblinded", "--user", "RESEARCHER"], "not on the data monitoring committee"),
+        (["--user", "RESEARCHER"], "only used with --unblinded"),
+    ],
+)
+def test_the_command_refuses_unblinding_to_anyone_off_the_committee(
+    demo, researcher, extra, message
+):
+    from casecast.audit.models import AuditEvent
+
+    extra = [researcher.email if part == "RESEARCHER" else part for part in extra]
+    with pytest.raises(CommandError, match=message):
+        call_command("analyse_study", demo.slug, "--json", *extra, stdout=io.StringIO())
+    assert not AuditEvent.objects.filter(action="report.unblinded_command").exists()

@@ -22,11 +22,41 @@ import secrets
 
 from django.db import transaction
 
+from casecast.accounts.models import User
 from casecast.studies.models import Arm, Council, Participant, Study, StudyMembership
 
 # Letters only, without I and O (read as 1 and 0 on paper).
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 POOLED_LABEL = "All arms (pooled while blinded)"
+
+
+class NotOnCommittee(Exception):
+    """The command line asked for unblinded figures for someone who may not see them."""
+
+
+def committee_member(*, study: Study, email: str | None) -> User:
+    """The account `email` names, if it sits on the study's data monitoring committee.
+
+    The command line's `--unblinded` options (`analyse_study`, `export_study`) ask for a
+    member by email so that the audit trail names who saw the real arms.
+    """
+    email = (email or "").strip()
+    if not email:
+        raise NotOnCommittee(
+            "--unblinded needs --user EMAIL: the data monitoring committee member asking."
+        )
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        raise NotOnCommittee(f"No account with the email {email}.")
+    on_committee = StudyMembership.objects.filter(
+        study=study, user=user, role=StudyMembership.Role.DMC
+    ).exists()
+    if not on_committee:
+        raise NotOnCommittee(
+            f"{email} is not on the data monitoring committee of {study.slug}: only its "
+            "members may see real arm names while the study is blinded. Nothing was done."
+        )
+    return user
 
 
 def blinding_started(*, study: Study) -> bool:

@@ -6,7 +6,8 @@ judgement insights (`judgement.services.study_insights_json`: `calibration`,
 `questions`, `noise`, `thresholds`, `updating`), keys sorted and no moments in time, so
 running it again on unchanged data prints the same text. Arms are labelled as the
 command line may see them (`studies.blinding`, role None: pooled and coded while
-blinded); `--unblinded` shows them as the data monitoring committee does, and is audited.
+blinded); `--unblinded --user EMAIL` shows them as the data monitoring committee does, for a
+member of that committee, and is audited in that member's name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from casecast.audit.services import audit_record
 from casecast.judgement.services import study_insights_json
 from casecast.reports.services import study_report_json
+from casecast.studies.blinding import NotOnCommittee, committee_member
 from casecast.studies.models import Study, StudyMembership
 
 
@@ -36,17 +38,31 @@ class Command(BaseCommand):
             "--unblinded",
             action="store_true",
             help="Show arms by name and compare them, as the data monitoring committee sees "
-            "a blinded trial (recorded in the study's audit trail)",
+            "a blinded trial (needs --user; recorded in the study's audit trail)",
+        )
+        parser.add_argument(
+            "--user",
+            help="With --unblinded: the email of the data monitoring committee member asking",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         study = Study.objects.filter(slug=options["slug"]).first()
         if study is None:
             raise CommandError(f"No study with slug {options['slug']!r}.")
+        if options["user"] and not options["unblinded"]:
+            raise CommandError("--user is only used with --unblinded.")
         role = StudyMembership.Role.DMC if options["unblinded"] else None
         if options["unblinded"]:
+            try:
+                member = committee_member(study=study, email=options["user"])
+            except NotOnCommittee as refusal:
+                raise CommandError(str(refusal)) from refusal
             audit_record(
-                action="report.unblinded_command", study_id=study.pk, target=study, data={}
+                action="report.unblinded_command",
+                actor=member,
+                study_id=study.pk,
+                target=study,
+                data={},
             )
         try:
             document = study_report_json(study=study, role=role)

@@ -22,11 +22,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 from casecast.resolution.exports.package import study_package_write
 from casecast.resolution.exports.writers import Format
-from casecast.studies.models import Study, StudyMembership
+from casecast.studies.blinding import NotOnCommittee, committee_member
+from casecast.studies.models import Study
 
 
 class Command(BaseCommand):
@@ -68,7 +68,12 @@ class Command(BaseCommand):
             raise CommandError(f"{out} is not empty: give a new or empty directory.")
         if options["user"] and not options["unblinded"]:
             raise CommandError("--user is only used with --unblinded.")
-        member = _committee_member(study, options) if options["unblinded"] else None
+        member = None
+        if options["unblinded"]:
+            try:
+                member = committee_member(study=study, email=options["user"])
+            except NotOnCommittee as refusal:
+                raise CommandError(str(refusal)) from refusal
         if member is not None:
             audit_record(
                 action="exports.unblinded_command",
@@ -105,25 +110,3 @@ class Command(BaseCommand):
                     "forecasts holds participants' reasoning text: read it before sharing."
                 )
             )
-
-
-def _committee_member(study: Study, options: dict[str, Any]) -> User:
-    """The account `--user` names, if it is on the study's data monitoring committee."""
-    email = (options["user"] or "").strip()
-    if not email:
-        raise CommandError(
-            "--unblinded needs --user EMAIL: the data monitoring committee member asking."
-        )
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        raise CommandError(f"No account with the email {email}.")
-    on_committee = StudyMembership.objects.filter(
-        study=study, user=user, role=StudyMembership.Role.DMC
-    ).exists()
-    if not on_committee:
-        raise CommandError(
-            f"{email} is not on the data monitoring committee of {study.slug}: only its "
-            "members may export real arm names while the study is blinded. Nothing was "
-            "written."
-        )
-    return user
