@@ -31,7 +31,7 @@ import pickle
 import struct
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -57,10 +57,9 @@ F_DATETIME = 22 << 16 | 20 << 8
 _RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
 
 
-def _seconds_since_1582(value: datetime) -> float:
-    # Whole seconds (the writers truncate), exact in a double.
-    delta = value - _EPOCH
-    return float(delta.days * 86400 + delta.seconds)
+# Seconds from SPSS's epoch to the Unix epoch: a UTC time's `timestamp()` (exact for whole
+# seconds) plus this is its SPSS value.
+_UNIX_EPOCH_OFFSET = (datetime(1970, 1, 1, tzinfo=UTC) - _EPOCH).days * 86400
 
 
 def _cut(data: bytes, size: int) -> bytes:
@@ -68,18 +67,6 @@ def _cut(data: bytes, size: int) -> bytes:
     if len(data) <= size:
         return data
     return data[:size].decode("utf-8", "ignore").encode("utf-8")
-
-
-def _text(value: Any) -> bytes:
-    return b"" if value is None else _cut(str(value).encode("utf-8"), MAX_WIDTH)
-
-
-def _time(value: Any) -> float:
-    return SYSMIS if value is None else _seconds_since_1582(value)
-
-
-def _number(value: Any) -> float:
-    return SYSMIS if value is None else float(value)
 
 
 def _round8(width: int) -> int:
@@ -95,33 +82,32 @@ def segments(width: int) -> list[int]:
 
 
 class _Layout:
-    """Which columns are text, and each value's conversion for the spool."""
+    """Which columns are text, which times, and each numeric column's display format."""
 
     def __init__(self, columns: Sequence[Column[Any]], coded: set[int]) -> None:
         self.columns = list(columns)
         self.text = [
             i for i, c in enumerate(self.columns) if c.type is ColumnType.TEXT and i not in coded
         ]
-        self.convert: list[Callable[[Any], Any]] = []
+        self.times = [i for i, c in enumerate(self.columns) if c.type is ColumnType.TIME]
         self.formats: list[int] = []
         for i, column in enumerate(self.columns):
             if i in self.text:
-                self.convert.append(_text)
                 self.formats.append(0)
             elif column.type is ColumnType.TIME:
-                self.convert.append(_time)
                 self.formats.append(F_DATETIME)
+            elif column.type is ColumnType.NUMBER and i not in coded:
+                self.formats.append(F_NUMBER)
             else:
-                self.convert.append(_number)
-                number = column.type is ColumnType.NUMBER and i not in coded
-                self.formats.append(F_NUMBER if number else F_INTEGER)
+                self.formats.append(F_INTEGER)
 
 
 def _spool(layout: _Layout, rows: Iterator[list[Any]], spool: IO[bytes]) -> tuple[int, list[int]]:
+    """Spool the rows a chunk at a time, column by column (text as UTF-8, times as SPSS
+    date-times); return the number of rows and each text column's widest value in bytes."""
     count, widths, chunk = 0, [0] * len(layout.columns), []
-    convert = layout.convert
     for row in rows:
-        chunk.append([f(value) for f, value in zip(convert, row, strict=True)])
+        chunk.append(row)
         if len(chunk) >= CHUNK:
             count += _dump(layout, chunk, widths, spool)
             chunk = []
@@ -132,13 +118,22 @@ def _spool(layout: _Layout, rows: Iterator[list[Any]], spool: IO[bytes]) -> tupl
 
 
 def _dump(layout: _Layout, chunk: list[list[Any]], widths: list[int], spool: IO[bytes]) -> int:
+    columns: list[Any] = list(zip(*chunk, strict=True))
     for i in layout.text:
-        widths[i] = max(widths[i], max(len(row[i]) for row in chunk))
-    pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        data = [b"" if v is None else v.encode("utf-8") for v in columns[i]]
+        width = max(map(len, data))
+        if width > MAX_WIDTH:
+            data = [_cut(d, MAX_WIDTH) for d in data]
+            width = MAX_WIDTH
+        widths[i] = max(widths[i], width)
+        columns[i] = data
+    for i in layout.times:
+        columns[i] = [None if v is None else v.timestamp() + _UNIX_EPOCH_OFFSET for v in columns[i]]
+    pickle.dump(columns, spool, protocol=pickle.HIGHEST_PROTOCOL)
     return len(chunk)
 
 
-def _chunks(spool: IO[bytes]) -> Iterator[list[list[Any]]]:
+def _chunks(spool: IO[bytes]) -> Iterator[list[Any]]:
     while True:
         try:
             yield pickle.load(spool)  # our own spool, written just now: trusted
@@ -302,21 +297,34 @@ def write_sav(
 
 
 def _write_data(out: IO[bytes], dictionary: _Dictionary, spool: IO[bytes]) -> None:
-    case = struct.Struct("<" + "".join(dictionary.cells))
-    split = list(dictionary.split.items())
+    """Each chunk's cases as a numpy record array (numbers as doubles, system-missing for
+    None; text padded with spaces to its segments), then compressed."""
+    dtype = np.dtype(
+        [
+            (f"c{i}", "<f8" if cell == "d" else f"S{cell[:-1]}")
+            for i, cell in enumerate(dictionary.cells)
+        ]
+    )
     compressor = _Compressor(out, np.array(dictionary.numeric, dtype=bool))
-    for chunk in _chunks(spool):
-        for row in chunk:
-            for i, parts in split:
-                row[i] = _padded(row[i], parts)
-        compressor.write(b"".join(case.pack(*row) for row in chunk), len(chunk))
+    for columns in _chunks(spool):
+        cases = np.empty(len(columns[0]), dtype=dtype)
+        for i, values in enumerate(columns):
+            parts = dictionary.split.get(i)
+            if parts is None:
+                numbers = np.array(values, dtype="<f8")  # None -> NaN
+                numbers[np.isnan(numbers)] = SYSMIS
+                cases[f"c{i}"] = numbers
+            elif len(parts) == 1:
+                cases[f"c{i}"] = [data.ljust(parts[0]) for data in values]
+            else:
+                cases[f"c{i}"] = [_padded(data, parts) for data in values]
+        compressor.write(cases.tobytes(), len(cases))
     compressor.close()
 
 
 def _padded(data: bytes, parts: list[int]) -> bytes:
-    """Text as its segments hold it: 255 bytes of it in each, each padded with spaces."""
-    if len(parts) == 1:
-        return data.ljust(parts[0])
+    """A very long string as its segments hold it: 255 bytes of it in each, each padded
+    with spaces."""
     return b"".join(
         data[n * SEGMENT : (n + 1) * SEGMENT].ljust(size) for n, size in enumerate(parts)
     )
