@@ -138,13 +138,7 @@ def typed_cell(column: Column[Any], get: Callable[[Any], Any]) -> Callable[[Any]
     """The column's typed value of a row, `VALUE[column.type](column, get(row))`, with the
     commonest values (already of the type; a field of the query read directly) in one
     call, since this runs for every cell of a million-row export."""
-    if type(get) is Field and get.convert is None:
-        path = get.path
-
-        def read(row: Any) -> Any:
-            return row.db[path]
-    else:
-        read = get
+    read = _field_read(get.path) if type(get) is Field and get.convert is None else get
     if column.type in (ColumnType.INTEGER, ColumnType.FLAG):
 
         def integer(row: Any) -> Any:
@@ -167,6 +161,10 @@ def typed_cell(column: Column[Any], get: Callable[[Any], Any]) -> Callable[[Any]
         return text
     convert = VALUE[column.type]
     return lambda row: convert(column, read(row))
+
+
+def _field_read(path: str) -> Callable[[Any], Any]:
+    return lambda row: row.db[path]  # what Field does, without its conversion check
 
 
 def value_labels(column: Column[Any]) -> dict[Any, str]:
