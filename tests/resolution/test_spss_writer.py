@@ -147,3 +147,12 @@ def test_a_very_long_string_has_one_segment_per_252_bytes(width, expected):
     # Hand-worked from the PSPP description: n = (w + 251) // 252 segments, all but the
     # last 255 wide, the last w - (n - 1) * 252.
     assert segments(width) == expected
+
+
+def test_text_over_spss_widest_string_is_cut_there_never_mid_character(study, tmp_path):
+    rows = [dict(ROWS[0], note="é" * 20_000), dict(ROWS[0], note="short")]  # 40,000 bytes
+    _, path = _write(study, tmp_path, rows)
+    frame, meta = pyreadstat.read_sav(path)
+    # 32,767 bytes would end halfway through an "é" (2 bytes each): 16,383 of them fit.
+    assert frame["note"].tolist() == ["é" * 16_383, "short"]
+    assert meta.original_variable_types["note"] == "A32767"
