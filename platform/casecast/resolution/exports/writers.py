@@ -39,13 +39,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from casecast.core.csv_safety import FORMULA_START, formula_neutralise
+from casecast.core.csv_safety import formula_neutralise
 from casecast.resolution.exports.columns import (
     CHUNK,
     DECIMALS,
     Column,
     ColumnType,
-    Field,
     Source,
     records,
     value_getters,
@@ -125,46 +124,13 @@ VALUE: dict[ColumnType, Callable[[Column[Any], Any], Any]] = {
 def typed_records(*, study: Study, source: Source[Any]) -> Iterator[list[Any]]:
     """`records`, each value stored as its column's type says (see the table above)."""
     cells = [
-        typed_cell(column, get)
+        (get, VALUE[column.type], column)
         for get, column in zip(
             value_getters(study=study, columns=source.columns), source.columns, strict=True
         )
     ]
     for row in source.rows:
-        yield [cell(row) for cell in cells]
-
-
-def typed_cell(column: Column[Any], get: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """The column's typed value of a row, `VALUE[column.type](column, get(row))`, with the
-    commonest values (already of the type; a field of the query read directly) in one
-    call, since this runs for every cell of a million-row export."""
-    read = _field_read(get.path) if type(get) is Field and get.convert is None else get
-    if column.type in (ColumnType.INTEGER, ColumnType.FLAG):
-
-        def integer(row: Any) -> Any:
-            value = read(row)
-            if value is None or type(value) is int:
-                return value
-            return integer_value(column, value)
-
-        return integer
-    if column.type is ColumnType.TEXT and not column.free_text:
-
-        def text(row: Any) -> Any:
-            value = read(row)
-            if type(value) is not str:
-                return text_value(column, value)
-            if not value:
-                return None
-            return formula_neutralise(value) if value.startswith(FORMULA_START) else value
-
-        return text
-    convert = VALUE[column.type]
-    return lambda row: convert(column, read(row))
-
-
-def _field_read(path: str) -> Callable[[Any], Any]:
-    return lambda row: row.db[path]  # what Field does, without its conversion check
+        yield [convert(column, get(row)) for get, convert, column in cells]
 
 
 def value_labels(column: Column[Any]) -> dict[Any, str]:
