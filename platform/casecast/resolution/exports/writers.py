@@ -18,15 +18,13 @@ SPSS for numbers and times, and the empty string for text (neither has a missing
 string). Every text cell of every format is passed through `formula_neutralise`, so a
 spreadsheet that opens any of them never runs a formula.
 
-Memory: CSV and Parquet stream (Parquet one row group per `CHUNK` rows), and Stata is
-written in chunks by `stata.py` (rows spooled to a temporary file first, since the header
-needs the row count and string widths), so memory does not grow with the rows. pyreadstat
-writes an SPSS file from one whole data frame, so SPSS holds the file's values in memory:
-about 1.1 KB a forecast row, 1 GB for 1,000,000 (measured in `bench/bench_exports.py`;
-docs/performance.md). Large studies: Parquet, CSV or Stata.
+Memory: CSV and Parquet stream (Parquet one row group per `CHUNK` rows), and Stata and
+SPSS are written in chunks by `stata.py` and `spss.py` (rows spooled to a temporary file
+first, since the header or dictionary needs string widths), so memory does not grow with
+the rows (measured in `bench/bench_exports.py`; docs/performance.md).
 
-pyarrow, pandas and pyreadstat are imported inside the functions that use them, so a web
-process that never writes these formats does not load them (about a second at start-up).
+pyarrow is imported inside the functions that use it, so a web process that never writes
+Parquet does not load it.
 """
 
 from __future__ import annotations
@@ -51,6 +49,7 @@ from casecast.resolution.exports.columns import (
     records,
     value_getters,
 )
+from casecast.resolution.exports.spss import write_sav
 from casecast.resolution.exports.stata import write_dta
 from casecast.studies.models import Study
 
@@ -252,49 +251,9 @@ class _Coded:
         return self.codes[value]
 
 
-def _frame(*, study: Study | None, source: Source[Any]) -> tuple[Any, dict[str, dict[Any, str]]]:
-    """The file as a pandas data frame for pyreadstat, and its value labels."""
-    import pandas as pd
-
-    columns = list(source.columns)
-    coded = {
-        i: _Coded.of(column)
-        for i, column in enumerate(columns)
-        if column.type is ColumnType.TEXT and column.value_labels
-    }
-    values: list[list[Any]] = [[] for _ in columns]
-    for row in typed_records(study=study, source=source):
-        for i, value in enumerate(row):
-            values[i].append(coded[i].code(value) if i in coded else value)
-    data = {column.name: _series(column, values[i], i in coded) for i, column in enumerate(columns)}
-    labels = {columns[i].name: c.labels for i, c in coded.items()}
-    for column in columns:
-        if column.type is not ColumnType.TEXT and column.value_labels:
-            labels[column.name] = {int(code): text for code, text in value_labels(column).items()}
-    return pd.DataFrame(data), labels
-
-
-def _series(column: Column[Any], values: list[Any], coded: bool) -> Any:
-    import pandas as pd
-
-    if coded or column.type in (ColumnType.INTEGER, ColumnType.FLAG):
-        return pd.array(values, dtype="Int64")
-    if column.type is ColumnType.NUMBER:
-        return pd.array(values, dtype="Float64").to_numpy(dtype="float64", na_value=math.nan)
-    if column.type is ColumnType.TIME:
-        # pyreadstat writes naive date-times; every one of ours is UTC.
-        naive = [None if v is None else v.replace(tzinfo=None) for v in values]
-        return pd.to_datetime(pd.Series(naive, dtype="object"))
-    return pd.Series(["" if v is None else v for v in values], dtype="object")
-
-
 def _file_label(study: Study | None) -> str:
     """The study's slug; a file pooling studies (no one study) is labelled as such."""
     return study.slug if study is not None else POOLED_FILE_LABEL
-
-
-def _labels(source: Source[Any]) -> dict[str, str | None]:
-    return {column.name: column.label for column in source.columns}
 
 
 def _coded_records(
@@ -307,45 +266,54 @@ def _coded_records(
         yield row
 
 
-def write_stata(*, study: Study | None, source: Source[Any], path: Path) -> int:
-    """Written in chunks by `stata.write_dta` (not pyreadstat, which needs one whole data
-    frame), so memory does not grow with rows."""
-    columns = list(source.columns)
-    coded = {
+def _coded_columns(columns: list[Column[Any]]) -> dict[int, _Coded]:
+    return {
         i: _Coded.of(column)
         for i, column in enumerate(columns)
         if column.type is ColumnType.TEXT and column.value_labels
     }
-    rows = _coded_records(study=study, source=source, coded=coded)
-    # The codes are complete only once every row is read (a value not declared gets the
-    # next code), so the labels are handed over as live dicts and read after the rows.
+
+
+def _all_value_labels(
+    columns: list[Column[Any]], coded: dict[int, _Coded]
+) -> dict[str, dict[int, str]]:
+    """Each labelled variable's value labels. The codes of a coded column are complete only
+    once every row is read (a value not declared gets the next code), so those are handed
+    over as live dicts, for the writer to read after the rows."""
     labels: dict[str, dict[int, str]] = {columns[i].name: c.labels for i, c in coded.items()}
     for column in columns:
         if column.type is not ColumnType.TEXT and column.value_labels:
             labels[column.name] = {int(code): text for code, text in value_labels(column).items()}
+    return labels
+
+
+def write_stata(*, study: Study | None, source: Source[Any], path: Path) -> int:
+    """Written in chunks by `stata.write_dta` (not pyreadstat, which needs one whole data
+    frame), so memory does not grow with rows."""
+    columns = list(source.columns)
+    coded = _coded_columns(columns)
     return write_dta(
         path=path,
         columns=columns,
-        rows=rows,
+        rows=_coded_records(study=study, source=source, coded=coded),
         coded=set(coded),
-        labels=labels,
+        labels=_all_value_labels(columns, coded),
         file_label=_file_label(study)[:80],
     )
 
 
 def write_spss(*, study: Study | None, source: Source[Any], path: Path) -> int:
-    import pyreadstat
-
-    frame, labels = _frame(study=study, source=source)
-    pyreadstat.write_sav(
-        frame,
-        str(path),
+    """Written in chunks by `spss.write_sav`, so memory does not grow with rows."""
+    columns = list(source.columns)
+    coded = _coded_columns(columns)
+    return write_sav(
+        path=path,
+        columns=columns,
+        rows=_coded_records(study=study, source=source, coded=coded),
+        coded=set(coded),
+        labels=_all_value_labels(columns, coded),
         file_label=_file_label(study)[:64],
-        column_labels=_labels(source),
-        variable_value_labels=labels,
-        compress=True,
     )
-    return len(frame)
 
 
 WRITERS: dict[Format, Callable[..., int]] = {
