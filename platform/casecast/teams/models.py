@@ -112,16 +112,11 @@ class TeamComment(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(hidden_at__isnull=True, hidden_by__isnull=True, hidden_reason="")
-                    | (
-                        Q(hidden_at__isnull=False, hidden_by__isnull=False)
-                        & ~Q(hidden_reason="")
-                    )
+                    | (Q(hidden_at__isnull=False, hidden_by__isnull=False) & ~Q(hidden_reason=""))
                 ),
                 name="team_comment_hidden_fields_together",
             ),
-            models.CheckConstraint(
-                condition=~Q(text=""), name="team_comment_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(text=""), name="team_comment_not_empty"),
         ]
 
     def __str__(self) -> str:

@@ -72,7 +72,9 @@ def team_place(*, participant: Participant) -> TeamMembership | None:
     existing = TeamMembership.objects.filter(participant=participant).first()
     if existing is not None:
         return existing
-    number = team_choice(open_teams=_open_teams(participant, arm.team_size), team_size=arm.team_size)
+    number = team_choice(
+        open_teams=_open_teams(participant, arm.team_size), team_size=arm.team_size
+    )
     if number is None:
         last = Team.objects.filter(arm=arm).order_by("-number").first()
         team = Team.objects.create(
