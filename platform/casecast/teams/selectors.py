@@ -33,6 +33,7 @@ from casecast.studies.blinding import arm_labels
 from casecast.studies.models import Participant, Study
 from casecast.teams.models import Team, TeamComment, TeamMembership
 from casecast.vignettes import kinds
+from casecast.vignettes.kinds import AnswerShape
 from casecast.vignettes.models import Question
 
 AGGREGATE_METHOD = "mean"
@@ -94,22 +95,39 @@ def _labels(team: Team) -> dict[int, str]:
     return {m.participant_id: m.label for m in team.memberships.all()}
 
 
+def _latest(participant_ids: list[int], questions: list[Question]) -> dict[tuple[int, int], Forecast]:
+    latest: dict[tuple[int, int], Forecast] = {}
+    rows = Forecast.objects.filter(participant_id__in=participant_ids, question__in=questions)
+    for forecast in rows:  # ordered by submission: the last one wins
+        latest[(forecast.participant_id, forecast.question_id)] = forecast
+    return latest
+
+
 def _teammate_forecasts(
     question: Question, labels: dict[int, str], own_id: int
 ) -> list[TeammateForecast]:
-    latest: dict[int, Forecast] = {}
+    """Each teammate's latest answer to the question, with their written reasons: the
+    free-text answers they gave on the same part of the case (if it asks for any)."""
     others = [pk for pk in labels if pk != own_id]
-    for forecast in Forecast.objects.filter(participant_id__in=others, question=question):
-        latest[forecast.participant_id] = forecast  # ordered by submission: the last wins
-    return [
-        TeammateForecast(
-            label=labels[pk],
-            answer=answer_text(question, latest[pk]) if pk in latest else "Not answered yet",
-            rationale=latest[pk].rationale if pk in latest else "",
-            submitted_at=latest[pk].submitted_at if pk in latest else None,
+    reasons = list(
+        Question.objects.filter(
+            stage_id=question.stage_id, kind__in=kinds.values_answered_as(AnswerShape.TEXT)
+        ).exclude(pk=question.pk)
+    )
+    latest = _latest(others, [question, *reasons])
+    rows = []
+    for pk in others:
+        forecast = latest.get((pk, question.pk))
+        written = [latest[(pk, r.pk)].rationale for r in reasons if (pk, r.pk) in latest]
+        rows.append(
+            TeammateForecast(
+                label=labels[pk],
+                answer=answer_text(question, forecast) if forecast else "Not answered yet",
+                rationale="\n\n".join(text for text in written if text),
+                submitted_at=forecast.submitted_at if forecast else None,
+            )
         )
-        for pk in others
-    ]
+    return rows
 
 
 def _comments(
