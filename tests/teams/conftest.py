@@ -34,7 +34,7 @@ def _fast_hashing(settings: Any) -> None:
 @pytest.fixture
 def team_study(db, researcher) -> Study:
     study = build_study(
-        by=researcher, title="Team study", arms=(("control", "Control", 1), ("team", "Team", 1))
+        by=researcher, title="Team study", arms=(("control", "Control", 1), ("team", "Team forecasting", 1))
     )
     Arm.objects.filter(study=study, key="team").update(team_size=3)
     plan(phase(study, 1), make_staged_vignette(study=study))
