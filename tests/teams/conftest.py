@@ -22,8 +22,8 @@ from casecast.vignettes.models import Question, Stage
 from django.test import Client
 
 from tests.fixtures_studies import build_study, create_participant
-from tests.forecasts.conftest import answers_for, phase, plan, start_case, stages_of
 from tests.fixtures_vignettes import make_staged_vignette
+from tests.forecasts.conftest import answers_for, phase, plan, stages_of, start_case
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,9 @@ def _fast_hashing(settings: Any) -> None:
 @pytest.fixture
 def team_study(db, researcher) -> Study:
     study = build_study(
-        by=researcher, title="Team study", arms=(("control", "Control", 1), ("team", "Team forecasting", 1))
+        by=researcher,
+        title="Team study",
+        arms=(("control", "Control", 1), ("team", "Team forecasting", 1)),
     )
     Arm.objects.filter(study=study, key="team").update(team_size=3)
     plan(phase(study, 1), make_staged_vignette(study=study))
@@ -49,9 +51,7 @@ def team_member(team_study: Study) -> Callable[..., Participant]:
             if council_name
             else team_study.councils.order_by("name").first()
         )
-        participant = create_participant(
-            study=team_study, email=email, council=council, arm="team"
-        )
+        participant = create_participant(study=team_study, email=email, council=council, arm="team")
         team_place(participant=participant)
         return participant
 

@@ -78,7 +78,10 @@ def test_a_researcher_hides_a_comment_with_a_reason_and_the_team_sees_the_notice
     comment = TeamComment.objects.get()
     staff = _staff(django_user_model, team_study, "researcher", "mod@example.org")
     hide = f"/studies/{team_study.slug}/teams/comments/{comment.pk}/hide/"
-    assert "Her mum is Jade" in staff.get(f"/studies/{team_study.slug}/teams/comments/").content.decode()
+    assert (
+        "Her mum is Jade"
+        in staff.get(f"/studies/{team_study.slug}/teams/comments/").content.decode()
+    )
     refused = staff.post(hide, {"reason": ""})
     assert "Enter why you are hiding this comment" in refused.content.decode()
     comment.refresh_from_db()

@@ -63,16 +63,16 @@ def test_placing_twice_keeps_the_first_place_and_is_audited_once(team_member):
     participant = team_member("twice@example.org")
     first = TeamMembership.objects.get(participant=participant)
     assert team_place(participant=participant) == first
-    events = AuditEvent.objects.filter(action="participant.team_place", target_id=str(participant.pk))
+    events = AuditEvent.objects.filter(
+        action="participant.team_place", target_id=str(participant.pk)
+    )
     assert events.count() == 1
     assert events.get().data["team_number"] == first.team.number
 
 
 def test_randomisation_into_the_team_arm_places_and_the_control_arm_does_not(team_study):
     # Permuted blocks of 2 or 4 in one council: four participants reach both arms.
-    people = [
-        create_participant(study=team_study, email=f"r{n}@example.org") for n in range(4)
-    ]
+    people = [create_participant(study=team_study, email=f"r{n}@example.org") for n in range(4)]
     arms = {p.arm.key for p in people}
     assert arms == {"control", "team"}
     for p in people:

@@ -1,4 +1,4 @@
-"""A member sees teammates' forecasts on a question only after their own; updates after are flagged."""
+"""Teammates' forecasts show only after one's own; updates made after seeing them are flagged."""
 
 from __future__ import annotations
 
@@ -45,9 +45,7 @@ def test_after_my_forecast_i_see_my_teammate_by_letter_and_the_look_is_recorded(
     assert TeamReveal.objects.filter(participant=me, question=first).count() == 1
 
 
-def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(
-    team_member, team_study
-):
+def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(team_member, team_study):
     me, mine, first = _two_members(team_member, team_study)
     other = team_member("other@example.org")
     theirs = start_case(other, team_study)
@@ -74,7 +72,7 @@ def test_someone_outside_a_team_arm_has_no_team_panel(team_study):
 
 
 def test_nobody_opens_another_members_panel(team_member, team_study):
-    me, mine, first = _two_members(team_member, team_study)
+    _me, mine, first = _two_members(team_member, team_study)
     submit_stage(mine, stages_of(mine)[0])
     stranger = team_member("stranger@example.org")
     assert client_for(stranger).get(_panel_url(mine, first)).status_code == 404

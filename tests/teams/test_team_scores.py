@@ -1,4 +1,4 @@
-"""The team's aggregate is scored like a member; members see it only if their arm's policy allows."""
+"""The team aggregate is scored like a member; members see it only if their arm allows it."""
 
 from __future__ import annotations
 
@@ -82,4 +82,6 @@ def test_while_blinded_the_staff_overview_shows_arm_codes(scored_team, team_stud
     )
     dmc_client = Client()
     dmc_client.force_login(dmc.user)
-    assert "Team forecasting" in dmc_client.get(f"/studies/{team_study.slug}/teams/").content.decode()
+    assert (
+        "Team forecasting" in dmc_client.get(f"/studies/{team_study.slug}/teams/").content.decode()
+    )

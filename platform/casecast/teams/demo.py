@@ -25,9 +25,9 @@ from casecast.studies.demo import BASELINE_ANSWERS, COUNCILS
 from casecast.studies.models import EnrolmentRoute, Participant, Phase, Study
 from casecast.teams import services
 from casecast.vignettes import kinds
+from casecast.vignettes.demo import seed_demo_bank
 from casecast.vignettes.kinds import AnswerShape
 from casecast.vignettes.models import Question, Stage
-from casecast.vignettes.demo import seed_demo_bank
 from casecast.vignettes.services import phase_vignettes_set
 
 TEAM_DEMO_SLUG = "team-forecasting-demo"

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from casecast.audit.services import audit_record
-from casecast.studies.models import Participant
+from casecast.studies.models import Arm, Participant
 from casecast.teams.models import Team, TeamMembership
 
 MAX_OPEN_TEAMS = 2
@@ -42,11 +42,12 @@ def team_choice(*, open_teams: Sequence[OpenTeam], team_size: int) -> int | None
     return best.number
 
 
-def _open_teams(participant: Participant, team_size: int) -> list[OpenTeam]:
+def _open_teams(participant: Participant, arm: Arm) -> list[OpenTeam]:
+    team_size = arm.team_size or 0
     teams: dict[int, list[int | None]] = {}
-    for number, council_id in TeamMembership.objects.filter(
-        team__arm_id=participant.arm_id
-    ).values_list("team__number", "council_id"):
+    for number, council_id in TeamMembership.objects.filter(team__arm=arm).values_list(
+        "team__number", "council_id"
+    ):
         teams.setdefault(number, []).append(council_id)
     return [
         OpenTeam(
@@ -72,9 +73,7 @@ def team_place(*, participant: Participant) -> TeamMembership | None:
     existing = TeamMembership.objects.filter(participant=participant).first()
     if existing is not None:
         return existing
-    number = team_choice(
-        open_teams=_open_teams(participant, arm.team_size), team_size=arm.team_size
-    )
+    number = team_choice(open_teams=_open_teams(participant, arm), team_size=arm.team_size)
     if number is None:
         last = Team.objects.filter(arm=arm).order_by("-number").first()
         team = Team.objects.create(

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 import numpy as np
 
@@ -36,7 +37,7 @@ from casecast.vignettes import kinds
 from casecast.vignettes.kinds import AnswerShape
 from casecast.vignettes.models import Question
 
-AGGREGATE_METHOD = "mean"
+AGGREGATE_METHOD: Final = "mean"
 HIDDEN_TEXT = "Comment hidden by the research team"
 
 
@@ -95,7 +96,9 @@ def _labels(team: Team) -> dict[int, str]:
     return {m.participant_id: m.label for m in team.memberships.all()}
 
 
-def _latest(participant_ids: list[int], questions: list[Question]) -> dict[tuple[int, int], Forecast]:
+def _latest(
+    participant_ids: list[int], questions: list[Question]
+) -> dict[tuple[int, int], Forecast]:
     latest: dict[tuple[int, int], Forecast] = {}
     rows = Forecast.objects.filter(participant_id__in=participant_ids, question__in=questions)
     for forecast in rows:  # ordered by submission: the last one wins
@@ -166,46 +169,54 @@ def team_panel(*, participant: Participant, question: Question) -> TeamPanel | N
 # --- scores ------------------------------------------------------------------------
 
 
-def _member_scores(teams: list[Team]) -> list[ForecastScore]:
+@dataclass(frozen=True)
+class _MemberScore:
+    team_id: int
+    question_id: int
+    probability: float
+    outcome: float
+    brier: float
+
+
+def _member_scores(teams: list[Team]) -> list[_MemberScore]:
     """Members' counted yes/no scores (final forecast per question, no retests)."""
-    return list(
-        ForecastScore.objects.filter(
-            participant__team_membership__team__in=teams,
-            is_last=True,
-            is_retest=False,
-            kind__in=kinds.values_scored_by(kinds.Scoring.EVENT),
-            probability__isnull=False,
-            brier__isnull=False,
-            outcome_binary__isnull=False,
-        ).values_list(
-            "participant__team_membership__team_id",
-            "question_id",
-            "probability",
-            "outcome_binary",
-            "brier",
-            named=True,
-        )
+    rows = ForecastScore.objects.filter(
+        participant__team_membership__team__in=teams,
+        is_last=True,
+        is_retest=False,
+        kind__in=kinds.values_scored_by(kinds.Scoring.EVENT),
+        probability__isnull=False,
+        brier__isnull=False,
+        outcome_binary__isnull=False,
+    ).values_list(
+        "participant__team_membership__team_id",
+        "question_id",
+        "probability",
+        "outcome_binary",
+        "brier",
     )
+    # The filter above excludes nulls; `or 0.0` only tells the type checker so.
+    return [
+        _MemberScore(team, question, float(p or 0.0), float(bool(y)), float(b or 0.0))
+        for team, question, p, y, b in rows
+    ]
 
 
-def _score_rows(rows: list[ForecastScore]) -> dict[tuple[int, int], tuple[float, float]]:
+def _score_rows(rows: list[_MemberScore]) -> dict[tuple[int, int], tuple[float, float]]:
     """(team id, question id) -> (team aggregate Brier, mean member Brier)."""
     if not rows:
         return {}
-    keys = sorted({(r.participant__team_membership__team_id, r.question_id) for r in rows})
+    keys = sorted({(r.team_id, r.question_id) for r in rows})
     code = {key: index for index, key in enumerate(keys)}
-    groups = np.array(
-        [code[(r.participant__team_membership__team_id, r.question_id)] for r in rows]
-    )
-    probability = np.array([r.probability for r in rows], dtype=float)
+    groups = np.array([code[(r.team_id, r.question_id)] for r in rows])
+    probability = np.array([r.probability for r in rows])
     crowd = scoring.aggregate(probability, groups, method=AGGREGATE_METHOD, n_groups=len(keys))
     outcome = np.zeros(len(keys))
     for r in rows:
-        outcome[code[(r.participant__team_membership__team_id, r.question_id)]] = float(
-            r.outcome_binary
-        )
+        outcome[code[(r.team_id, r.question_id)]] = r.outcome
     team_brier = scoring.brier(crowd, outcome)
-    member_sum = np.bincount(groups, weights=[r.brier for r in rows], minlength=len(keys))
+    briers = np.array([r.brier for r in rows])
+    member_sum = np.bincount(groups, weights=briers, minlength=len(keys))
     member_count = np.bincount(groups, minlength=len(keys))
     return {
         key: (float(team_brier[i]), float(member_sum[i] / member_count[i]))
