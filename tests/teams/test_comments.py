@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from casecast.audit.models import AuditEvent
 from casecast.studies.models import StudyMembership
-from casecast.teams.models import TeamComment
+from casecast.studies import services as study_services
+from casecast.teams.models import TeamComment, TeamReveal
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
@@ -114,3 +115,12 @@ def test_the_database_refuses_a_hidden_comment_without_a_reason(pair):
     comment = TeamComment.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         TeamComment.objects.filter(pk=comment.pk).update(hidden_at=timezone.now())
+
+
+def test_erasure_removes_what_a_member_wrote_and_when_they_looked(pair):
+    me, mate, mine, theirs, q = pair
+    client_for(me).post(_url(mine, q), {"text": "Mine to take back."})
+    client_for(mate).post(_url(theirs, q), {"text": "Stays."})
+    study_services.participant_withdraw(participant=me, keep_data=False, by=me.user)
+    assert list(TeamComment.objects.values_list("text", flat=True)) == ["Stays."]
+    assert not TeamReveal.objects.filter(participant=me).exists()

@@ -30,7 +30,11 @@ def team_reveal_record(*, participant: Participant, question: Question) -> TeamR
     Later forecasts that update this question are flagged `seen_team` by the
     journey's submission service.
     """
-    if selectors.team_panel(participant=participant, question=question) is None:
+    if (
+        participant.withdrawn_at is not None
+        or selectors.membership_for(participant=participant) is None
+        or not selectors.own_forecast_submitted(participant=participant, question=question)
+    ):
         raise PermissionDenied(NOT_YET)
     reveal, created = TeamReveal.objects.get_or_create(participant=participant, question=question)
     if created:
