@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from casecast.audit.models import AuditEvent
-from casecast.studies.models import StudyMembership
 from casecast.studies import services as study_services
+from casecast.studies.models import StudyMembership
 from casecast.teams.models import TeamComment, TeamReveal
 from django.db import IntegrityError, transaction
 from django.test import Client
