@@ -85,3 +85,14 @@ def test_while_blinded_the_staff_overview_shows_arm_codes(scored_team, team_stud
     assert (
         "Team forecasting" in dmc_client.get(f"/studies/{team_study.slug}/teams/").content.decode()
     )
+
+
+def test_the_study_page_leads_to_the_teams_page_only_for_a_study_with_a_team_arm(
+    team_study, researcher
+):
+    client = Client()
+    client.force_login(researcher)
+    teams = f"/studies/{team_study.slug}/teams/"
+    assert teams in client.get(f"/studies/{team_study.slug}/").content.decode()
+    Arm.objects.filter(study=team_study).update(team_size=None)
+    assert teams not in client.get(f"/studies/{team_study.slug}/").content.decode()
