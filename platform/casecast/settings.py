@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "casecast.practice",
     "casecast.reports",
     "casecast.judgement",
+    "casecast.teams",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("trial-results/", include("casecast.trial_results.urls")),
     path("", include("casecast.practice.urls")),
     path("api/", include("casecast.api.urls")),
+    path("", include("casecast.teams.urls")),
 ]
 
 handler403 = "casecast.core.views.error_403"

@@ -23,6 +23,7 @@ from casecast.practice.models import PracticeAccess, PracticeForecast
 from casecast.studies import services
 from casecast.studies.demo import DEMO_SLUG
 from casecast.studies.models import Participant, Study, StudyMembership
+from casecast.teams.models import TeamComment
 from casecast.trial_results.models import ResultsStudy
 from casecast.vignettes.models import Question
 from django.core.management import call_command
@@ -188,6 +189,10 @@ PK_FOR = {
     "practice:invite": lambda s: PracticeAccess.objects.get(study=s).pk,
     "studies:participant": lambda s: (
         s.participants.filter(withdrawn_at__isnull=True).order_by("pk").first().pk
+    ),
+    # A comment in the team demo study (seed_demo hides one and leaves others shown).
+    "teams:comment_hide": lambda s: (
+        TeamComment.objects.filter(hidden_at__isnull=True).order_by("pk").first().pk
     ),
     # The demo administrator's API token (seed_demo makes it).
     "api:token": lambda s: ApiToken.objects.get(prefix=DEMO_TOKEN_PREFIX).pk,

@@ -155,6 +155,13 @@ TABLE: dict[str, tuple[Expected, str]] = {
     # A finished part is locked: saving a draft of it is a conflict.
     "forecasts:draft": (participant_page(own=409, other_study=404, withdrawn=404), POST),
     "forecasts:complete": (participant_page(own=200, other_study=404, withdrawn=404), "GET"),
+    # Team arms (casecast.teams). The persona is not in a team arm: no panel (404), as for
+    # anyone else's case. The comment to hide belongs to the team demo study, not the
+    # matrix's study, so its managers get 404 there too (other roles are refused first).
+    "teams:panel": (participant_page(own=404, other_study=404, withdrawn=404), "GET"),
+    "teams:staff_overview": (staff_page(READ), "GET"),
+    "teams:comments": (staff_page(READ), "GET"),
+    "teams:comment_hide": (staff_page(MANAGE, ok=404), "GET"),
     "feedback:home": (participant_page(own=200, other_study=200), "GET"),
     "feedback:case": (participant_page(own=200, other_study=404), "GET"),
     "feedback:case_status": (participant_page(own=200, other_study=404), "GET"),

@@ -104,6 +104,11 @@ class Forecast(models.Model):
     decision = models.PositiveSmallIntegerField(null=True, blank=True)
     decision_confidence = models.PositiveSmallIntegerField(null=True, blank=True)
     rationale = models.TextField(blank=True)
+    seen_team = models.BooleanField(
+        default=False,
+        help_text="Made after the participant opened their team's forecasts on an earlier "
+        "asking of this question (team arms, docs/teams.md). Set by the server, never the form.",
+    )
 
     class Meta:
         ordering = ["submitted_at", "pk"]

@@ -276,8 +276,43 @@ def question_specs(*, questions: list[Question]) -> list[answer_rules.QuestionSp
     return [question_spec(q) for q in questions]
 
 
+def _team_seen_questions(assignment: Assignment, questions: list[Question]) -> set[int]:
+    """Questions here whose earlier asking the participant opened the team panel on.
+
+    Asked through the reverse relation (`team_reveals`) so the journey does not
+    import the teams app. No query unless some question updates an earlier one.
+    """
+    if not any(q.earlier_id is not None for q in questions):
+        return set()
+    earlier_of = dict(
+        Question.objects.filter(version_id=assignment.vignette_version_id).values_list(
+            "pk", "earlier_id"
+        )
+    )
+    revealed = set(
+        Question.objects.filter(
+            version_id=assignment.vignette_version_id,
+            team_reveals__participant_id=assignment.participant_id,
+        ).values_list("pk", flat=True)
+    )
+    seen = set()
+    for question in questions:
+        ancestor = earlier_of.get(question.pk)
+        while ancestor is not None:
+            if ancestor in revealed:
+                seen.add(question.pk)
+                break
+            ancestor = earlier_of.get(ancestor)
+    return seen
+
+
 def _forecast_row(
-    *, assignment: Assignment, question: Question, answer: answer_rules.Answer, key: uuid.UUID
+    *,
+    assignment: Assignment,
+    question: Question,
+    answer: answer_rules.Answer,
+    key: uuid.UUID,
+    seen_team: bool = False,
 ) -> Forecast:
     return Forecast(
         participant_id=assignment.participant_id,
@@ -294,6 +329,7 @@ def _forecast_row(
         decision=answer.decision,
         decision_confidence=answer.decision_confidence,
         rationale=answer.rationale,
+        seen_team=seen_team,
     )
 
 
@@ -343,9 +379,14 @@ def stage_submit(
     if not parsed.is_valid:
         return StageResult(errors=parsed.errors)
     by_prefix = {f"q{q.pk}": q for q in questions}
+    seen = _team_seen_questions(assignment, questions)
     rows = [
         _forecast_row(
-            assignment=assignment, question=by_prefix[a.prefix], answer=a, key=idempotency_key
+            assignment=assignment,
+            question=by_prefix[a.prefix],
+            answer=a,
+            key=idempotency_key,
+            seen_team=by_prefix[a.prefix].pk in seen,
         )
         for a in parsed.answers
     ]

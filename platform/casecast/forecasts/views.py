@@ -31,6 +31,7 @@ from casecast.studies.permissions import (
     participant_required,
     withdrawn_notice,
 )
+from casecast.teams.selectors import team_questions
 from casecast.vignettes.models import Stage
 
 LOCKED_MESSAGE = "You have already submitted this part, so your answers are locked."
@@ -222,6 +223,13 @@ def _case_context(assignment: Assignment, progress: CaseProgress, current: Stage
         "earlier_stages": progress.stages[: part - 1],
         "progress_text": _page_title(progress, current),
         "back_url": back,
+        # Team arms: the questions whose team panel is open to them (answered ones only).
+        "team_links": [
+            (question, reverse("teams:panel", args=[assignment.pk, question.pk]))
+            for question in team_questions(
+                participant=assignment.participant, assignment_id=assignment.pk
+            )
+        ],
     }
 
 

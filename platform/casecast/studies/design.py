@@ -38,6 +38,7 @@ def arm_snapshot(*, arm: Arm) -> dict[str, Any]:
         "feedback_policies": list(arm.feedback_policies or []),
         "training_module": arm.training_module,
         "shows_base_rates": arm.shows_base_rates,
+        "team_size": arm.team_size,
     }
 
 

@@ -58,6 +58,7 @@ def design_export(*, study: Study) -> str:
                 "feedback_policies": list(arm.feedback_policies),
                 "training_module": arm.training_module,
                 "shows_base_rates": arm.shows_base_rates,
+                "team_size": arm.team_size,
             }
             for arm in arms_ordered(study=study)
         ],
@@ -172,6 +173,12 @@ class _Checker:
             return default
         return value
 
+    def team_size(self, data: dict[str, Any], path: str) -> int | None:
+        """Empty (an arm of individuals) or a team size from 2 to 12."""
+        if data.get("team_size") is None:
+            return None
+        return self.whole(data, "team_size", path, low=2, high=12, default=2)
+
     def strings(self, data: dict[str, Any], name: str, path: str) -> list[str]:
         value = self.items(data.get(name), f"{path}.{name}")
         if not all(isinstance(item, str) and item for item in value):
@@ -204,6 +211,7 @@ def _read_arms(c: _Checker, raw: Any) -> list[dict[str, Any]]:
                 data, "training_module", path, choices=services.TRAINING_MODULES
             ),
             "shows_base_rates": c.flag(data, "shows_base_rates", path),
+            "team_size": c.team_size(data, path),
         }
         for policy in arm["feedback_policies"]:
             if policy not in services.FEEDBACK_POLICIES:

@@ -311,6 +311,21 @@ class ArmForm(forms.Form):
         widget=forms.RadioSelect,
     )
     shows_base_rates = forms.BooleanField(label="Show base rates with each case", required=False)
+    team_size = forms.IntegerField(
+        label="Team size (optional)",
+        required=False,
+        min_value=2,
+        max_value=12,
+        help_text="Leave empty for an arm of individuals. With a number, participants in this "
+        "arm work in teams of that size and see their teammates' forecasts after making their "
+        "own.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Enter a whole number, like 3",
+            "min_value": "Enter a team size of 2 or more, or leave it empty",
+            "max_value": "Enter a team size of 12 or less",
+        },
+    )
     reason = forms.CharField(
         label="Reason for the change",
         required=False,

@@ -214,6 +214,12 @@ class Arm(models.Model):
         max_length=40, blank=True, help_text="Key of a training module this arm completes."
     )
     shows_base_rates = models.BooleanField(default=False)
+    team_size = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="A team arm places its participants in teams of this size (docs/teams.md); "
+        "empty for an arm of individuals.",
+    )
     # The letter staff see while the study is blinded ("Arm B"): a random permutation
     # stored at the first randomisation (casecast.studies.blinding), never re-drawn.
     blind_code = models.CharField(max_length=2, blank=True, editable=False)
@@ -231,6 +237,11 @@ class Arm(models.Model):
                 fields=["study"], condition=Q(is_control=True), name="arm_one_control_per_study"
             ),
             models.CheckConstraint(condition=Q(ratio__gte=1), name="arm_ratio_positive"),
+            # A team of one is an individual: such an arm leaves team_size empty.
+            models.CheckConstraint(
+                condition=Q(team_size__isnull=True) | Q(team_size__gte=2),
+                name="arm_team_size_at_least_two",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -42,7 +42,12 @@ from casecast.resolution.exports.columns import (
     flag,
     table,
 )
-from casecast.resolution.exports.shared import arm_column, council_column, pseudonym_column
+from casecast.resolution.exports.shared import (
+    arm_column,
+    council_column,
+    pseudonym_column,
+    team_column,
+)
 from casecast.resolution.models import ForecastScore
 from casecast.studies.models import BaselineQuestion, EnrolmentRoute, Participant, Phase, Study
 
@@ -106,6 +111,7 @@ def _fixed_columns(study: Study, unblinded: bool) -> list[Column[ParticipantRow]
             council_id="council_id",
             description="Pseudonym of the participant's council (as in scores.csv)",
         ),
+        team_column(team_id="team_membership__team_id"),
         Column(
             "status",
             ColumnType.TEXT,

@@ -111,6 +111,21 @@ def council_column(*, council_id: str, description: str) -> Column[Row]:
     )
 
 
+def team_column(*, team_id: str) -> Column[Row]:
+    """The team's pseudonym (team arms, docs/teams.md), keyed like the participant's.
+    Concealed like the arm: only team arms have teams, so it would tell the arm."""
+    return Column(
+        "team_id",
+        ColumnType.TEXT,
+        "Team pseudonym",
+        "Pseudonym of the participant's team in a team arm; empty for an arm of "
+        "individuals, and empty for everyone until the study closes (allocation "
+        "concealment)",
+        PseudonymOf(team_id, kind="team"),
+        concealed=True,
+    )
+
+
 def phase_column(study: Study, *, position: str) -> Column[Row]:
     phases = list(study.phases.order_by("position").values_list("position", "name"))
     labels = "; ".join(f"{position} = {name}" for position, name in phases)

@@ -24,6 +24,7 @@ from casecast.studies.models import (
 )
 from casecast.studies.selectors import design_current
 from casecast.studies.services._common import RANDOMISING, _active
+from casecast.teams.placement import team_place
 
 
 def _is_cluster(study: Study) -> bool:
@@ -163,4 +164,5 @@ def participant_randomise(*, participant: Participant) -> Allocation:
             "cluster": allocation.council_id is not None,
         },
     )
+    team_place(participant=participant)  # team arms only; same transaction and lock
     return allocation

@@ -55,6 +55,7 @@ ARM_FROZEN_FIELDS = (
     "feedback_policies",
     "training_module",
     "shows_base_rates",
+    "team_size",
 )
 
 

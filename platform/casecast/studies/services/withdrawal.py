@@ -19,6 +19,10 @@ from tasks.scoring import refresh_summaries_of
 def _erase(participant: Participant) -> None:
     Forecast.objects.filter(participant=participant).delete()
     Assignment.objects.filter(participant=participant).delete()  # cascades drafts and visits
+    # Team arms: what they wrote to their team, and when they looked (their team place stays,
+    # like their allocation). Through the reverse relations: studies does not import teams.
+    participant.team_comments.all().delete()
+    participant.team_reveals.all().delete()
     user = participant.user
     participant.baseline = {}
     participant.user = None

@@ -73,12 +73,14 @@ def study_detail(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
     version = selectors.design_current(study=study)
     labels = blinding.arm_labels(study=study, role=request.study_role)
+    arms = selectors.arms_ordered(study=study)
     return staff_page(
         request,
         "studies/staff/detail.html",
         study.title,
         version=version,
-        arms=selectors.arms_ordered(study=study),
+        arms=arms,
+        has_team_arm=any(arm.team_size for arm in arms),
         flow=selectors.consort_flow(study=study, labels=labels),
         blinded=blinding.is_blinded(study=study, role=request.study_role),
         blinding_started=blinding.blinding_started(study=study),

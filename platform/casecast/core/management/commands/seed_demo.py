@@ -124,6 +124,9 @@ class Command(BaseCommand):
         (_optional("casecast.practice.demo.seed_demo_practice") or (lambda **_: None))(study=study)
         _optional("casecast.resolution.demo_blinding.seed_demo_blinding")(study=study)  # type: ignore[misc]
         (_optional("casecast.reports.demo.seed_demo_report") or (lambda **_: None))(study=study)
+        # Last, in its own study, so nothing of the main demo (ids included) changes.
+        if seed_teams := _optional("casecast.teams.demo.seed_demo_teams"):
+            participants += seed_teams(researcher=researcher)
         return participants
 
     def _print_welcome(self, links: list[tuple[str, User]], *, totp_key: str) -> None:
@@ -148,6 +151,10 @@ class Command(BaseCommand):
         if _optional("casecast.network.demo.seed_demo_network"):
             out.write("  Forecasters across two linked demo studies (site administrator):")
             out.write(f"    {settings.SITE_URL}/network/")
+        if _optional("casecast.teams.demo.seed_demo_teams"):
+            team_slug = importlib.import_module("casecast.teams.demo").TEAM_DEMO_SLUG
+            out.write("  Team arms: teams, team scores and comment moderation (researcher):")
+            out.write(f"    {settings.SITE_URL}/studies/{team_slug}/teams/")
         if slug and _optional("casecast.resolution.exports.package.study_package_write"):
             out.write("  Export the demo study's data (csv, parquet, dta or sav; docs/exports.md):")
             out.write(f"    python manage.py export_study {slug} --format dta --out demo-export")

@@ -1,0 +1,78 @@
+"""Teammates' forecasts show only after one's own; updates made after seeing them are flagged."""
+
+from __future__ import annotations
+
+from casecast.forecasts.models import Forecast
+from casecast.teams.models import TeamReveal
+
+from tests.fixtures_studies import create_participant
+from tests.teams.conftest import client_for, question, stages_of, start_case, submit_stage
+
+
+def _panel_url(assignment, q) -> str:
+    return f"/cases/{assignment.pk}/questions/{q.pk}/team/"
+
+
+def _two_members(team_member, team_study):
+    me, mate = team_member("me@example.org"), team_member("mate@example.org")
+    mine, theirs = start_case(me, team_study), start_case(mate, team_study)
+    first = question(team_study, "rereferral-3m")
+    submit_stage(theirs, stages_of(theirs)[0], **{f"q{first.pk}": "83"})
+    return me, mine, first
+
+
+def test_the_team_panel_is_refused_before_my_own_forecast(team_member, team_study):
+    me, mine, first = _two_members(team_member, team_study)
+    client = client_for(me)
+    response = client.get(_panel_url(mine, first))
+    assert response.status_code == 403
+    assert not TeamReveal.objects.filter(participant=me).exists()
+    page = client.get(f"/cases/{mine.pk}/part/1/").content.decode()
+    assert "83%" not in page and "Teammate" not in page and "/team/" not in page
+
+
+def test_after_my_forecast_i_see_my_teammate_by_letter_and_the_look_is_recorded(
+    team_member, team_study
+):
+    me, mine, first = _two_members(team_member, team_study)
+    submit_stage(mine, stages_of(mine)[0], **{f"q{first.pk}": "20"})
+    client = client_for(me)
+    part_two = client.get(f"/cases/{mine.pk}/part/2/").content.decode()
+    assert _panel_url(mine, first) in part_two  # the journey offers the team panel
+    page = client.get(_panel_url(mine, first)).content.decode()
+    assert "Teammate B" in page and "83%" in page
+    assert "mate@example.org" not in page
+    assert TeamReveal.objects.filter(participant=me, question=first).count() == 1
+
+
+def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(team_member, team_study):
+    me, mine, first = _two_members(team_member, team_study)
+    other = team_member("other@example.org")
+    theirs = start_case(other, team_study)
+    for assignment in (mine, theirs):
+        submit_stage(assignment, stages_of(assignment)[0])
+    client_for(me).get(_panel_url(mine, first))  # only I open the team panel
+    later = question(team_study, "rereferral-3m-later")
+    for assignment in (mine, theirs):
+        for stage in stages_of(assignment)[1:]:
+            # The form cannot set the flag: the server decides.
+            submit_stage(assignment, stage, seen_team="1")
+    mine_later = Forecast.objects.get(participant=me, question=later)
+    theirs_later = Forecast.objects.get(participant=other, question=later)
+    assert (mine_later.seen_team, theirs_later.seen_team) == (True, False)
+    assert not Forecast.objects.filter(participant=me, seen_team=True).exclude(question=later)
+
+
+def test_someone_outside_a_team_arm_has_no_team_panel(team_study):
+    solo = create_participant(study=team_study, email="solo@example.org", arm="control")
+    assignment = start_case(solo, team_study)
+    first = question(team_study, "rereferral-3m")
+    submit_stage(assignment, stages_of(assignment)[0])
+    assert client_for(solo).get(_panel_url(assignment, first)).status_code == 404
+
+
+def test_nobody_opens_another_members_panel(team_member, team_study):
+    _me, mine, first = _two_members(team_member, team_study)
+    submit_stage(mine, stages_of(mine)[0])
+    stranger = team_member("stranger@example.org")
+    assert client_for(stranger).get(_panel_url(mine, first)).status_code == 404
