@@ -309,7 +309,8 @@ def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
     `select_related` would, plus two answers every journey page needs:
     `case_count`, the number of cases in its phase (for "Case 2 of 4"), and
     `reconsent_due`, whether `studies.selectors.reconsent_needed` would send the
-    participant to agree to changed information first. Written by hand because
+    participant to agree to changed information first; and `data_locked`, whether
+    the study's data are locked (no draft or submission is accepted). Written by hand because
     the equivalent queryset costs ten times its database time to build on every
     page (docs/performance.md).
     """
@@ -336,6 +337,8 @@ def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
     assignment.phase = phase  # type: ignore[assignment]
     assignment.case_count = int(case_count)
     assignment.reconsent_due = bool(reconsent_due)
+    # Read with the rest, so a draft or a submission need not ask again (services).
+    assignment.data_locked = study.data_locked_at is not None
     return assignment
 
 
