@@ -330,8 +330,9 @@ def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
     )
     assignment, participant, arm, study, version, phase = loaded
     assert isinstance(assignment, Assignment) and isinstance(participant, Participant)
+    assert isinstance(study, Study)
     participant.arm = arm  # type: ignore[assignment]
-    participant.study = study  # type: ignore[assignment]
+    participant.study = study
     assignment.participant = participant
     assignment.vignette_version = version  # type: ignore[assignment]
     assignment.phase = phase  # type: ignore[assignment]
@@ -354,6 +355,13 @@ STRUCTURE_CACHE_SECONDS = 60 * 60
 
 def _version_key(version: VignetteVersion) -> str:
     return f"casecast:version:{version.pk}:{version.created_at.timestamp()}"
+
+
+def structure_cache_key(*, version: VignetteVersion, part: str) -> str:
+    """Where something drawn only from a version's fixed structure is kept (`part` names
+    it): in the structure cache with the version's parts and questions, under the same
+    rule (a version shown to participants never changes; an edit is a new version)."""
+    return f"{_version_key(version)}:{part}"
 
 
 def version_stages(*, version: VignetteVersion) -> list[Stage]:

@@ -219,7 +219,9 @@ def _case_context(assignment: Assignment, progress: CaseProgress, current: Stage
         "progress": progress,
         "stage": current,
         "part": part,
-        "earlier_stages": progress.stages[: part - 1],
+        "case_text": pages.case_text_html(
+            version=assignment.vignette_version, stages=progress.stages, part=part
+        ),
         "progress_text": _page_title(progress, current),
         "back_url": back,
     }
