@@ -236,6 +236,8 @@ class CaseProgress:
     submitted_stage_ids: set[int]
     # Parts shown before (a visit recorded), so a page view need not record it again.
     viewed_stage_ids: set[int] = field(default_factory=set)
+    # Unsubmitted typing kept for a part (its draft's answers), by part id.
+    draft_answers: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def stage_count(self) -> int:
@@ -373,16 +375,59 @@ def version_stages(*, version: VignetteVersion) -> list[Stage]:
     return stages
 
 
-def case_progress(*, assignment: Assignment) -> CaseProgress:
-    visits = StageVisit.objects.filter(assignment=assignment).values_list(
-        "stage_id", "submitted_at"
+def _visits_and_drafts_sql(using: str) -> str:
+    """The case's part visits and drafts in one round trip (see `case_progress`)."""
+    quote = connections[using].ops.quote_name
+    visit = StageVisit._meta
+    draft = Draft._meta
+
+    def column(meta: Any, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    return (
+        f"SELECT {column(visit, 'stage')}, {column(visit, 'submitted_at')}, NULL"
+        f" FROM {quote(visit.db_table)} WHERE {column(visit, 'assignment')} = %s"
+        f" UNION ALL SELECT {column(draft, 'stage')}, NULL, {column(draft, 'answers')}"
+        f" FROM {quote(draft.db_table)} WHERE {column(draft, 'assignment')} = %s"
     )
+
+
+_VISITS_AND_DRAFTS_SQL: dict[str, str] = {}
+
+
+def _visits_and_drafts(
+    assignment: Assignment,
+) -> tuple[set[int], set[int], dict[int, dict[str, str]]]:
+    """Parts viewed, parts submitted, and drafts' answers by part, in one query.
+
+    Written by hand for the same reason as `assignment_for_user`: every journey page
+    asks, and two querysets cost several times their database time to build. The
+    answers go through the model field's own conversion, as the ORM's would.
+    """
+    using = router.db_for_read(StageVisit)
+    sql = _VISITS_AND_DRAFTS_SQL.get(using)
+    if sql is None:
+        sql = _VISITS_AND_DRAFTS_SQL[using] = _visits_and_drafts_sql(using)
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [assignment.pk, assignment.pk])
+        rows = cursor.fetchall()
+    answers_field = Draft._meta.get_field("answers")
     viewed: set[int] = set()
     submitted: set[int] = set()
-    for stage_id, submitted_at in visits:
+    drafts: dict[int, dict[str, str]] = {}
+    for stage_id, submitted_at, answers in rows:
+        if answers is not None:
+            drafts[stage_id] = answers_field.from_db_value(answers, None, connection)
+            continue
         viewed.add(stage_id)
         if submitted_at is not None:
             submitted.add(stage_id)
+    return viewed, submitted, drafts
+
+
+def case_progress(*, assignment: Assignment) -> CaseProgress:
+    viewed, submitted, drafts = _visits_and_drafts(assignment)
     case_count = getattr(assignment, "case_count", None)
     if case_count is None:
         case_count = Assignment.objects.filter(
@@ -395,6 +440,7 @@ def case_progress(*, assignment: Assignment) -> CaseProgress:
         stages=version_stages(version=assignment.vignette_version),
         submitted_stage_ids=submitted,
         viewed_stage_ids=viewed,
+        draft_answers=drafts,
     )
 
 
@@ -412,10 +458,6 @@ def stage_questions(*, stage: Stage, version: VignetteVersion | None = None) -> 
         if key:
             caches[STRUCTURE_CACHE].set(key, questions, STRUCTURE_CACHE_SECONDS)
     return questions
-
-
-def draft_for(*, assignment: Assignment, stage: Stage) -> Draft | None:
-    return Draft.objects.filter(assignment=assignment, stage=stage).first()
 
 
 def stage_forecasts(*, assignment: Assignment, stage: Stage) -> dict[int, Forecast]:

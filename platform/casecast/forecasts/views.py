@@ -149,8 +149,8 @@ def stage(request: HttpRequest, assignment: Assignment, part: int) -> HttpRespon
     if progress.is_submitted(current):
         return _render_submitted(request, assignment, progress, current)
     services.stage_view_record(assignment=assignment, stage=current, progress=progress)
-    draft = selectors.draft_for(assignment=assignment, stage=current)
-    values = dict(draft.answers) if draft else {}
+    # The draft was read with the case's progress.
+    values = dict(progress.draft_answers.get(current.pk, {}))
     key = _idempotency_key(values.get(services.IDEMPOTENCY_FIELD)) or uuid.uuid4()
     return _render_form(request, assignment, progress, current, values=values, key=key)
 
