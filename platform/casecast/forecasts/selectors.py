@@ -413,12 +413,13 @@ def _visits_and_drafts(
         cursor.execute(sql, [assignment.pk, assignment.pk])
         rows = cursor.fetchall()
     answers_field = Draft._meta.get_field("answers")
+    answers_column = answers_field.get_col(Draft._meta.db_table)  # what the ORM passes
     viewed: set[int] = set()
     submitted: set[int] = set()
     drafts: dict[int, dict[str, str]] = {}
     for stage_id, submitted_at, answers in rows:
         if answers is not None:
-            drafts[stage_id] = answers_field.from_db_value(answers, None, connection)
+            drafts[stage_id] = answers_field.from_db_value(answers, answers_column, connection)
             continue
         viewed.add(stage_id)
         if submitted_at is not None:
