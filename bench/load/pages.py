@@ -5,7 +5,7 @@
 
 Resets the load study (`prepare_load`), then walks that many participants
 through two cases each with the test client under the benchmark's production
-settings, and prints per page the median number of queries
+settings, and prints per page the median number of queries (and their range)
 (`CaptureQueriesContext`) and of CPU time in this process (`time.process_time`),
 and the mean CPU time of the PostgreSQL backend serving this process (from
 /proc, so only when PostgreSQL runs on this machine; 10 ms ticks, so only the
@@ -124,10 +124,13 @@ def main() -> int:
             location = following.group(1)
     redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery")
     print(f"{count} participants, two cases each ({connection.vendor})")
-    print(f"{'page':<12} {'requests':>8} {'queries':>8} {'CPU ms':>7} {'PG CPU ms':>9}")
+    print(
+        f"{'page':<12} {'requests':>8} {'queries':>8} {'range':>6} {'CPU ms':>7} {'PG CPU ms':>9}"
+    )
     for page in PAGES:
         print(
             f"{page:<12} {len(queries[page]):>8} {statistics.median(queries[page]):>8.0f} "
+            f"{min(queries[page]):>3}-{max(queries[page]):<2} "
             f"{statistics.median(cpu[page]) * 1000:>7.1f} "
             f"{database_cpu[page] / len(queries[page]) * 1000:>9.1f}"
         )
