@@ -341,7 +341,7 @@ def case_text_html(*, version: VignetteVersion, stages: Sequence[Stage], part: i
     the participant's own. Escaped when drawn (the template autoescapes; case Markdown
     is sanitised by its filter), so what is cached is safe to insert as it is.
     """
-    key = selectors.structure_cache_key(version=version, part=f"case-text:{part}")
+    key = selectors.structure_cache_key(version=version, name=f"case-text:{part}")
     cache = caches[selectors.STRUCTURE_CACHE]
     html: str | None = cache.get(key)
     if html is None:

@@ -359,11 +359,11 @@ def _version_key(version: VignetteVersion) -> str:
     return f"casecast:version:{version.pk}:{version.created_at.timestamp()}"
 
 
-def structure_cache_key(*, version: VignetteVersion, part: str) -> str:
-    """Where something drawn only from a version's fixed structure is kept (`part` names
-    it): in the structure cache with the version's parts and questions, under the same
+def structure_cache_key(*, version: VignetteVersion, name: str) -> str:
+    """Where something drawn only from a version's fixed structure is kept (`name` says
+    what): in the structure cache with the version's parts and questions, under the same
     rule (a version shown to participants never changes; an edit is a new version)."""
-    return f"{_version_key(version)}:{part}"
+    return f"{_version_key(version)}:{name}"
 
 
 def version_stages(*, version: VignetteVersion) -> list[Stage]:
