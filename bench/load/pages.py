@@ -5,11 +5,14 @@
 
 Resets the load study (`prepare_load`), then walks that many participants
 through two cases each with the test client under the benchmark's production
-settings, and prints per page the median number of queries
+settings, and prints per page the median number of queries (and their range)
 (`CaptureQueriesContext`) and of CPU time in this process (`time.process_time`),
 and the mean CPU time of the PostgreSQL backend serving this process (from
 /proc, so only when PostgreSQL runs on this machine; 10 ms ticks, so only the
 mean over many requests means anything; WAL writer and checkpointer not included).
+BENCH_PAGES_PROFILE=<page> (e.g. stage) profiles that page's requests with
+cProfile on a CPU clock and prints the top functions by cumulative time;
+BENCH_PAGES_SQL=<page> prints the SQL of that page's last request.
 Submissions are published to Redis (db 9 unless CELERY_BROKER_URL says otherwise)
 as in production and the queue is emptied at the end: no worker runs, so
 submit's figures are the request's own.
@@ -17,7 +20,9 @@ submit's figures are the request's own.
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import random
 import re
 import statistics
@@ -69,6 +74,8 @@ def backend_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) * TICK  # utime + stime
 
 
+PROFILE_PAGE = os.environ.get("BENCH_PAGES_PROFILE", "")
+SQL_PAGE = os.environ.get("BENCH_PAGES_SQL", "")
 PAGES = ("link", "task list", "start phase", "case", "stage", "draft", "submit", "complete")
 
 
@@ -80,11 +87,19 @@ def main() -> int:
     cpu: dict[str, list[float]] = defaultdict(list)
     database_cpu: dict[str, float] = defaultdict(float)
     rng = random.Random(0)
+    profiler = cProfile.Profile(time.process_time)
+    last_sql: list[str] = []
 
     def request(client: Client, page: str, method: str, url: str, **data: str):
         started, database_started = time.process_time(), backend_cpu()
         with CaptureQueriesContext(connection) as captured:
+            if page == PROFILE_PAGE:
+                profiler.enable()
             response = getattr(client, method)(url, data or None)
+            if page == PROFILE_PAGE:
+                profiler.disable()
+        if page == SQL_PAGE:
+            last_sql[:] = [query["sql"] for query in captured.captured_queries]
         cpu[page].append(time.process_time() - started)
         database_cpu[page] += max(backend_cpu() - database_started, 0.0)
         queries[page].append(len(captured.captured_queries))
@@ -109,13 +124,21 @@ def main() -> int:
             location = following.group(1)
     redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery")
     print(f"{count} participants, two cases each ({connection.vendor})")
-    print(f"{'page':<12} {'requests':>8} {'queries':>8} {'CPU ms':>7} {'PG CPU ms':>9}")
+    print(
+        f"{'page':<12} {'requests':>8} {'queries':>8} {'range':>6} {'CPU ms':>7} {'PG CPU ms':>9}"
+    )
     for page in PAGES:
         print(
             f"{page:<12} {len(queries[page]):>8} {statistics.median(queries[page]):>8.0f} "
+            f"{min(queries[page]):>3}-{max(queries[page]):<2} "
             f"{statistics.median(cpu[page]) * 1000:>7.1f} "
             f"{database_cpu[page] / len(queries[page]) * 1000:>9.1f}"
         )
+    for sql in last_sql:
+        print(sql[:300])
+    if PROFILE_PAGE:
+        profiler.dump_stats(HERE.parents[1] / "test-artifacts" / f"pages-{PROFILE_PAGE}.prof")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
     return 0
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from casecast.forecasts import selectors, services
-from casecast.forecasts.models import Assignment, StageVisit
+from casecast.forecasts.models import Assignment, Draft, StageVisit
 from casecast.studies import selectors as study_selectors
 from casecast.studies import services as study_services
 from casecast.studies.models import Participant, Study
@@ -175,3 +175,46 @@ def test_a_draft_for_a_submitted_part_is_refused_with_or_without_progress(
             services.draft_save(
                 assignment=case_assignment, stage=stage, answers=answers, progress=given
             )
+
+
+def test_case_progress_reads_visits_and_drafts_as_the_orm_does(
+    case_assignment: Assignment,
+) -> None:
+    """Part 1 submitted, part 2 shown with typing kept, part 3 not reached."""
+    first, second, _third = stages_of(case_assignment)
+    services.stage_view_record(assignment=case_assignment, stage=first)
+    services.stage_submit(
+        assignment=case_assignment,
+        stage=first,
+        answers=answers_for(first.questions.all()),
+        idempotency_key=uuid.uuid4(),
+    )
+    services.stage_view_record(assignment=case_assignment, stage=second)
+    missed = second.questions.get(key="missed-days")
+    typed = {f"q{missed.pk}-lower": "half an ánswer, 'quoted' & \"more\""}
+    services.draft_save(assignment=case_assignment, stage=second, answers=typed)
+
+    progress = selectors.case_progress(assignment=case_assignment)
+
+    visits = StageVisit.objects.filter(assignment=case_assignment)
+    assert progress.viewed_stage_ids == {v.stage_id for v in visits} == {first.pk, second.pk}
+    assert progress.submitted_stage_ids == {
+        v.stage_id for v in visits if v.submitted_at is not None
+    }
+    drafts = Draft.objects.filter(assignment=case_assignment)
+    assert progress.draft_answers == {d.stage_id: d.answers for d in drafts} == {second.pk: typed}
+    assert progress.current_stage == second
+
+
+def test_the_stage_page_shows_the_draft_read_with_the_progress(
+    case_assignment: Assignment, participant_client
+) -> None:
+    stage = stages_of(case_assignment)[0]
+    binary = stage.questions.get(kind="binary")
+    services.draft_save(assignment=case_assignment, stage=stage, answers={f"q{binary.pk}": "42"})
+    with CaptureQueriesContext(connection) as captured:
+        html = participant_client.get(f"/cases/{case_assignment.pk}/part/1/").content.decode()
+    assert f'id="q{binary.pk}" name="q{binary.pk}"' in html
+    assert 'autocomplete="off" value="42"' in html
+    draft_reads = [q["sql"] for q in captured.captured_queries if "forecasts_draft" in q["sql"]]
+    assert len(draft_reads) == 1 and "forecasts_stagevisit" in draft_reads[0]

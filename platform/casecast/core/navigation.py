@@ -12,10 +12,11 @@ themselves always check permission afresh; the menu only offers links).
 
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
+from functools import lru_cache
 from time import time
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from casecast.feedback.selectors import policies_for
 from casecast.studies.selectors import active_participations
@@ -103,13 +104,27 @@ _ENTRIES: list[tuple[str, str, Callable[[Roles], bool]]] = [
 ]
 
 
+@lru_cache(maxsize=1024)  # a few fixed pages and one withdraw link per study
+def _reversed(
+    name: str, prefix: str, urlconf: str | None, kwargs: tuple[tuple[str, str], ...]
+) -> str:
+    return reverse(name, urlconf=urlconf, kwargs=dict(kwargs))
+
+
+def route_url(name: str, **kwargs: str) -> str:
+    """`reverse(name, kwargs=kwargs)` from a per-process cache, for the links every page
+    carries. A URL depends only on its name and arguments, the script prefix (a
+    deployment under a sub-path) and the URLconf in use, so those are the key."""
+    return _reversed(name, get_script_prefix(), get_urlconf(), tuple(sorted(kwargs.items())))
+
+
 def navigation_for(roles: Roles | None) -> list[NavItem]:
     if roles is None:
         return []
     items = []
     for label, url_name, visible_to in _ENTRIES:
         try:
-            url = reverse(url_name)
+            url = route_url(url_name)
         except NoReverseMatch:
             continue
         if visible_to(roles):
@@ -122,4 +137,4 @@ def withdraw_url_for(roles: Roles | None) -> str | None:
     as the privacy notice promises. None for anyone else."""
     if roles is None or roles.study_slug is None:
         return None
-    return reverse("studies:withdraw", kwargs={"slug": roles.study_slug})
+    return route_url("studies:withdraw", slug=roles.study_slug)

@@ -28,9 +28,11 @@ class Assignment(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     # Set by `selectors.assignment_for_user` (not columns): the cases in this phase, and
-    # whether the participant must agree to changed information before going on.
+    # whether the participant must agree to changed information before going on, and
+    # whether the study's data are locked.
     case_count: int
     reconsent_due: bool
+    data_locked: bool
 
     class Meta:
         ordering = ["participant", "phase__position", "position"]

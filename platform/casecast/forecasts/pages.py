@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.core.cache import caches
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
 from casecast.forecasts import answers as rules
+from casecast.forecasts import selectors
 from casecast.forecasts.models import Forecast
 from casecast.forecasts.services import question_spec
 from casecast.vignettes import kinds
 from casecast.vignettes.kinds import AnswerShape
-from casecast.vignettes.models import Question
+from casecast.vignettes.models import Question, Stage, VignetteVersion
 
 RATIONALE_MAX_CHARS = rules.RATIONALE_MAX_CHARS
 
@@ -325,3 +330,29 @@ def answer_text(question: Question, forecast: Forecast) -> str:
         label = labels[confidence - 1].lower() if 1 <= confidence <= len(labels) else ""
         return f"{decision} ({confidence} out of 5, {label})"
     return forecast.rationale
+
+
+def case_text_html(*, version: VignetteVersion, stages: Sequence[Stage], part: int) -> SafeString:
+    """The case so far as HTML: the family table, earlier parts folded away, this part's text.
+
+    The same for everyone given this version, and a version shown to participants never
+    changes, so it is drawn once per part per process and kept with the version's
+    structure (`selectors.structure_cache_key`): the stage page then fills in only what is
+    the participant's own. Escaped when drawn (the template autoescapes; case Markdown
+    is sanitised by its filter), so what is cached is safe to insert as it is.
+    """
+    key = selectors.structure_cache_key(version=version, name=f"case-text:{part}")
+    cache = caches[selectors.STRUCTURE_CACHE]
+    html: str | None = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "forecasts/includes/case_text.html",
+            {
+                "version": version,
+                "earlier_stages": stages[: part - 1],
+                "part": part,
+                "stage": stages[part - 1],
+            },
+        )
+        cache.set(key, str(html), selectors.STRUCTURE_CACHE_SECONDS)
+    return mark_safe(html)  # drawn by the autoescaping template above

@@ -236,6 +236,8 @@ class CaseProgress:
     submitted_stage_ids: set[int]
     # Parts shown before (a visit recorded), so a page view need not record it again.
     viewed_stage_ids: set[int] = field(default_factory=set)
+    # Unsubmitted typing kept for a part (its draft's answers), by part id.
+    draft_answers: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def stage_count(self) -> int:
@@ -309,7 +311,8 @@ def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
     `select_related` would, plus two answers every journey page needs:
     `case_count`, the number of cases in its phase (for "Case 2 of 4"), and
     `reconsent_due`, whether `studies.selectors.reconsent_needed` would send the
-    participant to agree to changed information first. Written by hand because
+    participant to agree to changed information first; and `data_locked`, whether
+    the study's data are locked (no draft or submission is accepted). Written by hand because
     the equivalent queryset costs ten times its database time to build on every
     page (docs/performance.md).
     """
@@ -329,13 +332,16 @@ def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
     )
     assignment, participant, arm, study, version, phase = loaded
     assert isinstance(assignment, Assignment) and isinstance(participant, Participant)
+    assert isinstance(study, Study)
     participant.arm = arm  # type: ignore[assignment]
-    participant.study = study  # type: ignore[assignment]
+    participant.study = study
     assignment.participant = participant
     assignment.vignette_version = version  # type: ignore[assignment]
     assignment.phase = phase  # type: ignore[assignment]
     assignment.case_count = int(case_count)
     assignment.reconsent_due = bool(reconsent_due)
+    # Read with the rest, so a draft or a submission need not ask again (services).
+    assignment.data_locked = study.data_locked_at is not None
     return assignment
 
 
@@ -353,6 +359,13 @@ def _version_key(version: VignetteVersion) -> str:
     return f"casecast:version:{version.pk}:{version.created_at.timestamp()}"
 
 
+def structure_cache_key(*, version: VignetteVersion, name: str) -> str:
+    """Where something drawn only from a version's fixed structure is kept (`name` says
+    what): in the structure cache with the version's parts and questions, under the same
+    rule (a version shown to participants never changes; an edit is a new version)."""
+    return f"{_version_key(version)}:{name}"
+
+
 def version_stages(*, version: VignetteVersion) -> list[Stage]:
     key = _version_key(version) + ":stages"
     stages: list[Stage] | None = caches[STRUCTURE_CACHE].get(key)
@@ -362,16 +375,60 @@ def version_stages(*, version: VignetteVersion) -> list[Stage]:
     return stages
 
 
-def case_progress(*, assignment: Assignment) -> CaseProgress:
-    visits = StageVisit.objects.filter(assignment=assignment).values_list(
-        "stage_id", "submitted_at"
+def _visits_and_drafts_sql(using: str) -> str:
+    """The case's part visits and drafts in one round trip (see `case_progress`)."""
+    quote = connections[using].ops.quote_name
+    visit = StageVisit._meta
+    draft = Draft._meta
+
+    def column(meta: Any, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    return (
+        f"SELECT {column(visit, 'stage')}, {column(visit, 'submitted_at')}, NULL"
+        f" FROM {quote(visit.db_table)} WHERE {column(visit, 'assignment')} = %s"
+        f" UNION ALL SELECT {column(draft, 'stage')}, NULL, {column(draft, 'answers')}"
+        f" FROM {quote(draft.db_table)} WHERE {column(draft, 'assignment')} = %s"
     )
+
+
+_VISITS_AND_DRAFTS_SQL: dict[str, str] = {}
+
+
+def _visits_and_drafts(
+    assignment: Assignment,
+) -> tuple[set[int], set[int], dict[int, dict[str, str]]]:
+    """Parts viewed, parts submitted, and drafts' answers by part, in one query.
+
+    Written by hand for the same reason as `assignment_for_user`: every journey page
+    asks, and two querysets cost several times their database time to build. The
+    answers go through the model field's own conversion, as the ORM's would.
+    """
+    using = router.db_for_read(StageVisit)
+    sql = _VISITS_AND_DRAFTS_SQL.get(using)
+    if sql is None:
+        sql = _VISITS_AND_DRAFTS_SQL[using] = _visits_and_drafts_sql(using)
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [assignment.pk, assignment.pk])
+        rows = cursor.fetchall()
+    answers_field = Draft._meta.get_field("answers")
+    answers_column = answers_field.get_col(Draft._meta.db_table)  # what the ORM passes
     viewed: set[int] = set()
     submitted: set[int] = set()
-    for stage_id, submitted_at in visits:
+    drafts: dict[int, dict[str, str]] = {}
+    for stage_id, submitted_at, answers in rows:
+        if answers is not None:
+            drafts[stage_id] = answers_field.from_db_value(answers, answers_column, connection)
+            continue
         viewed.add(stage_id)
         if submitted_at is not None:
             submitted.add(stage_id)
+    return viewed, submitted, drafts
+
+
+def case_progress(*, assignment: Assignment) -> CaseProgress:
+    viewed, submitted, drafts = _visits_and_drafts(assignment)
     case_count = getattr(assignment, "case_count", None)
     if case_count is None:
         case_count = Assignment.objects.filter(
@@ -384,6 +441,7 @@ def case_progress(*, assignment: Assignment) -> CaseProgress:
         stages=version_stages(version=assignment.vignette_version),
         submitted_stage_ids=submitted,
         viewed_stage_ids=viewed,
+        draft_answers=drafts,
     )
 
 
@@ -401,10 +459,6 @@ def stage_questions(*, stage: Stage, version: VignetteVersion | None = None) -> 
         if key:
             caches[STRUCTURE_CACHE].set(key, questions, STRUCTURE_CACHE_SECONDS)
     return questions
-
-
-def draft_for(*, assignment: Assignment, stage: Stage) -> Draft | None:
-    return Draft.objects.filter(assignment=assignment, stage=stage).first()
 
 
 def stage_forecasts(*, assignment: Assignment, stage: Stage) -> dict[int, Forecast]:

@@ -59,9 +59,22 @@ DATA_LOCKED_MESSAGE = (
 )
 
 
-def _refuse_if_data_locked(participant_id: int) -> None:
-    """One query, whatever the caller has loaded."""
-    if Study.objects.filter(participants=participant_id, data_locked_at__isnull=False).exists():
+def _refuse_if_data_locked(participant_id: int, *, assignment: Assignment | None = None) -> None:
+    """Refuse once the study's data are locked.
+
+    An assignment read by `selectors.assignment_for_user` carries `data_locked`, read in
+    the same query as the rest of the request's state: that answer is used as it is. It
+    is as fresh as this function's own query would be, since neither takes a lock (the
+    lock itself holds the study row, not the participants' writes). Anything else costs
+    one query, whatever the caller has loaded: a study object held from earlier may be
+    stale.
+    """
+    locked = getattr(assignment, "data_locked", None)
+    if locked is None:
+        locked = Study.objects.filter(
+            participants=participant_id, data_locked_at__isnull=False
+        ).exists()
+    if locked:
         raise DataLocked(DATA_LOCKED_MESSAGE)
 
 
@@ -225,7 +238,7 @@ def draft_save(
     so reading it moments earlier in the same request guarantees the same)."""
     questions = selectors.stage_questions(stage=stage, version=_loaded_version(assignment))
     values = draft_answers(specs=question_specs(questions=questions), data=answers)
-    _refuse_if_data_locked(assignment.participant_id)
+    _refuse_if_data_locked(assignment.participant_id, assignment=assignment)
     submitted = (
         progress.is_submitted(stage)
         if progress is not None
@@ -360,7 +373,7 @@ def stage_submit(
     different key for a locked part raises `StageLocked`. `progress` is the
     case's progress if the caller has just read it (it is not read twice).
     """
-    _refuse_if_data_locked(assignment.participant_id)
+    _refuse_if_data_locked(assignment.participant_id, assignment=assignment)
     if progress is None:
         progress = selectors.case_progress(assignment=assignment)
     if stage not in progress.stages:

@@ -150,8 +150,8 @@ def stage(request: HttpRequest, assignment: Assignment, part: int) -> HttpRespon
     if progress.is_submitted(current):
         return _render_submitted(request, assignment, progress, current)
     services.stage_view_record(assignment=assignment, stage=current, progress=progress)
-    draft = selectors.draft_for(assignment=assignment, stage=current)
-    values = dict(draft.answers) if draft else {}
+    # The draft was read with the case's progress.
+    values = dict(progress.draft_answers.get(current.pk, {}))
     key = _idempotency_key(values.get(services.IDEMPOTENCY_FIELD)) or uuid.uuid4()
     return _render_form(request, assignment, progress, current, values=values, key=key)
 
@@ -220,7 +220,9 @@ def _case_context(assignment: Assignment, progress: CaseProgress, current: Stage
         "progress": progress,
         "stage": current,
         "part": part,
-        "earlier_stages": progress.stages[: part - 1],
+        "case_text": pages.case_text_html(
+            version=assignment.vignette_version, stages=progress.stages, part=part
+        ),
         "progress_text": _page_title(progress, current),
         "back_url": back,
         # Team arms: the questions whose team panel is open to them (answered ones only).
