@@ -27,8 +27,6 @@ blinded), then written by the same writers. Where studies describe a column diff
 from __future__ import annotations
 
 import json
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,7 +52,7 @@ from casecast.resolution.exports.columns import (
 )
 from casecast.resolution.exports.datapackage import Layouts, package_descriptor
 from casecast.resolution.exports.dictionary import CONVENTIONS
-from casecast.resolution.exports.package import REASONING
+from casecast.resolution.exports.package import REASONING, package_zip
 from casecast.resolution.exports.writers import WRITERS, Format
 from casecast.studies.models import Participant, Study
 
@@ -556,22 +554,16 @@ def pooled_package_name(*, format: Format) -> str:
 def pooled_package_zip(
     *, pool: Pool, format: Format, include_reasoning: bool, actor: Any
 ) -> tuple[str, BinaryIO]:
-    """The package as a zip (file name, open anonymous temporary file), as
-    `resolution.exports.package.study_package_zip` makes a study's."""
-    name = pooled_package_name(format=format)
-    # Closed by the caller (the download response closes it once sent).
-    archive = tempfile.TemporaryFile()  # noqa: SIM115
-    with tempfile.TemporaryDirectory(prefix="casecast-pooled-") as scratch:
-        package = pooled_package_write(
+    """The pooled package as a zip, as `resolution.exports.package.study_package_zip`
+    makes a study's."""
+    return package_zip(
+        name=pooled_package_name(format=format),
+        write=lambda directory: pooled_package_write(
             pool=pool,
             format=format,
-            directory=Path(scratch) / name,
+            directory=directory,
             include_reasoning=include_reasoning,
             actor=actor,
             via="page",
-        )
-        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
-            for filename in package.files:
-                zipped.write(package.directory / filename, f"{name}/{filename}")
-    archive.seek(0)
-    return f"{name}.zip", archive
+        ),
+    )

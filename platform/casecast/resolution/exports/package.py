@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from django.utils import timezone
 
@@ -104,28 +105,47 @@ def package_name(*, study: Study, format: Format) -> str:
     return str(formula_neutralise(f"{study.slug}-data-{format.value}-{stamp}"))
 
 
-def study_package_zip(
-    *, study: Study, format: Format, include_reasoning: bool, actor: Any
-) -> tuple[str, BinaryIO]:
-    """The package as a zip: its file name and an open anonymous temporary file (gone once
+class Written(Protocol):
+    """What a package writer reports: where it wrote, and the files' names there."""
+
+    @property
+    def directory(self) -> Path: ...
+
+    @property
+    def files(self) -> list[str]: ...
+
+
+def package_zip(*, name: str, write: Callable[[Path], Written]) -> tuple[str, BinaryIO]:
+    """A package as a zip: its file name and an open anonymous temporary file (gone once
     closed), holding one folder named like the zip.
 
-    The files are written to a scratch directory first (Stata's header and SPSS need the
-    whole file's rows first), zipped, and the directory removed before this returns."""
-    name = package_name(study=study, format=format)
+    `write(directory)` writes the package's files there and returns what it wrote
+    (`PackageWritten`, or the network's pooled equivalent). The files are written to a
+    scratch directory first (Stata's header and SPSS need the whole file's rows first),
+    zipped, and the directory removed before this returns."""
     # Closed by the caller (the download response closes it once sent).
     archive = tempfile.TemporaryFile()  # noqa: SIM115
     with tempfile.TemporaryDirectory(prefix="casecast-export-") as scratch:
-        package = study_package_write(
-            study=study,
-            format=format,
-            directory=Path(scratch) / name,
-            include_reasoning=include_reasoning,
-            actor=actor,
-            via="page",
-        )
+        package = write(Path(scratch) / name)
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
             for filename in package.files:
                 zipped.write(package.directory / filename, f"{name}/{filename}")
     archive.seek(0)
     return f"{name}.zip", archive
+
+
+def study_package_zip(
+    *, study: Study, format: Format, include_reasoning: bool, actor: Any
+) -> tuple[str, BinaryIO]:
+    """The study's package as a zip (`package_zip`), audited as a page download."""
+    return package_zip(
+        name=package_name(study=study, format=format),
+        write=lambda directory: study_package_write(
+            study=study,
+            format=format,
+            directory=directory,
+            include_reasoning=include_reasoning,
+            actor=actor,
+            via="page",
+        ),
+    )
