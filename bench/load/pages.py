@@ -34,21 +34,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parents[1] / "platform"), str(HERE.parents[1])]
 
-from server import stack_env  # noqa: E402
+from server import django_in_process  # noqa: E402
 
-os.environ.update(
-    stack_env(
-        database_url=os.environ.get(
-            "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casecast_capacity"
-        ),
-        broker_url=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9"),
-    )
-)
-os.environ["ALLOWED_HOSTS"] = "testserver"
-
-import django  # noqa: E402
-
-django.setup()
+django_in_process()
 
 import redis  # noqa: E402
 from casecast.accounts.models import User  # noqa: E402

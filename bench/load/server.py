@@ -47,6 +47,23 @@ def stack_env(*, database_url: str, broker_url: str) -> dict[str, str]:
     return env
 
 
+def django_in_process() -> None:
+    """Set up Django in this process with the stack's settings (for the in-process
+    page scripts, `pages.py` and `snapshot_pages.py`), on the bench's own database."""
+    os.environ.update(
+        stack_env(
+            database_url=os.environ.get(
+                "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casecast_capacity"
+            ),
+            broker_url=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9"),
+        )
+    )
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    import django
+
+    django.setup()
+
+
 def gunicorn_command(*, port: int, worker_class: str, workers: int, threads: int) -> list[str]:
     command = [
         str(BIN / "gunicorn"),

@@ -287,33 +287,35 @@ def _all_value_labels(
     return labels
 
 
-def write_stata(*, study: Study | None, source: Source[Any], path: Path) -> int:
-    """Written in chunks by `stata.write_dta` (not pyreadstat, which needs one whole data
-    frame), so memory does not grow with rows."""
+def _write_labelled(
+    write: Callable[..., int],
+    label_width: int,
+    *,
+    study: Study | None,
+    source: Source[Any],
+    path: Path,
+) -> int:
+    """Feed a chunked labelled-format writer (`stata.write_dta`, `spss.write_sav`): coded
+    rows, value labels and the file label cut to the format's width. Neither writer needs
+    one whole data frame (as pyreadstat does), so memory does not grow with rows."""
     columns = list(source.columns)
     coded = _coded_columns(columns)
-    return write_dta(
+    return write(
         path=path,
         columns=columns,
         rows=_coded_records(study=study, source=source, coded=coded),
         coded=set(coded),
         labels=_all_value_labels(columns, coded),
-        file_label=_file_label(study)[:80],
+        file_label=_file_label(study)[:label_width],
     )
+
+
+def write_stata(*, study: Study | None, source: Source[Any], path: Path) -> int:
+    return _write_labelled(write_dta, 80, study=study, source=source, path=path)
 
 
 def write_spss(*, study: Study | None, source: Source[Any], path: Path) -> int:
-    """Written in chunks by `spss.write_sav`, so memory does not grow with rows."""
-    columns = list(source.columns)
-    coded = _coded_columns(columns)
-    return write_sav(
-        path=path,
-        columns=columns,
-        rows=_coded_records(study=study, source=source, coded=coded),
-        coded=set(coded),
-        labels=_all_value_labels(columns, coded),
-        file_label=_file_label(study)[:64],
-    )
+    return _write_labelled(write_sav, 64, study=study, source=source, path=path)
 
 
 WRITERS: dict[Format, Callable[..., int]] = {
