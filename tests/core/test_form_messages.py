@@ -102,6 +102,7 @@ def _instances(study: Any) -> dict[str, list[dict[str, Any]]]:
         "AuditFilterForm": [{"actors": [(1, "researcher@example.org")], "actions": ["arm.update"]}],
         "SharingForm": [{"studies": type(study).objects.filter(pk=study.pk)}],
         "InviteTopForm": [{"studies": type(study).objects.filter(pk=study.pk)}],
+        "PooledExportForm": [{"studies": [(study.slug, study.title)]}],
         "ForecastForm": [{"unit": "Brier points", "level": 80}],
         "ConsentForm": [{"offers_linking": False}, {"offers_linking": True}],
     }
