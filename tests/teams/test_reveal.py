@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from casecast.forecasts.models import Forecast
 from casecast.teams.models import TeamReveal
+from django.urls import reverse
 
 from tests.fixtures_studies import create_participant
 from tests.teams.conftest import client_for, question, stages_of, start_case, submit_stage
@@ -76,3 +77,17 @@ def test_nobody_opens_another_members_panel(team_member, team_study):
     submit_stage(mine, stages_of(mine)[0])
     stranger = team_member("stranger@example.org")
     assert client_for(stranger).get(_panel_url(mine, first)).status_code == 404
+
+
+def test_the_team_panel_waits_like_the_case_does_when_changed_information_needs_agreeing(
+    team_member, team_study
+):
+    from casecast.studies.services import consent_save
+
+    me, mine, first = _two_members(team_member, team_study)
+    submit_stage(mine, stages_of(mine)[0], **{f"q{first.pk}": "20"})
+    consent_save(study=team_study, text="# New information", by=None, require_reconsent=True)
+    response = client_for(me).get(_panel_url(mine, first))
+    assert response.status_code == 302
+    assert response.url == reverse("studies:consent", args=[team_study.slug])
+    assert not TeamReveal.objects.filter(participant=me).exists()

@@ -40,8 +40,10 @@ SAVED_MESSAGE = "Your answers have been saved. You can come back to this case at
 AssignmentView = Callable[..., HttpResponse]
 
 
-def _own_assignment(view: AssignmentView) -> AssignmentView:
-    """Load the signed-in participant's own assignment, or answer 404."""
+def own_assignment(view: AssignmentView) -> AssignmentView:
+    """Load the signed-in participant's own assignment, or answer 404; send them to
+    consent, re-consent or the about-you questions first when those are due. Every page
+    inside a case uses it (the team panel too), so the checks are made in one place."""
 
     @login_not_required  # participants sign in by link: send them for a new one, below
     @wraps(view)
@@ -114,7 +116,7 @@ def phase_start(request: ParticipantRequest, phase_id: int) -> HttpResponse:
 
 
 @never_cache
-@_own_assignment
+@own_assignment
 def case(request: HttpRequest, assignment: Assignment) -> HttpResponse:
     """Resume a case where the participant left it."""
     progress = selectors.case_progress(assignment=assignment)
@@ -139,7 +141,7 @@ def _idempotency_key(value: str | None) -> uuid.UUID | None:
 
 
 @never_cache
-@_own_assignment
+@own_assignment
 def stage(request: HttpRequest, assignment: Assignment, part: int) -> HttpResponse:
     progress = selectors.case_progress(assignment=assignment)
     current = _stage_for(progress, part)
@@ -287,7 +289,7 @@ def _render_submitted(
 
 
 @require_POST
-@_own_assignment
+@own_assignment
 def draft(request: HttpRequest, assignment: Assignment, part: int) -> HttpResponse:
     """Autosave from journey.js: keep what has been typed so far, no checks."""
     progress = selectors.case_progress(assignment=assignment)
@@ -305,7 +307,7 @@ def draft(request: HttpRequest, assignment: Assignment, part: int) -> HttpRespon
 
 
 @never_cache
-@_own_assignment
+@own_assignment
 def complete(request: HttpRequest, assignment: Assignment) -> HttpResponse:
     if assignment.completed_at is None:
         return redirect("forecasts:case", assignment.pk)

@@ -9,20 +9,20 @@ before). Staff pages name arms as blinding allows (`studies.blinding`).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from casecast.core.form_views import errors_onto_form, posted
+from casecast.forecasts.models import Assignment
 from casecast.forecasts.pages import answer_text
-from casecast.forecasts.selectors import assignment_for_user
+from casecast.forecasts.views import own_assignment
 from casecast.studies.permissions import (
     MANAGERS,
+    ParticipantRequest,
     StaffRequest,
     study_staff_required,
-    withdrawn_notice,
 )
 from casecast.teams import selectors, services
 from casecast.teams.forms import CommentForm, HideForm
@@ -32,16 +32,9 @@ COMMENT_POSTED = "Your comment has been posted to your team."
 
 
 @never_cache
-@login_not_required  # participants sign in by link: send them for a new one, below
-def panel(request: HttpRequest, assignment_id: int, question_id: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:request_link")
-    assignment = assignment_for_user(user=request.user, assignment_id=assignment_id)
-    if assignment is None:
-        raise Http404("No such case.")
+@own_assignment
+def panel(request: ParticipantRequest, assignment: Assignment, question_id: int) -> HttpResponse:
     participant = assignment.participant
-    if participant.withdrawn_at is not None:
-        return withdrawn_notice(request, participant)
     question = Question.objects.filter(
         pk=question_id, version_id=assignment.vignette_version_id
     ).first()
