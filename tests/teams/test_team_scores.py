@@ -6,6 +6,7 @@ import pytest
 from casecast.studies.models import Arm, Study, StudyMembership
 from casecast.teams import selectors
 from django.test import Client
+from django.utils import timezone
 
 from tests.teams.conftest import client_for, question, stages_of, start_case, submit_stage
 
@@ -36,11 +37,32 @@ def test_team_brier_is_the_brier_of_the_mean_forecast(scored_team, team_study):
     assert score.member_brier == pytest.approx(0.31)
 
 
-def test_staff_see_team_and_member_brier_side_by_side(scored_team, team_study, researcher):
+def _committee_client(study, researcher) -> Client:
+    member = StudyMembership.objects.create(
+        study=study,
+        user=type(researcher).objects.create_user(email="dmc@example.org", password="x" * 12),
+        role="dmc",
+    )
+    client = Client()
+    client.force_login(member.user)
+    return client
+
+
+def test_the_committee_sees_team_and_member_brier_side_by_side(scored_team, team_study, researcher):
+    page = _committee_client(team_study, researcher).get(f"/studies/{team_study.slug}/teams/")
+    assert "0.250" in page.content.decode() and "0.310" in page.content.decode()
+
+
+def test_once_unblinded_the_team_sees_team_and_member_brier_side_by_side(
+    scored_team, team_study, researcher
+):
+    Study.objects.filter(pk=team_study.pk).update(
+        status=Study.Status.CLOSED, data_locked_at=timezone.now(), unblinded_at=timezone.now()
+    )
     client = Client()
     client.force_login(researcher)
     page = client.get(f"/studies/{team_study.slug}/teams/").content.decode()
-    assert "0.250" in page and "0.310" in page
+    assert "0.250" in page and "0.310" in page and "Team forecasting" in page
 
 
 def test_members_see_the_team_score_under_outcome_feedback_once_outcomes_are_released(
@@ -68,22 +90,21 @@ def test_members_do_not_see_it_before_the_study_releases_the_outcome(scored_team
     assert "How your team did" not in page.content.decode()
 
 
-def test_while_blinded_the_staff_overview_shows_arm_codes(scored_team, team_study, researcher):
+def test_while_blinded_the_team_sees_no_team_arm_code_members_or_scores(
+    scored_team, team_study, researcher
+):
+    """Only a team arm has teams: its code beside the teams, or scores by team, would
+    unblind every coded page and export."""
     client = Client()
     client.force_login(researcher)
     page = client.get(f"/studies/{team_study.slug}/teams/").content.decode()
     code = Arm.objects.get(study=team_study, key="team").blind_code
-    assert f"Arm {code}" in page
-    assert "Team forecasting" not in page  # the arm's real name is hidden
-    dmc = StudyMembership.objects.create(
-        study=team_study,
-        user=type(researcher).objects.create_user(email="dmc@example.org", password="x" * 12),
-        role="dmc",
-    )
-    dmc_client = Client()
-    dmc_client.force_login(dmc.user)
+    assert f"Arm {code}" not in page and "Team forecasting" not in page
+    assert "0.250" not in page and "0.310" not in page
+    assert "shown only to the data monitoring committee" in page
+    committee = _committee_client(team_study, researcher)
     assert (
-        "Team forecasting" in dmc_client.get(f"/studies/{team_study.slug}/teams/").content.decode()
+        "Team forecasting" in committee.get(f"/studies/{team_study.slug}/teams/").content.decode()
     )
 
 

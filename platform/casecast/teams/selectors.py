@@ -30,7 +30,7 @@ from casecast.forecasts.models import Forecast
 from casecast.forecasts.pages import answer_text
 from casecast.resolution.models import ForecastScore
 from casecast.resolution.selectors import outcomes_visible
-from casecast.studies.blinding import arm_labels
+from casecast.studies.blinding import arm_labels, is_blinded
 from casecast.studies.models import Participant, Study
 from casecast.teams.models import Team, TeamComment, TeamMembership
 from casecast.vignettes import kinds
@@ -270,8 +270,13 @@ class TeamRow:
     score: TeamScore | None
 
 
-def team_overview(*, study: Study, role: str) -> list[TeamRow]:
-    """Every team of the study, its arm labelled as `role` may see it (codes while blinded)."""
+def team_overview(*, study: Study, role: str) -> list[TeamRow] | None:
+    """Every team of the study with its size, councils and scores; None while `role` is
+    blinded. Only a team arm has teams, so a team listed beside its arm's code (or its
+    members and scores by arm) would tell which code is the team arm and show interim
+    results by arm: while blinded only the data monitoring committee sees this."""
+    if is_blinded(study=study, role=role):
+        return None
     labels = arm_labels(study=study, role=role)
     scores = {s.team.pk: s for s in team_scores(study=study)}
     teams = Team.objects.filter(study=study).prefetch_related("memberships")

@@ -17,7 +17,6 @@ from casecast.forecasts.models import Forecast, StageVisit
 from casecast.resolution.exports import kinds
 from casecast.resolution.exports.columns import (
     CHUNK,
-    YES_NO,
     Column,
     ColumnType,
     Field,
@@ -37,6 +36,7 @@ from casecast.resolution.exports.shared import (
     linked_columns,
     primary_column,
     question_columns,
+    seen_team_column,
     team_column,
 )
 from casecast.resolution.selectors import after_randomisation_by_phase
@@ -112,18 +112,8 @@ def forecast_columns(study: Study, unblinded: bool = False) -> list[Column[Forec
             Field("question__earlier__key"),
         ),
         *flag_columns(),
-        team_column(team_id="participant__team_membership__team_id"),
-        Column(
-            "seen_team",
-            ColumnType.FLAG,
-            "Made after seeing the team's forecasts",
-            "Team arms: 1 if the participant had opened their team's forecasts on an "
-            "earlier asking of this question before giving this answer, else 0; empty "
-            "for everyone until the study closes (allocation concealment)",
-            Field("seen_team"),
-            value_labels=YES_NO,
-            concealed=True,
-        ),
+        team_column(study, team_id="participant__team_membership__team_id", unblinded=unblinded),
+        seen_team_column(study, unblinded=unblinded),
         flag(
             "scored",
             "Has a score in scores.csv",

@@ -111,7 +111,7 @@ def _fixed_columns(study: Study, unblinded: bool) -> list[Column[ParticipantRow]
             council_id="council_id",
             description="Pseudonym of the participant's council (as in scores.csv)",
         ),
-        team_column(team_id="team_membership__team_id"),
+        team_column(study, team_id="team_membership__team_id", unblinded=unblinded),
         Column(
             "status",
             ColumnType.TEXT,

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from casecast.forecasts.models import Forecast
 from casecast.resolution.exports.columns import (
+    YES_NO,
     Column,
     ColumnType,
     Field,
@@ -111,17 +112,44 @@ def council_column(*, council_id: str, description: str) -> Column[Row]:
     )
 
 
-def team_column(*, team_id: str) -> Column[Row]:
+TEAM_BLINDING = (
+    "empty for everyone until the study closes (allocation concealment) and while it is "
+    "blinded (only team arms have teams, so it would say which code is the team arm)"
+)
+
+
+def _blank(row: Row) -> None:
+    return None
+
+
+def team_column(study: Study, *, team_id: str, unblinded: bool = False) -> Column[Row]:
     """The team's pseudonym (team arms, docs/teams.md), keyed like the participant's.
-    Concealed like the arm: only team arms have teams, so it would tell the arm."""
+    Concealed like the arm, and blank while blinded: only team arms have teams, so a
+    team id beside a coded arm would tell which code is the team arm."""
+    blinded = is_blinded(study=study, unblinded=unblinded)
     return Column(
         "team_id",
         ColumnType.TEXT,
         "Team pseudonym",
-        "Pseudonym of the participant's team in a team arm; empty for an arm of "
-        "individuals, and empty for everyone until the study closes (allocation "
-        "concealment)",
-        PseudonymOf(team_id, kind="team"),
+        f"Pseudonym of the participant's team in a team arm; empty for an arm of "
+        f"individuals, and {TEAM_BLINDING}",
+        _blank if blinded else PseudonymOf(team_id, kind="team"),
+        concealed=True,
+    )
+
+
+def seen_team_column(study: Study, *, unblinded: bool = False) -> Column[Row]:
+    """Whether an answer came after its author opened the team panel; blank while blinded
+    for the reason `team_column` gives."""
+    blinded = is_blinded(study=study, unblinded=unblinded)
+    return Column(
+        "seen_team",
+        ColumnType.FLAG,
+        "Made after seeing the team's forecasts",
+        "Team arms: 1 if the participant had opened their team's forecasts on an earlier "
+        f"asking of this question before giving this answer, else 0; {TEAM_BLINDING}",
+        _blank if blinded else Field("seen_team"),
+        value_labels=YES_NO,
         concealed=True,
     )
 
