@@ -354,3 +354,24 @@ def test_the_command_refuses_unblinding_to_anyone_off_the_committee(
     with pytest.raises(CommandError, match=message):
         call_command("analyse_study", demo.slug, "--json", *extra, stdout=io.StringIO())
     assert not AuditEvent.objects.filter(action="report.unblinded_command").exists()
+
+
+def test_a_switched_off_committee_account_cannot_unblind_and_the_os_user_is_recorded(
+    demo, django_user_model
+):
+    import getpass
+
+    from casecast.audit.models import AuditEvent
+
+    member = django_user_model.objects.create_user(email="dmc-off@example.org", password="x" * 12)
+    StudyMembership.objects.create(study=demo, user=member, role=StudyMembership.Role.DMC)
+    args = ("analyse_study", demo.slug, "--json", "--unblinded", "--user", member.email)
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    with pytest.raises(CommandError, match="switched off"):
+        call_command(*args, stdout=io.StringIO())
+    member.is_active = True
+    member.save(update_fields=["is_active"])
+    call_command(*args, stdout=io.StringIO())
+    event = AuditEvent.objects.get(action="report.unblinded_command", study_id=demo.pk)
+    assert event.data["via"] == f"command line ({getpass.getuser()})"

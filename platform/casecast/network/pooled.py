@@ -87,8 +87,10 @@ class Pool:
         return [study.slug for study in self.studies]
 
     def of(self, study: Study) -> QuerySet[Participant]:
-        """The study's linked participations, as a subquery for its file's query."""
-        return linked_participants().filter(study=study)
+        """The study's linked participations, as a subquery for its file's query: those
+        linked when the pool was built and still linked now (someone who links or unlinks
+        while the files are written is left out, never half in)."""
+        return linked_participants().filter(study=study, pk__in=list(self.linked))
 
 
 def poolable_studies() -> QuerySet[Study]:
@@ -302,7 +304,7 @@ def _forecasters_source(pool: Pool) -> Source[PooledRow]:
     studies: dict[str, set[int]] = {}
     for study_id, pk in (
         linked_participants()
-        .filter(study__in=pool.studies)
+        .filter(study__in=pool.studies, pk__in=list(pool.linked))
         .values_list("study_id", "pk")
         .order_by("pk")
     ):

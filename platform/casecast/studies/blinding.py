@@ -38,7 +38,9 @@ def committee_member(*, study: Study, email: str | None) -> User:
     """The account `email` names, if it sits on the study's data monitoring committee.
 
     The command line's `--unblinded` options (`analyse_study`, `export_study`) ask for a
-    member by email so that the audit trail names who saw the real arms.
+    member by email so that the audit trail names who saw the real arms. The email is not
+    a sign-in (whoever runs the command has the server), so the commands also record the
+    operating-system user who ran them.
     """
     email = (email or "").strip()
     if not email:
@@ -48,6 +50,8 @@ def committee_member(*, study: Study, email: str | None) -> User:
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         raise NotOnCommittee(f"No account with the email {email}.")
+    if not user.is_active:
+        raise NotOnCommittee(f"The account {email} is switched off. Nothing was done.")
     on_committee = StudyMembership.objects.filter(
         study=study, user=user, role=StudyMembership.Role.DMC
     ).exists()

@@ -12,6 +12,7 @@ member of that committee, and is audited in that member's name.
 
 from __future__ import annotations
 
+import getpass
 import json
 from typing import Any
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
                 actor=member,
                 study_id=study.pk,
                 target=study,
-                data={},
+                data={"via": f"command line ({getpass.getuser()})"},
             )
         try:
             document = study_report_json(study=study, role=role)

@@ -80,7 +80,10 @@ class Command(BaseCommand):
                 actor=member,
                 study_id=study.pk,
                 target=study,
-                data={"format": options["format"]},
+                data={
+                    "format": options["format"],
+                    "via": f"command line ({getpass.getuser()})",
+                },
             )
         written = study_package_write(
             study=study,
