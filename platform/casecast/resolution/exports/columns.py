@@ -213,12 +213,32 @@ def flag(
     return Column(name, ColumnType.FLAG, label, description, get, reads, value_labels=YES_NO)
 
 
-def fields_read(columns: Iterable[Column[Any]], row_type: type[Row]) -> list[str]:
-    """Every field the file's query must read: its row class's and its columns', once each."""
+def fields_read(
+    columns: Iterable[Column[Any]], row_type: type[Row], *, filled: Iterable[str] = ()
+) -> list[str]:
+    """Every field the file's query must read: its row class's and its columns', once each,
+    except those `filled` into the rows after the query (from lookups a chunk at a time)."""
     paths = dict.fromkeys(row_type.READS)
     for column in columns:
         paths.update(dict.fromkeys(column.reads))
+    for path in filled:
+        paths.pop(path, None)
     return list(paths)
+
+
+T = TypeVar("T")
+
+
+def batched(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last may be shorter)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass(frozen=True)
