@@ -46,8 +46,8 @@ from casecast.resolution.exports.columns import (
     Column,
     ColumnType,
     Source,
+    plain_text_cell,
     records,
-    value_getters,
 )
 from casecast.resolution.exports.spss import write_sav
 from casecast.resolution.exports.stata import write_dta
@@ -126,14 +126,11 @@ VALUE: dict[ColumnType, Callable[[Column[Any], Any], Any]] = {
 
 def typed_records(*, study: Study | None, source: Source[Any]) -> Iterator[list[Any]]:
     """`records`, each value stored as its column's type says (see the table above)."""
-    cells = [
-        (get, VALUE[column.type], column)
-        for get, column in zip(
-            value_getters(study=study, columns=source.columns), source.columns, strict=True
-        )
-    ]
-    for row in source.rows:
-        yield [convert(column, get(row)) for get, convert, column in cells]
+    cells = [(VALUE[column.type], column) for column in source.columns]
+    for values in records(study=study, source=source):
+        yield [
+            convert(column, value) for (convert, column), value in zip(cells, values, strict=True)
+        ]
 
 
 def value_labels(column: Column[Any]) -> dict[Any, str]:
@@ -152,7 +149,9 @@ def write_csv(*, study: Study | None, source: Source[Any], path: Path) -> int:
         writer.writerow(column.name for column in source.columns)
         # Only text can start like a formula: numbers, flags and times are written as is.
         to_csv = [
-            _neutralised(column.to_csv) if column.type is ColumnType.TEXT else column.to_csv
+            (_neutralised_text if column.to_csv is plain_text_cell else _neutralised(column.to_csv))
+            if column.type is ColumnType.TEXT
+            else column.to_csv
             for column in source.columns
         ]
         for values in records(study=study, source=source):
@@ -163,6 +162,13 @@ def write_csv(*, study: Study | None, source: Source[Any], path: Path) -> int:
 
 def _neutralised(to_csv: Callable[[Any], str]) -> Callable[[Any], str]:
     return lambda value: str(formula_neutralise(to_csv(value)))
+
+
+def _neutralised_text(value: Any) -> str:
+    """`_neutralised(plain_text_cell)`, without the wrapping for the usual `str` value."""
+    if type(value) is str:
+        return str(formula_neutralise(value))
+    return str(formula_neutralise(plain_text_cell(value)))
 
 
 # --- Parquet ----------------------------------------------------------------------------
