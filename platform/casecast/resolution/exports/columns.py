@@ -332,7 +332,11 @@ def table(*, study: Study | None, source: Source[RowT]) -> Iterator[list[str]]:
     yield [column.name for column in source.columns]
     writers = [column.to_csv for column in source.columns]
     for values in records(study=study, source=source):
-        yield [to_csv(value) for to_csv, value in zip(writers, values, strict=True)]
+        # Every column writes None as an empty cell.
+        yield [
+            "" if value is None else to_csv(value)
+            for to_csv, value in zip(writers, values, strict=True)
+        ]
 
 
 def _none(row: Any) -> None:
