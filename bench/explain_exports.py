@@ -37,7 +37,7 @@ def main() -> int:
     study = Study.objects.get(slug=f"export-bench-{rows}")
     sent: list[tuple[str, Any]] = []
 
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         sent.append((sql, params))
         return execute(sql, params, many, context)
 

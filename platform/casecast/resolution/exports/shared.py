@@ -297,6 +297,8 @@ class LinkedAnswers:
             )
 
     def _first_decisions(self, question_ids: set[int]) -> None:
+        if not question_ids:  # every question of the chunk was looked up before
+            return
         self.first_decision.update(dict.fromkeys(question_ids))
         decisions = (
             Question.objects.filter(relates_to_id__in=question_ids)
