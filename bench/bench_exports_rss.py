@@ -4,10 +4,12 @@
 outside Python objects and slows the run down several times; this measures the whole
 process, untraced. Run it once per size in separate processes and compare the peaks:
 a ratio near 1 between 1,000,000 and 100,000 rows means memory does not grow with rows.
-Uses the studies `bench_exports.py` seeded (run that first).
+Uses the studies `bench_exports.py` seeded (run that first). The third argument names
+the file (`forecasts`, the default, or `scores`); the load average before and after the
+export is printed beside the figures, since on a shared machine it explains the wall time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/casecast_bench \\
-        .venv/bin/python bench/bench_exports_rss.py 1000000 dta
+        .venv/bin/python bench/bench_exports_rss.py 1000000 dta [scores]
 """
 
 from __future__ import annotations
@@ -34,15 +36,18 @@ def main() -> int:
     from casecast.studies.models import Study
 
     rows, format = int(sys.argv[1]), sys.argv[2]
+    name = sys.argv[3] if len(sys.argv) > 3 else "forecasts"
     study = Study.objects.filter(slug=f"export-bench-{rows}").first()
     if study is None:
         raise SystemExit(f"no study of {rows:,} forecasts: run bench/bench_exports.py first")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    wall, cpu, written = export(study, "forecasts", format)
+    load = os.getloadavg()[0]
+    wall, cpu, written = export(study, name, format)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(
-        f"forecasts {format} {written:,} rows: wall {wall:.2f} s, CPU {cpu:.2f} s, "
-        f"peak RSS {peak / 1024:.1f} MiB (before the export {before / 1024:.1f} MiB)"
+        f"{name} {format} {written:,} rows: wall {wall:.2f} s, CPU {cpu:.2f} s, "
+        f"peak RSS {peak / 1024:.1f} MiB (before the export {before / 1024:.1f} MiB), "
+        f"load average {load:.2f} -> {os.getloadavg()[0]:.2f}"
     )
     return 0
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, date, datetime
 
 import pytest
 from casecast.resolution.exports import FILES
 from casecast.resolution.exports.columns import (
+    TYPED_CELL,
     YES_NO,
     Column,
     ColumnType,
     Field,
     Row,
+    cell,
     fields_read,
 )
 from django.urls import reverse
@@ -124,3 +127,16 @@ def test_the_query_reads_each_field_the_row_or_a_column_names_once():
         Column("status", ColumnType.TEXT, "Status", "Status", Field("status")),
     ]
     assert fields_read(columns, Toy) == ["arm__key", "status", "submitted_at", "deadline"]
+
+
+@pytest.mark.parametrize("column_type", list(ColumnType))
+def test_a_typed_cell_writes_every_value_as_the_general_cell_does(column_type):
+    """Each column type's CSV writer checks its usual value first; any value, of its type or
+    not, must come out as the one general `cell` writes it (the snapshots fixed that text)."""
+    values = [
+        None, True, False, 0, 7, -3, 0.1 + 0.2, 2.5, 1e20, float("nan"), -0.0,
+        "", "text", "=1+1", "-0.25", datetime(2026, 11, 26, 15, 20, 42, 999_999, tzinfo=UTC),
+        date(2026, 11, 26),
+    ]  # fmt: skip
+    for value in values:
+        assert TYPED_CELL[column_type](value) == cell(value), (column_type, value)

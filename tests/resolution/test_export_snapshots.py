@@ -146,3 +146,18 @@ def test_demo_exports_are_byte_for_byte_the_snapshots(client, pinned_demo):
     ), "every download has a snapshot"
     differences = _differences(produced)
     assert not differences, "\n".join(differences)
+
+
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+def test_answer_files_are_the_snapshots_when_read_in_small_chunks(client, pinned_demo):
+    """The linked answers and stage visits are looked up a chunk of rows at a time; with
+    chunks of 7 rows, cases (and a decision and its linked forecast) fall across chunk
+    boundaries, and the files must still be byte for byte the snapshots."""
+    study = pinned_demo
+    sign_in(client, study.memberships.get(user__email=RESEARCHER_EMAIL).user)
+    _close_after_withdrawals(study)
+    with mock.patch("casecast.resolution.exports.columns.CHUNK", 7):
+        for view in ("export_forecasts", "export_scores"):
+            response = client.get(reverse(f"resolution:{view}", kwargs={"slug": study.slug}))
+            body = b"".join(response.streaming_content)
+            assert body == (SNAPSHOTS / "closed" / DOWNLOADS[view]).read_bytes(), view

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, ClassVar, Generic, TypeVar
 
 from casecast.core.csv_safety import formula_neutralise
@@ -68,6 +69,35 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return number_cell(value)
     return str(value)
+
+
+# `cell` for a column of one declared type: the same text for every value, with the value
+# the column normally holds checked first (called once per cell of a file: ~35 million
+# calls for a million forecast rows).
+
+
+def integer_cell(value: Any) -> str:
+    return str(value) if type(value) is int else cell(value)
+
+
+def flag_cell(value: Any) -> str:
+    if value is True:
+        return "1"
+    if value is False:
+        return "0"
+    return cell(value)
+
+
+def number_of_cell(value: Any) -> str:
+    return number_cell(value) if type(value) is float else cell(value)
+
+
+def time_of_cell(value: Any) -> str:
+    return time_cell(value) if type(value) is datetime else cell(value)
+
+
+def plain_text_cell(value: Any) -> str:
+    return value if type(value) is str else cell(value)
 
 
 def text_cell(value: str | None) -> str:
@@ -159,6 +189,14 @@ class ColumnType(StrEnum):
     TIME = "time"
 
 
+TYPED_CELL: dict[ColumnType, Callable[[Any], str]] = {
+    ColumnType.INTEGER: integer_cell,
+    ColumnType.NUMBER: number_of_cell,
+    ColumnType.TEXT: plain_text_cell,
+    ColumnType.FLAG: flag_cell,
+    ColumnType.TIME: time_of_cell,
+}
+
 ValueLabels = tuple[tuple[int | str, str], ...]
 YES_NO: ValueLabels = ((0, "No"), (1, "Yes"))
 
@@ -198,7 +236,8 @@ class Column(Generic[RowT]):
             raise ValueError(f"{self.name}: a label of 1 to {LABEL_MAX} characters is needed")
         if isinstance(self.get, Field) and self.get.path not in self.reads:
             object.__setattr__(self, "reads", (self.get.path, *self.reads))
-        object.__setattr__(self, "to_csv", free_text_cell if self.free_text else cell)
+        to_csv = free_text_cell if self.free_text else TYPED_CELL[self.type]
+        object.__setattr__(self, "to_csv", to_csv)
 
 
 def flag(
@@ -213,12 +252,33 @@ def flag(
     return Column(name, ColumnType.FLAG, label, description, get, reads, value_labels=YES_NO)
 
 
-def fields_read(columns: Iterable[Column[Any]], row_type: type[Row]) -> list[str]:
-    """Every field the file's query must read: its row class's and its columns', once each."""
+def fields_read(
+    columns: Iterable[Column[Any]], row_type: type[Row], *, filled: Iterable[str] = ()
+) -> list[str]:
+    """Every field the file's query must read: its row class's and its columns', once each,
+    except those `filled` into the rows after the query (from lookups a chunk at a time)."""
     paths = dict.fromkeys(row_type.READS)
     for column in columns:
         paths.update(dict.fromkeys(column.reads))
+    for path in filled:
+        paths.pop(path, None)
     return list(paths)
+
+
+T = TypeVar("T")
+
+
+def batched(items: Iterable[T], size: int | None = None) -> Iterator[list[T]]:
+    """`items` in lists of `size` (default `CHUNK`; the last list may be shorter)."""
+    size = size or CHUNK
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass(frozen=True)
@@ -240,8 +300,22 @@ def records(*, study: Study | None, source: Source[RowT]) -> Iterator[list[Any]]
     format writes these values; only how a value is written differs. `study` None: a
     file pooling several studies, whose rows were concealed per study already."""
     getters = value_getters(study=study, columns=source.columns)
+    plain = {
+        i: get.path for i, get in enumerate(getters) if type(get) is Field and get.convert is None
+    }
+    if len(plain) < 2:  # itemgetter of one path gives a value, not a tuple
+        for row in source.rows:
+            yield [get(row) for get in getters]
+        return
+    # The plain fields read in one C-level call, the rest one call each, then put back in
+    # the columns' order: a third of the Python calls per row.
+    fields = itemgetter(*plain.values())
+    computed = [i for i in range(len(getters)) if i not in plain]
+    computed_getters = [getters[i] for i in computed]
+    position = {column: n for n, column in enumerate([*plain, *computed])}
+    ordered = itemgetter(*(position[i] for i in range(len(getters))))
     for row in source.rows:
-        yield [get(row) for get in getters]
+        yield list(ordered((*fields(row.db), *[get(row) for get in computed_getters])))
 
 
 def value_getters(
@@ -258,7 +332,11 @@ def table(*, study: Study | None, source: Source[RowT]) -> Iterator[list[str]]:
     yield [column.name for column in source.columns]
     writers = [column.to_csv for column in source.columns]
     for values in records(study=study, source=source):
-        yield [to_csv(value) for to_csv, value in zip(writers, values, strict=True)]
+        # Every column writes None as an empty cell.
+        yield [
+            "" if value is None else to_csv(value)
+            for to_csv, value in zip(writers, values, strict=True)
+        ]
 
 
 def _none(row: Any) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from casecast.forecasts.models import Forecast, StageVisit
@@ -22,17 +22,19 @@ from casecast.resolution.exports.columns import (
     Field,
     Pseudonyms,
     Source,
+    batched,
     fields_read,
     flag,
     table,
 )
 from casecast.resolution.exports.shared import (
+    LINKED,
     AnswerRow,
+    LinkedAnswers,
     after_randomisation_column,
     analysable,
     case_columns,
     flag_columns,
-    linked_annotations,
     linked_columns,
     primary_column,
     question_columns,
@@ -58,6 +60,11 @@ class ForecastRow(AnswerRow):
         "score__scored_at",
         "score__probability",
         "score__after_randomisation",
+        # For `LinkedAnswers` and `_StageVisits`.
+        "assignment_id",
+        "question_id",
+        "question__relates_to_id",
+        "question__stage_id",
     )
     __slots__ = ("scored",)
 
@@ -156,12 +163,22 @@ def forecast_columns(study: Study, unblinded: bool = False) -> list[Column[Forec
     ]
 
 
-def _visit(field: str) -> Subquery:
-    return Subquery(
-        StageVisit.objects.filter(
-            assignment_id=OuterRef("assignment_id"), stage_id=OuterRef("question__stage_id")
-        ).values(field)[:1]
-    )
+VISITED = ("stage_viewed_at", "stage_submitted_at")
+
+
+def _stage_visits_fill(rows: list[dict[str, Any]]) -> None:
+    """Fill `VISITED` into a chunk of rows: when the answer's stage of its case was first
+    shown and submitted (one query a chunk; at most one visit per case and stage)."""
+    visits = {
+        (assignment, stage): (viewed, submitted)
+        for assignment, stage, viewed, submitted in StageVisit.objects.filter(
+            assignment_id__in={row["assignment_id"] for row in rows}
+        ).values_list("assignment_id", "stage_id", "first_viewed_at", "submitted_at")
+    }
+    for row in rows:
+        row["stage_viewed_at"], row["stage_submitted_at"] = visits.get(
+            (row["assignment_id"], row["question__stage_id"]), (None, None)
+        )
 
 
 def _forecast_rows(study: Study, fields: list[str], only: Q) -> QuerySet[Forecast, dict[str, Any]]:
@@ -174,9 +191,6 @@ def _forecast_rows(study: Study, fields: list[str], only: Q) -> QuerySet[Forecas
                 partition_by=[F("participant_id"), F("assignment_id"), F("question_id")],
                 order_by=[F("submitted_at").desc(), F("pk").desc()],
             ),
-            stage_viewed_at=_visit("first_viewed_at"),
-            stage_submitted_at=_visit("submitted_at"),
-            **linked_annotations(forecast=""),
         )
         .order_by(
             "participant_id",
@@ -204,10 +218,20 @@ def forecast_source(
     columns = forecast_columns(study, unblinded)
     names = Pseudonyms(study)
     after = after_randomisation_by_phase(study_id=study.pk)
-    rows = _forecast_rows(study, fields_read(columns, ForecastRow), only or Q())
-    return Source(
-        columns, (ForecastRow(db, names, after) for db in rows.iterator(chunk_size=CHUNK))
-    )
+    fields = fields_read(columns, ForecastRow, filled=(*LINKED, *VISITED))
+    rows = _forecast_rows(study, fields, only or Q())
+    return Source(columns, _forecast_row_objects(rows, names, after))
+
+
+def _forecast_row_objects(
+    rows: QuerySet[Forecast, dict[str, Any]], names: Pseudonyms, after: dict[int, bool]
+) -> Iterator[ForecastRow]:
+    linked = LinkedAnswers(forecast="")
+    for chunk in batched(rows.iterator(chunk_size=CHUNK)):
+        linked.fill(chunk)
+        _stage_visits_fill(chunk)
+        for db in chunk:
+            yield ForecastRow(db, names, after)
 
 
 def forecast_export_rows(*, study: Study) -> Iterator[list[str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from casecast.resolution.exports import kinds
 from casecast.resolution.exports.columns import (
@@ -19,16 +19,18 @@ from casecast.resolution.exports.columns import (
     Field,
     Pseudonyms,
     Source,
+    batched,
     fields_read,
     table,
 )
 from casecast.resolution.exports.shared import (
+    LINKED,
     AnswerRow,
+    LinkedAnswers,
     after_randomisation_column,
     analysable,
     case_columns,
     flag_columns,
-    linked_annotations,
     linked_columns,
     primary_column,
     question_columns,
@@ -49,6 +51,10 @@ class ScoreRow(AnswerRow):
         "after_randomisation",
         "probability",
         "participant__arm__key",
+        # For `LinkedAnswers`.
+        "question_id",
+        "question__relates_to_id",
+        "forecast__assignment_id",
     )
     __slots__ = ()
 
@@ -140,11 +146,20 @@ def score_source(
     names = Pseudonyms(study)
     rows = (
         analysable(ForecastScore.objects.filter(study=study).filter(only or Q()))
-        .annotate(**linked_annotations(forecast="forecast__"))
         .order_by("participant_id", "forecast__submitted_at", "forecast_id")
-        .values(*fields_read(columns, ScoreRow))
+        .values(*fields_read(columns, ScoreRow, filled=LINKED))
     )
-    return Source(columns, (ScoreRow(db, names) for db in rows.iterator(chunk_size=CHUNK)))
+    return Source(columns, _score_rows(rows, names))
+
+
+def _score_rows(
+    rows: QuerySet[ForecastScore, dict[str, Any]], names: Pseudonyms
+) -> Iterator[ScoreRow]:
+    linked = LinkedAnswers(forecast="forecast__")
+    for chunk in batched(rows.iterator(chunk_size=CHUNK)):
+        linked.fill(chunk)
+        for db in chunk:
+            yield ScoreRow(db, names)
 
 
 def score_export_rows(*, study: Study) -> Iterator[list[str]]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
 from casecast.forecasts.models import Forecast
 from casecast.resolution.exports.columns import (
@@ -302,33 +301,77 @@ def primary_column() -> Column[AnswerRow]:
 # --- a decision and the probability question it relates to: scores.csv and forecasts.csv --
 
 
-def linked_annotations(*, forecast: str) -> dict[str, Any]:
-    """The query annotations `linked_columns` read, for a query over forecasts (`forecast`
-    = "") or over rows that have one (`forecast` = "forecast__").
+LINKED = ("linked_question_id", "linked_forecast_id")
+
+
+class LinkedAnswers:
+    """Fills the fields `linked_columns` read (`LINKED`) into a file's rows, a chunk of
+    rows at a time, for rows that read `question_id`, `question__relates_to_id` and the
+    case's `{forecast}assignment_id` (`forecast` = "" for rows of forecasts,
+    "forecast__" for rows that have one).
 
     The question linked to an answer's question is, for a decision, the probability question
     it relates to (`Question.relates_to`); for a question a decision relates to, that decision
     (the first by stage and position if several do; questions.csv lists every link). The
-    linked answer is the same participant's last answer to it in the same case
-    (assignment). Both are subqueries of the file's one query, never a query per row.
+    linked answer is the same participant's last answer to it in the same case (assignment;
+    latest `submitted_at`, ties by the higher id).
+
+    Two small queries a chunk at most (questions are looked up once per export), rather
+    than correlated subqueries in the file's query: those ran once per row, and their cost
+    estimate alone made PostgreSQL JIT-compile the query (seconds; docs/performance.md).
     """
-    first_decision = (
-        Question.objects.filter(relates_to_id=OuterRef("question_id"))
-        .order_by("stage__position", "position", "pk")
-        .values("pk")[:1]
-    )
-    linked_answer = (
-        Forecast.objects.filter(
-            assignment_id=OuterRef(f"{forecast}assignment_id"),
-            question_id=OuterRef("linked_question_id"),
+
+    def __init__(self, *, forecast: str) -> None:
+        self.assignment = f"{forecast}assignment_id"
+        self.first_decision: dict[int, int | None] = {}
+
+    def fill(self, rows: list[dict[str, Any]]) -> None:
+        self._first_decisions({row["question_id"] for row in rows} - self.first_decision.keys())
+        for row in rows:
+            row["linked_question_id"] = (
+                row["question__relates_to_id"]
+                if row["question__relates_to_id"] is not None
+                else self.first_decision[row["question_id"]]
+            )
+        latest = self._latest_answers(rows)
+        for row in rows:
+            row["linked_forecast_id"] = latest.get(
+                (row[self.assignment], row["linked_question_id"])
+            )
+
+    def _first_decisions(self, question_ids: set[int]) -> None:
+        if not question_ids:  # every question of the chunk was looked up before
+            return
+        self.first_decision.update(dict.fromkeys(question_ids))
+        decisions = (
+            Question.objects.filter(relates_to_id__in=question_ids)
+            .order_by("relates_to_id", "stage__position", "position", "pk")
+            .values_list("relates_to_id", "pk")
         )
-        .order_by("-submitted_at", "-pk")
-        .values("pk")[:1]
-    )
-    return {
-        "linked_question_id": Coalesce("question__relates_to_id", Subquery(first_decision)),
-        "linked_forecast_id": Subquery(linked_answer),
-    }
+        for relates_to, pk in decisions:
+            if self.first_decision[relates_to] is None:
+                self.first_decision[relates_to] = pk
+
+    def _latest_answers(self, rows: list[dict[str, Any]]) -> dict[tuple[int, int], int]:
+        pairs = {
+            (row[self.assignment], row["linked_question_id"])
+            for row in rows
+            if row["linked_question_id"] is not None and row[self.assignment] is not None
+        }
+        latest: dict[tuple[int, int], int] = {}
+        if not pairs:
+            return latest
+        answers = (
+            Forecast.objects.filter(
+                assignment_id__in={assignment for assignment, _ in pairs},
+                question_id__in={question for _, question in pairs},
+            )
+            .order_by("assignment_id", "question_id", "-submitted_at", "-pk")
+            .values_list("assignment_id", "question_id", "pk")
+        )
+        for assignment, question, pk in answers:
+            latest.setdefault((assignment, question), pk)
+        return latest
 
 
 def linked_columns() -> list[Column[Row]]:

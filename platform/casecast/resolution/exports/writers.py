@@ -46,8 +46,8 @@ from casecast.resolution.exports.columns import (
     Column,
     ColumnType,
     Source,
+    plain_text_cell,
     records,
-    value_getters,
 )
 from casecast.resolution.exports.spss import write_sav
 from casecast.resolution.exports.stata import write_dta
@@ -126,14 +126,21 @@ VALUE: dict[ColumnType, Callable[[Column[Any], Any], Any]] = {
 
 def typed_records(*, study: Study | None, source: Source[Any]) -> Iterator[list[Any]]:
     """`records`, each value stored as its column's type says (see the table above)."""
+    # Every converter gives None for None, and `integer_value` an int as it is: those
+    # cells (a third to a half of a forecast row) skip the call.
     cells = [
-        (get, VALUE[column.type], column)
-        for get, column in zip(
-            value_getters(study=study, columns=source.columns), source.columns, strict=True
-        )
+        (VALUE[column.type], column, int if column.type is ColumnType.INTEGER else _Never)
+        for column in source.columns
     ]
-    for row in source.rows:
-        yield [convert(column, get(row)) for get, convert, column in cells]
+    for values in records(study=study, source=source):
+        yield [
+            value if value is None or type(value) is kept else convert(column, value)
+            for (convert, column, kept), value in zip(cells, values, strict=True)
+        ]
+
+
+class _Never:
+    """A type no value has: nothing is kept as it is in a column of this."""
 
 
 def value_labels(column: Column[Any]) -> dict[Any, str]:
@@ -152,17 +159,32 @@ def write_csv(*, study: Study | None, source: Source[Any], path: Path) -> int:
         writer.writerow(column.name for column in source.columns)
         # Only text can start like a formula: numbers, flags and times are written as is.
         to_csv = [
-            _neutralised(column.to_csv) if column.type is ColumnType.TEXT else column.to_csv
+            (_neutralised_text if column.to_csv is plain_text_cell else _neutralised(column.to_csv))
+            if column.type is ColumnType.TEXT
+            else column.to_csv
             for column in source.columns
         ]
         for values in records(study=study, source=source):
-            writer.writerow([write(value) for write, value in zip(to_csv, values, strict=True)])
+            # Every column writes None as an empty cell.
+            writer.writerow(
+                [
+                    "" if value is None else write(value)
+                    for write, value in zip(to_csv, values, strict=True)
+                ]
+            )
             count += 1
     return count
 
 
 def _neutralised(to_csv: Callable[[Any], str]) -> Callable[[Any], str]:
     return lambda value: str(formula_neutralise(to_csv(value)))
+
+
+def _neutralised_text(value: Any) -> str:
+    """`_neutralised(plain_text_cell)`, without the wrapping for the usual `str` value."""
+    if type(value) is str:
+        return str(formula_neutralise(value))
+    return str(formula_neutralise(plain_text_cell(value)))
 
 
 # --- Parquet ----------------------------------------------------------------------------
