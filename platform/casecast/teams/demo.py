@@ -20,9 +20,10 @@ from casecast.forecasts import services as journey
 from casecast.forecasts.demo import example_answers
 from casecast.forecasts.models import Assignment
 from casecast.resolution import scoring_pipeline
+from casecast.resolution.demo_blinding import DMC_EMAIL
 from casecast.studies import services as study_services
 from casecast.studies.demo import BASELINE_ANSWERS, COUNCILS
-from casecast.studies.models import EnrolmentRoute, Participant, Phase, Study
+from casecast.studies.models import EnrolmentRoute, Participant, Phase, Study, StudyMembership
 from casecast.teams import services
 from casecast.vignettes import kinds
 from casecast.vignettes.demo import seed_demo_bank
@@ -172,6 +173,16 @@ def _hide_one(members: list[Participant], researcher: User) -> None:
 
 
 @transaction.atomic
+def _committee(study: Study) -> None:
+    """The demo's data monitoring committee member sits on this study too: it is blinded
+    while it recruits, so only the committee sees its teams and scores."""
+    member = User.objects.filter(email=DMC_EMAIL).first()
+    if member is not None:
+        StudyMembership.objects.get_or_create(
+            study=study, user=member, defaults={"role": StudyMembership.Role.DMC}
+        )
+
+
 def seed_demo_teams(*, researcher: User) -> list[tuple[str, User]]:
     """The team demo study; returns the sign-in link to print (a member after part 1)."""
     study = Study.objects.filter(slug=TEAM_DEMO_SLUG).first()
@@ -184,6 +195,7 @@ def seed_demo_teams(*, researcher: User) -> list[tuple[str, User]]:
         if len(members) > 1:
             _hide_one(members, researcher)
         scoring_pipeline.rescore_study(study_id=study.pk)
+    _committee(study)
     waiting = (
         Participant.objects.filter(study=study, team_membership__isnull=False)
         .order_by("-pk")

@@ -152,9 +152,12 @@ class Command(BaseCommand):
             out.write("  Forecasters across two linked demo studies (site administrator):")
             out.write(f"    {settings.SITE_URL}/network/")
         if _optional("casecast.teams.demo.seed_demo_teams"):
-            team_slug = importlib.import_module("casecast.teams.demo").TEAM_DEMO_SLUG
-            out.write("  Team arms: teams, team scores and comment moderation (researcher):")
-            out.write(f"    {settings.SITE_URL}/studies/{team_slug}/teams/")
+            team_demo = importlib.import_module("casecast.teams.demo")
+            out.write("  Team arms: comment moderation (researcher); the teams and their scores")
+            out.write(
+                f"  while the trial is blinded (data monitoring committee, {team_demo.DMC_EMAIL}):"
+            )
+            out.write(f"    {settings.SITE_URL}/studies/{team_demo.TEAM_DEMO_SLUG}/teams/")
         if slug and _optional("casecast.resolution.exports.package.study_package_write"):
             out.write("  Export the demo study's data (csv, parquet, dta or sav; docs/exports.md):")
             out.write(f"    python manage.py export_study {slug} --format dta --out demo-export")
