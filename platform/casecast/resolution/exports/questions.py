@@ -25,6 +25,7 @@ from casecast.resolution.exports.columns import (
     flag,
     table,
 )
+from casecast.resolution.exports.shared import outcome_label_column
 from casecast.studies.models import Study
 from casecast.vignettes import kinds as registry
 from casecast.vignettes.models import Question
@@ -50,15 +51,6 @@ def _outcome(row: QuestionRow) -> Any:
     if row.db["outcome_category"] is not None:
         return row.db["outcome_category"] + 1
     return row.db["outcome_numeric"]
-
-
-def _outcome_label(row: QuestionRow) -> str | None:
-    if row.db["outcome_binary"] is not None:
-        return "Yes" if row.db["outcome_binary"] else "No"
-    index = row.db["outcome_category"]
-    if index is not None and index < len(row.options):
-        return row.options[index]
-    return None
 
 
 def _text(name: str, label: str, description: str, path: str) -> Column[QuestionRow]:
@@ -152,15 +144,7 @@ def question_columns(study: Study) -> list[Column[QuestionRow]]:
             _outcome,
             reads=("outcome_binary", "outcome_category", "outcome_numeric"),
         ),
-        Column(
-            "outcome_label",
-            ColumnType.TEXT,
-            "Outcome as a label",
-            "The outcome as words: Yes or No, or the option's label",
-            _outcome_label,
-            reads=("outcome_binary", "outcome_category"),
-            free_text=True,
-        ),
+        outcome_label_column(),
         Column(
             "outcome_known_at",
             ColumnType.TEXT,

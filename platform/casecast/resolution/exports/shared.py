@@ -153,6 +153,29 @@ def seen_team_column(study: Study, *, unblinded: bool = False) -> Column[Row]:
     )
 
 
+def _outcome_label(row: Any) -> str | None:
+    if row.db["outcome_binary"] is not None:
+        return "Yes" if row.db["outcome_binary"] else "No"
+    index = row.db["outcome_category"]
+    if index is not None and index < len(row.options):
+        return str(row.options[index])
+    return None
+
+
+def outcome_label_column() -> Column[Any]:
+    """The outcome in words (`questions` and `outcomes`): for a row class whose `options`
+    are the question's option labels."""
+    return Column(
+        "outcome_label",
+        ColumnType.TEXT,
+        "Outcome as a label",
+        "The outcome as words: Yes or No, or the option's label",
+        _outcome_label,
+        reads=("outcome_binary", "outcome_category"),
+        free_text=True,
+    )
+
+
 def phase_column(study: Study, *, position: str) -> Column[Row]:
     phases = list(study.phases.order_by("position").values_list("position", "name"))
     labels = "; ".join(f"{position} = {name}" for position, name in phases)
