@@ -10,43 +10,21 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyreadstat
 import pytest
-from casecast.resolution.exports.columns import Column, ColumnType, Row, Source, flag
+from casecast.resolution.exports.columns import Column, Row
 from casecast.resolution.exports.spss import segments
 from casecast.resolution.exports.writers import write_spss
+
+from tests.resolution.labelled_files import WHEN, text_column, typed_columns, write_rows
 
 pytestmark = pytest.mark.django_db
 
 REASONING = "Ré" * 1499 + "=end"  # 3,002 characters, 4,501 bytes: a very long string
-WHEN = datetime(2026, 11, 26, 15, 20, 42, tzinfo=UTC)
 
 
 def _columns() -> list[Column[Row]]:
-    def field(name: str):
-        return lambda row: row.db[name]
-
     return [
-        Column("n", ColumnType.INTEGER, "A whole number", "d", field("n")),
-        Column("x", ColumnType.NUMBER, "A number", "d", field("x")),
-        flag("ok", "A flag", "d", field("ok")),
-        Column("at", ColumnType.TIME, "A time", "d", field("at")),
-        Column("note", ColumnType.TEXT, "Free text", "d", field("note"), free_text=True),
-        Column(
-            "arm",
-            ColumnType.TEXT,
-            "An arm",
-            "d",
-            field("arm"),
-            value_labels=(("control", "Control"), ("feedback", "Feedback ✓")),
-        ),
-        Column(
-            "phase",
-            ColumnType.INTEGER,
-            "A phase",
-            "d",
-            field("phase"),
-            value_labels=((1, "Baseline"), (2, "After")),
-        ),
-        Column("council_with_a_long_name", ColumnType.TEXT, "Ünïcödé label", "d", field("c")),
+        *typed_columns(feedback_label="Feedback ✓"),
+        text_column("council_with_a_long_name", "Ünïcödé label", "c"),
     ]
 
 
@@ -63,9 +41,9 @@ ROWS = [
 
 
 def _write(study, tmp_path, rows) -> tuple[int, str]:
-    path = tmp_path / "file.sav"
-    source = Source(_columns(), [Row(db, names=None) for db in rows])  # type: ignore[arg-type]
-    return write_spss(study=study, source=source, path=path), str(path)
+    return write_rows(
+        write_spss, study=study, columns=_columns(), rows=rows, path=tmp_path / "file.sav"
+    )
 
 
 def test_pyreadstat_reads_back_every_value_and_label(study, tmp_path):

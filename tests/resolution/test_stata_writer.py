@@ -3,47 +3,21 @@ back value for value, whatever the text length, the missing values or the row co
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import pyreadstat
 import pytest
-from casecast.resolution.exports.columns import Column, ColumnType, Row, Source, flag
+from casecast.resolution.exports.columns import Column, Row
 from casecast.resolution.exports.writers import write_stata
+
+from tests.resolution.labelled_files import WHEN, typed_columns, write_rows
 
 pytestmark = pytest.mark.django_db
 
 LONG_TEXT = "é" * 1500 + " end"  # 3,004 bytes in UTF-8: longer than a str2045, so a strL
-WHEN = datetime(2026, 11, 26, 15, 20, 42, tzinfo=UTC)
 
 
 def _columns() -> list[Column[Row]]:
-    def field(name: str):
-        return lambda row: row.db[name]
-
-    return [
-        Column("n", ColumnType.INTEGER, "A whole number", "d", field("n")),
-        Column("x", ColumnType.NUMBER, "A number", "d", field("x")),
-        flag("ok", "A flag", "d", field("ok")),
-        Column("at", ColumnType.TIME, "A time", "d", field("at")),
-        Column("note", ColumnType.TEXT, "Free text", "d", field("note"), free_text=True),
-        Column(
-            "arm",
-            ColumnType.TEXT,
-            "An arm",
-            "d",
-            field("arm"),
-            value_labels=(("control", "Control"), ("feedback", "Feedback")),
-        ),
-        Column(
-            "phase",
-            ColumnType.INTEGER,
-            "A phase",
-            "d",
-            field("phase"),
-            value_labels=((1, "Baseline"), (2, "After")),
-        ),
-    ]
+    return typed_columns()
 
 
 ROWS = [
@@ -55,9 +29,9 @@ ROWS = [
 
 
 def _write(study, tmp_path, rows) -> tuple[int, str]:
-    path = tmp_path / "file.dta"
-    source = Source(_columns(), [Row(db, names=None) for db in rows])  # type: ignore[arg-type]
-    return write_stata(study=study, source=source, path=path), str(path)
+    return write_rows(
+        write_stata, study=study, columns=_columns(), rows=rows, path=tmp_path / "file.dta"
+    )
 
 
 def test_pyreadstat_and_pandas_read_back_every_value_and_label(study, tmp_path):
