@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export SITE_URL ?= http://$(HOST):$(PORT)
+# Tests run in parallel processes (pytest-xdist), one per core up to four, a test file per
+# process at a time; each process has its own test database and Redis database
+# (tests/conftest.py). `make test PARALLEL=` runs them in one process.
+PARALLEL ?= -n auto --maxprocesses=4 --dist loadfile
 
 .PHONY: run install seed test test-fast test-slow test-faults smoke lint typecheck check bench css clean help
 
@@ -33,13 +37,13 @@ seed: install
 	$(BIN)/python manage.py seed_demo
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not worker and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) -m "not browser and not worker and not slow" $(PYTEST_ARGS)
 
 test-slow: install
-	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) -m slow $(PYTEST_ARGS)
 
 # Fault injection against real services (needs DATABASE_URL and CELERY_BROKER_URL).
 test-faults: install

@@ -6,9 +6,33 @@ outsider with an account but no study. Study, vignette and participant
 personas come from the plugin modules listed in `pytest_plugins`.
 """
 
+import os
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+
+def _one_broker_database_per_test_process() -> None:
+    """Under pytest-xdist (`make test` runs `-n auto`), give each test process its own Redis
+    database, as pytest-django gives each its own test database: a worker test's Celery worker
+    must take only its own process's tasks, and `app.control` must see only that worker.
+
+    This runs when pytest loads this conftest, before pytest-django reads the settings, so
+    the settings, the Celery app and the worker subprocess all see the same URL.
+    """
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("CELERY_BROKER_URL")
+    if not worker.startswith("gw") or not url or not url.startswith("redis"):
+        return
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    database = base + int(worker[2:])
+    if database > 15:
+        raise RuntimeError(f"{worker} would need Redis database {database}: use fewer -n workers")
+    os.environ["CELERY_BROKER_URL"] = urlunsplit(parts._replace(path=f"/{database}"))
+
+
+_one_broker_database_per_test_process()
 
 pytest_plugins = [
     "tests.fixtures_studies",
@@ -139,6 +163,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=[i for group in dropped.values() for i in group])
         items[:] = keep
         config._casecast_left_out = {reason: len(group) for reason, group in dropped.items()}  # type: ignore[attr-defined]
+        if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints the summary
+            config.workeroutput["casecast_left_out"] = config._casecast_left_out  # type: ignore[attr-defined]
+
+
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    """xdist: every worker collects the same tests, so any one worker's count is the run's."""
+    left_out = getattr(node, "workeroutput", {}).get("casecast_left_out")
+    if left_out:
+        node.config._casecast_left_out = left_out
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]

@@ -46,12 +46,14 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
         "DJANGO_SETTINGS_MODULE": "casecast.settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
     }
-    log_path = ROOT / "test-artifacts" / "celery-worker.log"
+    # One worker per test process under pytest-xdist (each on its own Redis database).
+    process_name = os.environ.get("PYTEST_XDIST_WORKER", "pytest")
+    log_path = ROOT / "test-artifacts" / f"celery-worker-{process_name}.log"
     log_path.parent.mkdir(exist_ok=True)
     command = [
         sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=threads",
         "--concurrency=4", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-        "--hostname=pytest@%h",
+        f"--hostname={process_name}@%h",
     ]  # fmt: skip
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

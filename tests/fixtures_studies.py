@@ -12,11 +12,17 @@
   arm the engine chose), `participant_control` / `participant_feedback`
   (forced into that arm).
 - `other_study` + `participant_other_study`: someone in a different study.
+- `seeded_demo`: the demo study as `manage.py seed_demo` leaves it, seeded once per test
+  module (`demo_seeded_for_module`) inside a transaction rolled back after the module;
+  each test's own transaction nests inside it, so tests still cannot see each other's
+  writes. Only for modules whose every test uses it (a test after it in the same module
+  would run inside the open transaction).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -30,6 +36,8 @@ from casecast.studies.models import (
     Study,
     StudyMembership,
 )
+from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 BASELINE_ANSWERS = {
@@ -237,3 +245,25 @@ def other_study(db, django_user_model) -> Study:
 @pytest.fixture
 def participant_other_study(other_study) -> Participant:
     return create_participant(study=other_study, email="elsewhere@example.org")
+
+
+@pytest.fixture(scope="module")
+def demo_seeded_for_module(django_db_setup, django_db_blocker) -> Iterator[None]:
+    # seed_demo takes 10–30 s; seeding once per module instead of once per test is most of
+    # what keeps the demo's own tests affordable in CI.
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            call_command("seed_demo", stdout=io.StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def seeded_demo(demo_seeded_for_module, db) -> Study:
+    from casecast.studies.demo import DEMO_SLUG
+
+    return Study.objects.get(slug=DEMO_SLUG)

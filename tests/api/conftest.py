@@ -1,44 +1,27 @@
 """API personas: the seeded demo study and tokens for its staff.
 
 `demo` is the demo study as `seed_demo` leaves it (40 participants with scored
-forecasts). It is seeded once per module inside a transaction rolled back at the end
-(seed_demo takes seconds); each test's own `db` transaction nests inside it, so tests
-still cannot see each other's writes. `api` is a DRF client; `bearer(secret)` the header
+forecasts): `seeded_demo` from tests/fixtures_studies.py, seeded once per module inside a
+transaction rolled back at the end; each test's own `db` transaction nests inside it, so
+tests still cannot see each other's writes. `api` is a DRF client; `bearer(secret)` the header
 a token sends.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from casecast.accounts.models import User
 from casecast.api.services import token_create
-from casecast.studies.demo import DEMO_SLUG
 from casecast.studies.models import Study
-from django.core.management import call_command
-from django.db import transaction
 from rest_framework.test import APIClient
 
 
-@pytest.fixture(scope="module")
-def _seeded_demo(django_db_setup, django_db_blocker) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
 @pytest.fixture
-def demo(_seeded_demo, db) -> Study:
-    return Study.objects.get(slug=DEMO_SLUG)
+def demo(seeded_demo) -> Study:
+    return seeded_demo
 
 
 @pytest.fixture

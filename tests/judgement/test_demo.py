@@ -11,18 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from casecast.judgement import selectors, services
-from casecast.studies.demo import DEMO_SLUG
 from casecast.studies.models import Study
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(capsys) -> Study:
-    call_command("seed_demo")
-    capsys.readouterr()
-    return Study.objects.get(slug=DEMO_SLUG)
+def demo(seeded_demo) -> Study:
+    return seeded_demo
 
 
 def test_updates_toward_the_outcome_lower_the_brier_score_on_the_demo(demo):

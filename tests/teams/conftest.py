@@ -78,4 +78,21 @@ def client_for(participant: Participant) -> Client:
     return client
 
 
-__all__ = ["client_for", "question", "stages_of", "start_case", "submit_stage"]
+def panel_url(assignment: Assignment, q: Question) -> str:
+    return f"/cases/{assignment.pk}/questions/{q.pk}/team/"
+
+
+def reveal_team(participant: Participant, assignment: Assignment, q: Question) -> Any:
+    """Press "Show my team's forecasts", as the member would (a POST)."""
+    return client_for(participant).post(panel_url(assignment, q), {"reveal": "1"})
+
+
+__all__ = [
+    "client_for",
+    "panel_url",
+    "question",
+    "reveal_team",
+    "stages_of",
+    "start_case",
+    "submit_stage",
+]

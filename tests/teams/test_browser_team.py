@@ -49,6 +49,10 @@ def test_member_sees_the_team_only_after_answering_then_comments_and_is_flagged(
     _fill_part(page, stages_of(mine)[0])
     expect(page.locator(".govuk-caption-l")).to_contain_text("Part 2 of 3")
     page.locator("#team-links").get_by_role("link", name=re.compile(first.text)).click()
+    expect(page.get_by_role("heading", name="See your team's forecasts")).to_be_visible()
+    assert "83%" not in page.content()  # seeing the team is the member's own choice
+    assert_accessible(page)
+    page.get_by_role("button", name="Show my team's forecasts").click()
     expect(page.get_by_role("heading", name="Your team's forecasts")).to_be_visible()
     expect(page.locator("#teammate-forecasts")).to_contain_text("Teammate B")
     expect(page.locator("#teammate-forecasts")).to_contain_text("83%")

@@ -11,19 +11,27 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
-from tests.teams.conftest import client_for, question, stages_of, start_case, submit_stage
+from tests.teams.conftest import (
+    client_for,
+    question,
+    reveal_team,
+    stages_of,
+    start_case,
+    submit_stage,
+)
 
 
 @pytest.fixture
 def pair(team_member, team_study):
-    """Two teammates who have both answered part 1 of the case."""
+    """Two teammates who have both answered part 1 of the case and chosen to see their team."""
     me, mate = team_member("me@example.org"), team_member("mate@example.org")
-    cases = []
+    q, cases = question(team_study, "rereferral-3m"), []
     for person in (me, mate):
         assignment = start_case(person, team_study)
         submit_stage(assignment, stages_of(assignment)[0])
+        assert reveal_team(person, assignment, q).status_code == 302
         cases.append(assignment)
-    return me, mate, cases[0], cases[1], question(team_study, "rereferral-3m")
+    return me, mate, cases[0], cases[1], q
 
 
 def _url(assignment, q) -> str:

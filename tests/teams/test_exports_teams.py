@@ -19,7 +19,7 @@ from casecast.studies.models import Study
 from casecast.teams.models import TeamMembership
 from django.utils import timezone
 
-from tests.teams.conftest import client_for, question, stages_of, start_case, submit_stage
+from tests.teams.conftest import question, reveal_team, stages_of, start_case, submit_stage
 
 
 def _table(rows) -> list[dict[str, str]]:
@@ -33,7 +33,7 @@ def _flagged_member(team_member, team_study):
     case = start_case(me, team_study)
     submit_stage(case, stages_of(case)[0])
     first = question(team_study, "rereferral-3m")
-    client_for(me).get(f"/cases/{case.pk}/questions/{first.pk}/team/")
+    assert reveal_team(me, case, first).status_code == 302
     for stage in stages_of(case)[1:]:
         submit_stage(case, stage)
     return me

@@ -7,11 +7,15 @@ from casecast.teams.models import TeamReveal
 from django.urls import reverse
 
 from tests.fixtures_studies import create_participant
-from tests.teams.conftest import client_for, question, stages_of, start_case, submit_stage
-
-
-def _panel_url(assignment, q) -> str:
-    return f"/cases/{assignment.pk}/questions/{q.pk}/team/"
+from tests.teams.conftest import (
+    client_for,
+    question,
+    reveal_team,
+    stages_of,
+    start_case,
+    submit_stage,
+)
+from tests.teams.conftest import panel_url as _panel_url
 
 
 def _two_members(team_member, team_study):
@@ -27,6 +31,7 @@ def test_the_team_panel_is_refused_before_my_own_forecast(team_member, team_stud
     client = client_for(me)
     response = client.get(_panel_url(mine, first))
     assert response.status_code == 403
+    assert reveal_team(me, mine, first).status_code == 403
     assert not TeamReveal.objects.filter(participant=me).exists()
     page = client.get(f"/cases/{mine.pk}/part/1/").content.decode()
     assert "83%" not in page and "Teammate" not in page and "/team/" not in page
@@ -40,10 +45,28 @@ def test_after_my_forecast_i_see_my_teammate_by_letter_and_the_look_is_recorded(
     client = client_for(me)
     part_two = client.get(f"/cases/{mine.pk}/part/2/").content.decode()
     assert _panel_url(mine, first) in part_two  # the journey offers the team panel
+    choice = client.get(_panel_url(mine, first)).content.decode()
+    assert "Show my team's forecasts" in choice and "83%" not in choice
+    assert not TeamReveal.objects.filter(participant=me).exists(), "opening the address is no look"
+    response = client.post(_panel_url(mine, first), {"reveal": "1"})
+    assert (response.status_code, response.url) == (302, _panel_url(mine, first))
     page = client.get(_panel_url(mine, first)).content.decode()
     assert "Teammate B" in page and "83%" in page
     assert "mate@example.org" not in page
     assert TeamReveal.objects.filter(participant=me, question=first).count() == 1
+    client.post(_panel_url(mine, first), {"reveal": "1"})  # a second press changes nothing
+    assert TeamReveal.objects.filter(participant=me, question=first).count() == 1
+
+
+def test_opening_the_team_address_without_choosing_flags_nothing(team_member, team_study):
+    """A prefetch or a link opened by mistake must not mark later updates as influenced."""
+    me, mine, first = _two_members(team_member, team_study)
+    submit_stage(mine, stages_of(mine)[0])
+    client_for(me).get(_panel_url(mine, first))
+    for stage in stages_of(mine)[1:]:
+        submit_stage(mine, stage)
+    later = Forecast.objects.get(participant=me, question__key="rereferral-3m-later")
+    assert later.seen_team is False
 
 
 def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(team_member, team_study):
@@ -52,7 +75,7 @@ def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(team_
     theirs = start_case(other, team_study)
     for assignment in (mine, theirs):
         submit_stage(assignment, stages_of(assignment)[0])
-    client_for(me).get(_panel_url(mine, first))  # only I open the team panel
+    reveal_team(me, mine, first)  # only I choose to see the team
     later = question(team_study, "rereferral-3m-later")
     for assignment in (mine, theirs):
         for stage in stages_of(assignment)[1:]:

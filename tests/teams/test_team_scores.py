@@ -8,7 +8,15 @@ from casecast.teams import selectors
 from django.test import Client
 from django.utils import timezone
 
-from tests.teams.conftest import client_for, question, stages_of, start_case, submit_stage
+from tests.teams.conftest import (
+    client_for,
+    panel_url,
+    question,
+    reveal_team,
+    stages_of,
+    start_case,
+    submit_stage,
+)
 
 
 @pytest.fixture
@@ -70,7 +78,8 @@ def test_members_see_the_team_score_under_outcome_feedback_once_outcomes_are_rel
 ):
     Study.objects.filter(pk=team_study.pk).update(outcome_release="immediately")
     (member, assignment), q = scored_team[0][0], scored_team[1]
-    page = client_for(member).get(f"/cases/{assignment.pk}/questions/{q.pk}/team/")
+    assert reveal_team(member, assignment, q).status_code == 302
+    page = client_for(member).get(panel_url(assignment, q))
     assert "0.250" in page.content.decode()
 
 
@@ -78,7 +87,8 @@ def test_members_of_an_arm_without_outcome_feedback_never_see_it(scored_team, te
     Study.objects.filter(pk=team_study.pk).update(outcome_release="immediately")
     Arm.objects.filter(study=team_study, key="team").update(feedback_policies=[])
     (member, assignment), q = scored_team[0][0], scored_team[1]
-    page = client_for(member).get(f"/cases/{assignment.pk}/questions/{q.pk}/team/")
+    assert reveal_team(member, assignment, q).status_code == 302
+    page = client_for(member).get(panel_url(assignment, q))
     assert "0.250" not in page.content.decode()
     assert "How your team did" not in page.content.decode()
 
@@ -86,7 +96,8 @@ def test_members_of_an_arm_without_outcome_feedback_never_see_it(scored_team, te
 def test_members_do_not_see_it_before_the_study_releases_the_outcome(scored_team):
     # The default release is after the phase, and the phase is not finished.
     (member, assignment), q = scored_team[0][0], scored_team[1]
-    page = client_for(member).get(f"/cases/{assignment.pk}/questions/{q.pk}/team/")
+    assert reveal_team(member, assignment, q).status_code == 302
+    page = client_for(member).get(panel_url(assignment, q))
     assert "How your team did" not in page.content.decode()
 
 

@@ -32,7 +32,7 @@ from casecast.resolution.models import ForecastScore
 from casecast.resolution.selectors import outcomes_visible
 from casecast.studies.blinding import arm_labels, is_blinded
 from casecast.studies.models import Participant, Study
-from casecast.teams.models import Team, TeamComment, TeamMembership
+from casecast.teams.models import Team, TeamComment, TeamMembership, TeamReveal
 from casecast.vignettes import kinds
 from casecast.vignettes.kinds import AnswerShape
 from casecast.vignettes.models import Question
@@ -51,6 +51,11 @@ def membership_for(*, participant: Participant) -> TeamMembership | None:
 
 def own_forecast_submitted(*, participant: Participant, question: Question) -> bool:
     return Forecast.objects.filter(participant=participant, question=question).exists()
+
+
+def team_revealed(*, participant: Participant, question: Question) -> bool:
+    """Whether the participant has chosen to see their team's forecasts on this question."""
+    return TeamReveal.objects.filter(participant=participant, question=question).exists()
 
 
 def team_pseudonym(*, study: Study, team_id: int | None) -> str:

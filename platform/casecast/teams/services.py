@@ -24,18 +24,24 @@ REASON_MAX_CHARS = 300
 NOT_YET = "Submit your own forecast on this question before you see your team's."
 
 
-def team_reveal_record(*, participant: Participant, question: Question) -> TeamReveal:
-    """Note that the participant has seen their team's forecasts on this question (once).
-
-    Later forecasts that update this question are flagged `seen_team` by the
-    journey's submission service.
-    """
+def team_reveal_refuse_if_early(*, participant: Participant, question: Question) -> None:
+    """PermissionDenied until the participant's own forecast on the question is submitted."""
     if (
         participant.withdrawn_at is not None
         or selectors.membership_for(participant=participant) is None
         or not selectors.own_forecast_submitted(participant=participant, question=question)
     ):
         raise PermissionDenied(NOT_YET)
+
+
+def team_reveal_record(*, participant: Participant, question: Question) -> TeamReveal:
+    """Note that the participant has chosen to see their team's forecasts on this question
+    (once; only from their POST, so a prefetched or crawled link records nothing).
+
+    Later forecasts that update this question are flagged `seen_team` by the
+    journey's submission service.
+    """
+    team_reveal_refuse_if_early(participant=participant, question=question)
     reveal, created = TeamReveal.objects.get_or_create(participant=participant, question=question)
     if created:
         audit_record(

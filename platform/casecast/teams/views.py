@@ -2,8 +2,10 @@
 
 The panel is a 404 for anyone but a member of a team arm opening their own
 case, and a 403 until they have submitted their own forecast on the question
-(`services.team_reveal_record` refuses; the page never holds teammates' data
-before). Staff pages name arms as blinding allows (`studies.blinding`).
+(`services.team_reveal_refuse_if_early`; the page never holds teammates' data
+before). Then it first asks: seeing the team is recorded, so it happens on the
+participant's POST, never on opening the address. Staff pages name arms as blinding
+allows (`studies.blinding`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from casecast.teams.forms import CommentForm, HideForm
 from casecast.vignettes.models import Question
 
 COMMENT_POSTED = "Your comment has been posted to your team."
+REVEAL = "reveal"  # the name of the button that records the choice to see the team
 
 
 @never_cache
@@ -40,7 +43,9 @@ def panel(request: ParticipantRequest, assignment: Assignment, question_id: int)
     ).first()
     if question is None or selectors.membership_for(participant=participant) is None:
         raise Http404("No team for this question.")
-    services.team_reveal_record(participant=participant, question=question)  # 403 if too early
+    services.team_reveal_refuse_if_early(participant=participant, question=question)
+    if not selectors.team_revealed(participant=participant, question=question):
+        return _reveal_choice(request, assignment, question)
     form = CommentForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -53,7 +58,7 @@ def panel(request: ParticipantRequest, assignment: Assignment, question_id: int)
             messages.success(request, COMMENT_POSTED)
             return redirect(request.path)
     panel_data = selectors.team_panel(participant=participant, question=question)
-    assert panel_data is not None  # the reveal above succeeded
+    assert panel_data is not None  # membership and own forecast checked above
     own = assignment.forecasts.filter(question=question).order_by("submitted_at", "pk").last()
     return render(
         request,
@@ -65,6 +70,27 @@ def panel(request: ParticipantRequest, assignment: Assignment, question_id: int)
             "panel": panel_data,
             "own_answer": answer_text(question, own) if own else "",
             "form": form,
+        },
+    )
+
+
+def _reveal_choice(
+    request: ParticipantRequest, assignment: Assignment, question: Question
+) -> HttpResponse:
+    """Seeing the team is recorded (it flags later updates), so it takes the participant's
+    own click, a POST: opening or prefetching the address records nothing."""
+    if request.method == "POST" and REVEAL in request.POST:
+        services.team_reveal_record(participant=assignment.participant, question=question)
+        return redirect(request.path)
+    return render(
+        request,
+        "teams/reveal.html",
+        {
+            "page_title": "See your team's forecasts",
+            "assignment": assignment,
+            "version": assignment.vignette_version,
+            "question": question,
+            "reveal": REVEAL,
         },
     )
 
