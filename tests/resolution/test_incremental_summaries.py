@@ -4,6 +4,7 @@ equal a full recompute, and submissions share one refresh."""
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -155,6 +156,48 @@ def test_a_submission_soon_after_a_refresh_waits_and_is_refreshed_with_the_next(
     assert summaries.refresh_queue_claim(study_id=book.study.pk) is True
     assert summaries.refresh_queue_claim(study_id=book.study.pk) is False  # one task queued
     summaries.pending_refresh(study_id=book.study.pk)
+    assert ParticipantSummary.objects.get(participant=people[0]).n_scored == before + 1
+    assert not SummaryPending.objects.exists()
+    assert SummaryState.objects.get(study=book.study).refresh_queued is False
+
+
+def test_a_submission_while_a_refresh_is_queued_leaves_it_to_that_refresh(random_study):
+    book, people, questions, _rng = random_study(7)
+    binary = next(q for q in questions if q.kind == Question.Kind.BINARY)
+    Forecast.objects.filter(participant__in=people[:2], question=binary).delete()
+    with transaction.atomic():
+        summaries.refresh_locked(study_id=book.study.pk)
+    before = [ParticipantSummary.objects.get(participant=p).n_scored for p in people[:2]]
+    first = book.answer(people[0], binary, probability_pct=50)
+    result = score_submission(forecast_ids=[first.pk])
+    assert (result.refresh_deferred, result.refresh_queued) == ((book.study.pk,), ())
+    assert summaries.refresh_queue_claim(study_id=book.study.pk) is True  # the task queued
+
+    second = book.answer(people[1], binary, probability_pct=70)
+    result = score_submission(forecast_ids=[second.pk])
+    # Found the queued refresh under the study lock: nothing more to claim or queue.
+    assert (result.refresh_deferred, result.refresh_queued) == ((book.study.pk,), (book.study.pk,))
+    assert SummaryPending.objects.filter(participant__in=people[:2]).count() == 2
+
+    summaries.pending_refresh(study_id=book.study.pk)  # the queued refresh runs
+    after = [ParticipantSummary.objects.get(participant=p).n_scored for p in people[:2]]
+    assert after == [before[0] + 1, before[1] + 1]
+    assert SummaryState.objects.get(study=book.study).refresh_queued is False
+
+
+def test_a_submission_long_after_the_last_refresh_refreshes_at_once(random_study):
+    book, people, questions, _rng = random_study(8)
+    binary = next(q for q in questions if q.kind == Question.Kind.BINARY)
+    Forecast.objects.filter(participant=people[0], question=binary).delete()
+    with transaction.atomic():
+        summaries.refresh_locked(study_id=book.study.pk)
+    # Even with a refresh marked queued (its task lost), a refresh this old is not waited for.
+    long_ago = timezone.now() - timedelta(seconds=summaries.COALESCE_SECONDS + 60)
+    SummaryState.objects.filter(study=book.study).update(refreshed_at=long_ago, refresh_queued=True)
+    before = ParticipantSummary.objects.get(participant=people[0]).n_scored
+    forecast = book.answer(people[0], binary, probability_pct=50)
+    result = score_submission(forecast_ids=[forecast.pk])
+    assert result.refresh_deferred == ()
     assert ParticipantSummary.objects.get(participant=people[0]).n_scored == before + 1
     assert not SummaryPending.objects.exists()
     assert SummaryState.objects.get(study=book.study).refresh_queued is False

@@ -132,6 +132,8 @@ class ScoringResult:
     # Studies whose summary refresh was put off to share it with later submissions:
     # the caller queues `pending_refresh` for them (see `resolution.services`).
     refresh_deferred: tuple[int, ...] = ()
+    # Those of them whose delayed refresh was already queued: no claim needed.
+    refresh_queued: tuple[int, ...] = ()
 
 
 IntArray = npt.NDArray[np.int64]
@@ -186,10 +188,15 @@ def score_submission(*, forecast_ids: Sequence[int]) -> ScoringResult:
             _lock_study(study_id)
             total = _add(total, _score_locked(study_id, forecasts))
             summaries.pending_mark(study_id=study_id, participant_ids=people)
-        refreshed = summaries.pending_refresh(
+            # Read under the study lock, so whether a refresh is queued cannot change
+            # before this transaction's marks are visible to it.
+            deferral = summaries.refresh_deferral(study_id=study_id)
+        if deferral == summaries.Deferral.QUEUED:
+            deferred = ScoringResult(0, 0, refresh_deferred=(study_id,), refresh_queued=(study_id,))
+            total = _add(total, deferred)
+        elif deferral == summaries.Deferral.CLAIM or not summaries.pending_refresh(
             study_id=study_id, unless_refreshed_within=summaries.COALESCE_SECONDS
-        )
-        if not refreshed:
+        ):
             total = _add(total, ScoringResult(0, 0, refresh_deferred=(study_id,)))
     return total
 
@@ -291,7 +298,10 @@ def _job_update(job_id: int | None, *, total: int, done: int) -> None:
 
 def _add(a: ScoringResult, b: ScoringResult) -> ScoringResult:
     return ScoringResult(
-        a.scored + b.scored, a.unscored + b.unscored, a.refresh_deferred + b.refresh_deferred
+        a.scored + b.scored,
+        a.unscored + b.unscored,
+        a.refresh_deferred + b.refresh_deferred,
+        a.refresh_queued + b.refresh_queued,
     )
 
 
