@@ -243,3 +243,35 @@ def test_erasure_takes_the_participant_out_of_the_arm_figures_at_once(
         summaries.refresh_locked(study_id=book.study.pk)
     assert_equal_summaries(incremental[0], rows(ParticipantSummary, PARTICIPANT_FIELDS))
     assert_equal_summaries(incremental[1], rows(ArmSummary, ARM_FIELDS))
+
+
+def test_a_submissions_read_with_its_sql_built_once_equals_the_orm_read(random_study):
+    """`bulk.read_columns_by_ids` (PostgreSQL: SQL built once, ids bound as arrays) reads
+    the same rows and values as the ORM's query, whatever the number of ids."""
+    import dataclasses
+
+    from casecast.resolution.scoring_pipeline import _read
+
+    book, people, questions, rng = random_study(9)
+    for q in questions:  # two more answers each: "last forecast counts" must pick one
+        phase = book.baseline if q.version.vignette.key in ("v0", "v1") else book.after
+        for _ in range(2):
+            book.answer(people[0], q, phase=phase, **random_answer(q.kind, rng))
+    for n_people, n_questions in ((1, 1), (1, 5), (4, 2), (12, len(questions))):
+        others = rng.choice(people[1:], size=n_people - 1, replace=False).tolist()
+        who = sorted(p.pk for p in [people[0], *others])
+        what = sorted(q.pk for q in rng.choice(questions, size=n_questions, replace=False).tolist())
+        forecasts = Forecast.objects.filter(participant_id__in=who, question_id__in=what)
+        orm = _read(forecasts)
+        cached = _read(forecasts, by_ids={"participant_id": who, "question_id": what})
+        assert len(orm) == forecasts.count() > n_questions  # people[0] answered twice
+        assert (orm.recency == 2).sum() == n_questions
+        by_id = np.argsort(orm.ids), np.argsort(cached.ids)
+        for column in dataclasses.fields(orm):
+            if column.name == "pcts":
+                continue
+            np.testing.assert_array_equal(
+                getattr(orm, column.name)[by_id[0]], getattr(cached, column.name)[by_id[1]]
+            )
+        pcts = [{int(c.ids[i]): v for i, v in c.pcts.items()} for c in (orm, cached)]
+        assert pcts[0] == pcts[1]

@@ -448,10 +448,10 @@ def refresh_deferral(*, study_id: int) -> Deferral:
         .values_list("refreshed_at", "refresh_queued")
         .first()
     )
-    if row is None or row[0] is None:
+    if row is None:
         return Deferral.NOW
     refreshed_at, queued = row
-    if timezone.now() - refreshed_at >= timedelta(seconds=COALESCE_SECONDS):
+    if refreshed_at is None or timezone.now() - refreshed_at >= timedelta(seconds=COALESCE_SECONDS):
         return Deferral.NOW
     return Deferral.QUEUED if queued else Deferral.CLAIM
 
