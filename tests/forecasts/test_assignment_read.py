@@ -218,3 +218,33 @@ def test_the_stage_page_shows_the_draft_read_with_the_progress(
     assert 'autocomplete="off" value="42"' in html
     draft_reads = [q["sql"] for q in captured.captured_queries if "forecasts_draft" in q["sql"]]
     assert len(draft_reads) == 1 and "forecasts_stagevisit" in draft_reads[0]
+
+
+def test_earlier_answers_read_by_hand_are_the_orms_with_their_questions(
+    case_assignment: Assignment,
+) -> None:
+    """Part 3 asks again what part 1 asked: the forecasts and their questions, read by
+    hand-written SQL with the questions from the structure cache, equal the ORM's join."""
+    first, second, third = stages_of(case_assignment)
+    for stage in (first, second):
+        services.stage_submit(
+            assignment=case_assignment,
+            stage=stage,
+            answers=answers_for(stage.questions.all()),
+            idempotency_key=uuid.uuid4(),
+        )
+    version = case_assignment.vignette_version
+    questions = selectors.stage_questions(stage=third, version=version)
+    assert any(q.earlier_id for q in questions)
+    expected = selectors.earlier_forecasts(assignment=case_assignment, questions=questions)
+    selectors.earlier_forecasts(assignment=case_assignment, questions=questions, version=version)
+    with CaptureQueriesContext(connection) as captured:  # the structure cache is warm now
+        loaded = selectors.earlier_forecasts(
+            assignment=case_assignment, questions=questions, version=version
+        )
+    assert len(captured.captured_queries) == 1
+    assert "vignettes_question" not in captured.captured_queries[0]["sql"]
+    assert loaded.keys() == expected.keys() and expected
+    for later_id, forecast in expected.items():
+        assert _columns(loaded[later_id]) == _columns(forecast)
+        assert _columns(loaded[later_id].question) == _columns(forecast.question)
