@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from casecast.forecasts.models import Forecast
 from casecast.teams.models import TeamReveal
 from django.urls import reverse
@@ -46,7 +47,12 @@ def test_after_my_forecast_i_see_my_teammate_by_letter_and_the_look_is_recorded(
     assert TeamReveal.objects.filter(participant=me, question=first).count() == 1
 
 
-def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(team_member, team_study):
+@pytest.mark.parametrize("version_loaded", [False, True], ids=["orm", "structure-cache"])
+def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(
+    team_member, team_study, version_loaded
+):
+    """With the assignment's version loaded (as the journey's pages have it) the earlier
+    askings come from the structure cache; without it, from the ORM: the same flags."""
     me, mine, first = _two_members(team_member, team_study)
     other = team_member("other@example.org")
     theirs = start_case(other, team_study)
@@ -55,6 +61,8 @@ def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(team_
     client_for(me).get(_panel_url(mine, first))  # only I open the team panel
     later = question(team_study, "rereferral-3m-later")
     for assignment in (mine, theirs):
+        if version_loaded:
+            assert assignment.vignette_version.pk  # loads it, as `assignment_for_user` does
         for stage in stages_of(assignment)[1:]:
             # The form cannot set the flag: the server decides.
             submit_stage(assignment, stage, seen_team="1")

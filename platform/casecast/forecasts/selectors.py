@@ -481,7 +481,7 @@ def earlier_forecasts(
     earlier_ids = {q.earlier_id: q.pk for q in questions if q.earlier_id}
     if not earlier_ids:
         return {}
-    known = _version_questions(version) if version is not None else {}
+    known = version_questions(version=version) if version is not None else {}
     if not all(pk in known for pk in earlier_ids):
         rows = Forecast.objects.filter(
             assignment=assignment, question_id__in=earlier_ids
@@ -497,13 +497,39 @@ def earlier_forecasts(
     return found
 
 
-def _version_questions(version: VignetteVersion) -> dict[int, Question]:
-    """Every question of the version by id, from the structure cache."""
+def version_questions(*, version: VignetteVersion) -> dict[int, Question]:
+    """Every question of the (assigned) version by id, from the structure cache."""
     return {
         question.pk: question
         for stage in version_stages(version=version)
         for question in stage_questions(stage=stage, version=version)
     }
+
+
+def questions_revealed(*, participant_id: int, question_ids: list[int]) -> set[int]:
+    """Those of these questions on which the participant opened their team's panel.
+
+    Read from the reverse relation's table (`team_reveals`), so the journey does not import
+    the teams app, by hand-written SQL: this is on every submission of a part that asks
+    again, and the ORM's join costs several times the database's time.
+    """
+    if not question_ids:
+        return set()
+    relation: Any = Question._meta.get_field("team_reveals")
+    reveal = relation.related_model._meta
+    using = router.db_for_read(reveal.model)
+    quote = connections[using].ops.quote_name
+    question, participant = (
+        quote(reveal.get_field(name).column) for name in ("question", "participant")
+    )
+    placeholders = ", ".join(["%s"] * len(question_ids))
+    sql = (
+        f"SELECT {question} FROM {quote(reveal.db_table)}"
+        f" WHERE {participant} = %s AND {question} IN ({placeholders})"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [participant_id, *question_ids])
+        return {question_id for (question_id,) in cursor.fetchall()}
 
 
 def _forecasts_on(assignment: Assignment, question_ids: list[int]) -> list[Forecast]:
