@@ -248,3 +248,41 @@ def test_earlier_answers_read_by_hand_are_the_orms_with_their_questions(
     for later_id, forecast in expected.items():
         assert _columns(loaded[later_id]) == _columns(forecast)
         assert _columns(loaded[later_id].question) == _columns(forecast.question)
+
+
+def test_scorable_forecasts_read_by_hand_are_the_orms(case_assignment: Assignment) -> None:
+    """Which of a submission's forecasts have an outcome already: each outcome field set
+    alone, none set, and an annulled question with an outcome."""
+    from casecast.forecasts.models import Forecast
+    from casecast.vignettes.models import Question
+
+    for stage in stages_of(case_assignment):
+        services.stage_submit(
+            assignment=case_assignment,
+            stage=stage,
+            answers=answers_for(stage.questions.all()),
+            idempotency_key=uuid.uuid4(),
+        )
+    forecasts = list(Forecast.objects.filter(assignment=case_assignment).order_by("pk"))
+    questions = [f.question_id for f in forecasts]
+    assert len(set(questions)) >= 5
+    Question.objects.filter(pk=questions[0]).update(outcome_binary=True)
+    Question.objects.filter(pk=questions[1]).update(outcome_category=0)
+    Question.objects.filter(pk=questions[2]).update(outcome_numeric=3.5)
+    Question.objects.filter(pk=questions[3]).update(outcome_binary=False, annulled=True)
+    ids = [f.pk for f in forecasts]
+    expected = list(
+        Forecast.objects.filter(pk__in=ids, question__annulled=False)
+        .exclude(
+            question__outcome_binary__isnull=True,
+            question__outcome_category__isnull=True,
+            question__outcome_numeric__isnull=True,
+        )
+        .values_list("pk", flat=True)
+    )
+    assert sorted(selectors.forecasts_scorable(forecast_ids=ids)) == sorted(expected)
+    on = {f.pk: f.question_id for f in forecasts}
+    assert {on[pk] for pk in expected} >= set(questions[:3])  # each outcome field alone
+    assert questions[3] not in {on[pk] for pk in expected}  # annulled
+    assert len(expected) < len(ids)  # some questions have no outcome yet
+    assert selectors.forecasts_scorable(forecast_ids=[]) == []
