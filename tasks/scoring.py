@@ -27,10 +27,13 @@ def score_submission(forecast_ids: list[int]) -> int:
 
     Summaries of a study refreshed less than COALESCE_SECONDS ago wait: one delayed
     refresh per study takes every participant marked meanwhile (claimed, so a burst
-    of submissions queues it once).
+    of submissions queues it once; a submission that found one already queued, under
+    the study lock, leaves it to that one).
     """
     result = scoring_pipeline.score_submission(forecast_ids=forecast_ids)
     for study_id in result.refresh_deferred:
+        if study_id in result.refresh_queued:
+            continue
         if summaries.refresh_queue_claim(study_id=study_id):
             refresh_summaries.apply_async((study_id,), countdown=summaries.COALESCE_SECONDS)
     return result.scored

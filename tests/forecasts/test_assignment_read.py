@@ -218,3 +218,71 @@ def test_the_stage_page_shows_the_draft_read_with_the_progress(
     assert 'autocomplete="off" value="42"' in html
     draft_reads = [q["sql"] for q in captured.captured_queries if "forecasts_draft" in q["sql"]]
     assert len(draft_reads) == 1 and "forecasts_stagevisit" in draft_reads[0]
+
+
+def test_earlier_answers_read_by_hand_are_the_orms_with_their_questions(
+    case_assignment: Assignment,
+) -> None:
+    """Part 3 asks again what part 1 asked: the forecasts and their questions, read by
+    hand-written SQL with the questions from the structure cache, equal the ORM's join."""
+    first, second, third = stages_of(case_assignment)
+    for stage in (first, second):
+        services.stage_submit(
+            assignment=case_assignment,
+            stage=stage,
+            answers=answers_for(stage.questions.all()),
+            idempotency_key=uuid.uuid4(),
+        )
+    version = case_assignment.vignette_version
+    questions = selectors.stage_questions(stage=third, version=version)
+    assert any(q.earlier_id for q in questions)
+    expected = selectors.earlier_forecasts(assignment=case_assignment, questions=questions)
+    selectors.earlier_forecasts(assignment=case_assignment, questions=questions, version=version)
+    with CaptureQueriesContext(connection) as captured:  # the structure cache is warm now
+        loaded = selectors.earlier_forecasts(
+            assignment=case_assignment, questions=questions, version=version
+        )
+    assert len(captured.captured_queries) == 1
+    assert "vignettes_question" not in captured.captured_queries[0]["sql"]
+    assert loaded.keys() == expected.keys() and expected
+    for later_id, forecast in expected.items():
+        assert _columns(loaded[later_id]) == _columns(forecast)
+        assert _columns(loaded[later_id].question) == _columns(forecast.question)
+
+
+def test_scorable_forecasts_read_by_hand_are_the_orms(case_assignment: Assignment) -> None:
+    """Which of a submission's forecasts have an outcome already: each outcome field set
+    alone, none set, and an annulled question with an outcome."""
+    from casecast.forecasts.models import Forecast
+    from casecast.vignettes.models import Question
+
+    for stage in stages_of(case_assignment):
+        services.stage_submit(
+            assignment=case_assignment,
+            stage=stage,
+            answers=answers_for(stage.questions.all()),
+            idempotency_key=uuid.uuid4(),
+        )
+    forecasts = list(Forecast.objects.filter(assignment=case_assignment).order_by("pk"))
+    questions = [f.question_id for f in forecasts]
+    assert len(set(questions)) >= 5
+    Question.objects.filter(pk=questions[0]).update(outcome_binary=True)
+    Question.objects.filter(pk=questions[1]).update(outcome_category=0)
+    Question.objects.filter(pk=questions[2]).update(outcome_numeric=3.5)
+    Question.objects.filter(pk=questions[3]).update(outcome_binary=False, annulled=True)
+    ids = [f.pk for f in forecasts]
+    expected = list(
+        Forecast.objects.filter(pk__in=ids, question__annulled=False)
+        .exclude(
+            question__outcome_binary__isnull=True,
+            question__outcome_category__isnull=True,
+            question__outcome_numeric__isnull=True,
+        )
+        .values_list("pk", flat=True)
+    )
+    assert sorted(selectors.forecasts_scorable(forecast_ids=ids)) == sorted(expected)
+    on = {f.pk: f.question_id for f in forecasts}
+    assert {on[pk] for pk in expected} >= set(questions[:3])  # each outcome field alone
+    assert questions[3] not in {on[pk] for pk in expected}  # annulled
+    assert len(expected) < len(ids)  # some questions have no outcome yet
+    assert selectors.forecasts_scorable(forecast_ids=[]) == []

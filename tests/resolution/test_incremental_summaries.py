@@ -4,6 +4,7 @@ equal a full recompute, and submissions share one refresh."""
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -160,6 +161,48 @@ def test_a_submission_soon_after_a_refresh_waits_and_is_refreshed_with_the_next(
     assert SummaryState.objects.get(study=book.study).refresh_queued is False
 
 
+def test_a_submission_while_a_refresh_is_queued_leaves_it_to_that_refresh(random_study):
+    book, people, questions, _rng = random_study(7)
+    binary = next(q for q in questions if q.kind == Question.Kind.BINARY)
+    Forecast.objects.filter(participant__in=people[:2], question=binary).delete()
+    with transaction.atomic():
+        summaries.refresh_locked(study_id=book.study.pk)
+    before = [ParticipantSummary.objects.get(participant=p).n_scored for p in people[:2]]
+    first = book.answer(people[0], binary, probability_pct=50)
+    result = score_submission(forecast_ids=[first.pk])
+    assert (result.refresh_deferred, result.refresh_queued) == ((book.study.pk,), ())
+    assert summaries.refresh_queue_claim(study_id=book.study.pk) is True  # the task queued
+
+    second = book.answer(people[1], binary, probability_pct=70)
+    result = score_submission(forecast_ids=[second.pk])
+    # Found the queued refresh under the study lock: nothing more to claim or queue.
+    assert (result.refresh_deferred, result.refresh_queued) == ((book.study.pk,), (book.study.pk,))
+    assert SummaryPending.objects.filter(participant__in=people[:2]).count() == 2
+
+    summaries.pending_refresh(study_id=book.study.pk)  # the queued refresh runs
+    after = [ParticipantSummary.objects.get(participant=p).n_scored for p in people[:2]]
+    assert after == [before[0] + 1, before[1] + 1]
+    assert SummaryState.objects.get(study=book.study).refresh_queued is False
+
+
+def test_a_submission_long_after_the_last_refresh_refreshes_at_once(random_study):
+    book, people, questions, _rng = random_study(8)
+    binary = next(q for q in questions if q.kind == Question.Kind.BINARY)
+    Forecast.objects.filter(participant=people[0], question=binary).delete()
+    with transaction.atomic():
+        summaries.refresh_locked(study_id=book.study.pk)
+    # Even with a refresh marked queued (its task lost), a refresh this old is not waited for.
+    long_ago = timezone.now() - timedelta(seconds=summaries.COALESCE_SECONDS + 60)
+    SummaryState.objects.filter(study=book.study).update(refreshed_at=long_ago, refresh_queued=True)
+    before = ParticipantSummary.objects.get(participant=people[0]).n_scored
+    forecast = book.answer(people[0], binary, probability_pct=50)
+    result = score_submission(forecast_ids=[forecast.pk])
+    assert result.refresh_deferred == ()
+    assert ParticipantSummary.objects.get(participant=people[0]).n_scored == before + 1
+    assert not SummaryPending.objects.exists()
+    assert SummaryState.objects.get(study=book.study).refresh_queued is False
+
+
 def test_the_sweep_refreshes_summaries_whose_queued_refresh_was_lost(random_study):
     book, people, questions, _rng = random_study(5)
     binary = next(q for q in questions if q.kind == Question.Kind.BINARY)
@@ -200,3 +243,35 @@ def test_erasure_takes_the_participant_out_of_the_arm_figures_at_once(
         summaries.refresh_locked(study_id=book.study.pk)
     assert_equal_summaries(incremental[0], rows(ParticipantSummary, PARTICIPANT_FIELDS))
     assert_equal_summaries(incremental[1], rows(ArmSummary, ARM_FIELDS))
+
+
+def test_a_submissions_read_with_its_sql_built_once_equals_the_orm_read(random_study):
+    """`bulk.read_columns_by_ids` (PostgreSQL: SQL built once, ids bound as arrays) reads
+    the same rows and values as the ORM's query, whatever the number of ids."""
+    import dataclasses
+
+    from casecast.resolution.scoring_pipeline import _read
+
+    book, people, questions, rng = random_study(9)
+    for q in questions:  # two more answers each: "last forecast counts" must pick one
+        phase = book.baseline if q.version.vignette.key in ("v0", "v1") else book.after
+        for _ in range(2):
+            book.answer(people[0], q, phase=phase, **random_answer(q.kind, rng))
+    for n_people, n_questions in ((1, 1), (1, 5), (4, 2), (12, len(questions))):
+        others = rng.choice(people[1:], size=n_people - 1, replace=False).tolist()
+        who = sorted(p.pk for p in [people[0], *others])
+        what = sorted(q.pk for q in rng.choice(questions, size=n_questions, replace=False).tolist())
+        forecasts = Forecast.objects.filter(participant_id__in=who, question_id__in=what)
+        orm = _read(forecasts)
+        cached = _read(forecasts, by_ids={"participant_id": who, "question_id": what})
+        assert len(orm) == forecasts.count() > n_questions  # people[0] answered twice
+        assert (orm.recency == 2).sum() == n_questions
+        by_id = np.argsort(orm.ids), np.argsort(cached.ids)
+        for column in dataclasses.fields(orm):
+            if column.name == "pcts":
+                continue
+            np.testing.assert_array_equal(
+                getattr(orm, column.name)[by_id[0]], getattr(cached, column.name)[by_id[1]]
+            )
+        pcts = [{int(c.ids[i]): v for i, v in c.pcts.items()} for c in (orm, cached)]
+        assert pcts[0] == pcts[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from casecast.forecasts.models import Forecast
 from casecast.teams.models import TeamReveal
 from django.urls import reverse
@@ -69,7 +70,12 @@ def test_opening_the_team_address_without_choosing_flags_nothing(team_member, te
     assert later.seen_team is False
 
 
-def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(team_member, team_study):
+@pytest.mark.parametrize("version_loaded", [False, True], ids=["orm", "structure-cache"])
+def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(
+    team_member, team_study, version_loaded
+):
+    """With the assignment's version loaded (as the journey's pages have it) the earlier
+    askings come from the structure cache; without it, from the ORM: the same flags."""
     me, mine, first = _two_members(team_member, team_study)
     other = team_member("other@example.org")
     theirs = start_case(other, team_study)
@@ -78,6 +84,8 @@ def test_an_update_after_seeing_the_team_is_flagged_and_one_without_is_not(team_
     reveal_team(me, mine, first)  # only I choose to see the team
     later = question(team_study, "rereferral-3m-later")
     for assignment in (mine, theirs):
+        if version_loaded:
+            assert assignment.vignette_version.pk  # loads it, as `assignment_for_user` does
         for stage in stages_of(assignment)[1:]:
             # The form cannot set the flag: the server decides.
             submit_stage(assignment, stage, seen_team="1")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import caches
 from django.db import connections, router
@@ -130,16 +130,36 @@ def training_complete(*, participant: Participant) -> bool:
 
 
 def forecasts_scorable(*, forecast_ids: Sequence[int]) -> list[int]:
-    """Those of these forecasts whose question already has an outcome (one query)."""
-    return list(
-        Forecast.objects.filter(pk__in=list(forecast_ids), question__annulled=False)
-        .exclude(
-            question__outcome_binary__isnull=True,
-            question__outcome_category__isnull=True,
-            question__outcome_numeric__isnull=True,
-        )
-        .values_list("pk", flat=True)
+    """Those of these forecasts whose question already has an outcome (one query).
+
+    Hand-written SQL (on every submission; the ORM's join and exclusion cost several
+    times the database's time), the same condition as the ORM's: not annulled, and
+    some outcome set. `tests/forecasts/test_assignment_read.py` holds it to the ORM's.
+    """
+    if not forecast_ids:
+        return []
+    using = router.db_for_read(Forecast)
+    quote = connections[using].ops.quote_name
+    forecast, question = Forecast._meta, Question._meta
+
+    def column(meta: Any, name: str) -> str:
+        return f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
+
+    outcome = " OR ".join(
+        f"{column(question, name)} IS NOT NULL"
+        for name in ("outcome_binary", "outcome_category", "outcome_numeric")
     )
+    placeholders = ", ".join(["%s"] * len(forecast_ids))
+    sql = (
+        f"SELECT {column(forecast, 'id')} FROM {quote(forecast.db_table)}"
+        f" INNER JOIN {quote(question.db_table)}"
+        f" ON {column(question, 'id')} = {column(forecast, 'question')}"
+        f" WHERE {column(forecast, 'id')} IN ({placeholders})"
+        f" AND NOT {column(question, 'annulled')} AND ({outcome})"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, list(forecast_ids))
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 # --- Phases and the task list ------------------------------------------------
@@ -467,15 +487,86 @@ def stage_forecasts(*, assignment: Assignment, stage: Stage) -> dict[int, Foreca
     return {forecast.question_id: forecast for forecast in rows}
 
 
-def earlier_forecasts(*, assignment: Assignment, questions: list[Question]) -> dict[int, Forecast]:
-    """This participant's latest answer to each question's earlier version, by later question id."""
+def earlier_forecasts(
+    *, assignment: Assignment, questions: list[Question], version: VignetteVersion | None = None
+) -> dict[int, Forecast]:
+    """This participant's latest answer to each question's earlier version, by later question id.
+
+    Each forecast comes with its question. Given the (assigned) `version`, the forecasts
+    are read by hand-written SQL and their questions taken from the structure cache (an
+    earlier asking is a question of an earlier part of the same version), as
+    `assignment_for_user` does: the ORM's join and `select_related` cost several times
+    the database's time on every part that asks again.
+    """
     earlier_ids = {q.earlier_id: q.pk for q in questions if q.earlier_id}
     if not earlier_ids:
         return {}
-    rows = Forecast.objects.filter(
-        assignment=assignment, question_id__in=earlier_ids
-    ).select_related("question")
-    found: dict[int, Forecast] = {}
-    for forecast in rows.order_by("submitted_at", "pk"):
+    known = version_questions(version=version) if version is not None else {}
+    if not all(pk in known for pk in earlier_ids):
+        rows = Forecast.objects.filter(
+            assignment=assignment, question_id__in=earlier_ids
+        ).select_related("question")
+        found: dict[int, Forecast] = {}
+        for forecast in rows.order_by("submitted_at", "pk"):
+            found[earlier_ids[forecast.question_id]] = forecast
+        return found
+    found = {}
+    for forecast in _forecasts_on(assignment, sorted(earlier_ids)):
+        forecast.question = known[forecast.question_id]
         found[earlier_ids[forecast.question_id]] = forecast
     return found
+
+
+def version_questions(*, version: VignetteVersion) -> dict[int, Question]:
+    """Every question of the (assigned) version by id, from the structure cache."""
+    return {
+        question.pk: question
+        for stage in version_stages(version=version)
+        for question in stage_questions(stage=stage, version=version)
+    }
+
+
+def questions_revealed(*, participant_id: int, question_ids: list[int]) -> set[int]:
+    """Those of these questions on which the participant opened their team's panel.
+
+    Read from the reverse relation's table (`team_reveals`), so the journey does not import
+    the teams app, by hand-written SQL: this is on every submission of a part that asks
+    again, and the ORM's join costs several times the database's time.
+    """
+    if not question_ids:
+        return set()
+    relation: Any = Question._meta.get_field("team_reveals")
+    reveal = relation.related_model._meta
+    using = router.db_for_read(reveal.model)
+    quote = connections[using].ops.quote_name
+    question, participant = (
+        quote(reveal.get_field(name).column) for name in ("question", "participant")
+    )
+    placeholders = ", ".join(["%s"] * len(question_ids))
+    sql = (
+        f"SELECT {question} FROM {quote(reveal.db_table)}"
+        f" WHERE {participant} = %s AND {question} IN ({placeholders})"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [participant_id, *question_ids])
+        return {question_id for (question_id,) in cursor.fetchall()}
+
+
+def _forecasts_on(assignment: Assignment, question_ids: list[int]) -> list[Forecast]:
+    """The assignment's forecasts on these questions, oldest first (as the ORM would load
+    them, `core.joined_rows`)."""
+    using = router.db_for_read(Forecast)
+    quote = connections[using].ops.quote_name
+    meta = Forecast._meta
+    placeholders = ", ".join(["%s"] * len(question_ids))
+    sql = (
+        f"SELECT {joined_rows.select_list(Forecast, meta.db_table, using=using)}"
+        f" FROM {quote(meta.db_table)}"
+        f" WHERE {quote(meta.get_field('assignment').column)} = %s"
+        f" AND {quote(meta.get_field('question').column)} IN ({placeholders})"
+        f" ORDER BY {quote(meta.get_field('submitted_at').column)}, {quote(meta.pk.column)}"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [assignment.pk, *question_ids])
+        rows = cursor.fetchall()
+    return [cast(Forecast, joined_rows.instance(Forecast, row, using=using)) for row in rows]

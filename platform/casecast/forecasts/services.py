@@ -293,10 +293,33 @@ def _team_seen_questions(assignment: Assignment, questions: list[Question]) -> s
     """Questions here whose earlier asking the participant opened the team panel on.
 
     Asked through the reverse relation (`team_reveals`) so the journey does not
-    import the teams app. No query unless some question updates an earlier one.
+    import the teams app. No query unless some question updates an earlier one;
+    then one small one, on the earlier askings only, when the version's questions
+    (which question each asks again) are in the structure cache.
     """
     if not any(q.earlier_id is not None for q in questions):
         return set()
+    version = _loaded_version(assignment)
+    known = selectors.version_questions(version=version) if version is not None else {}
+    if not all(q.pk in known for q in questions):
+        return _team_seen_questions_orm(assignment, questions)
+    ancestors: dict[int, list[int]] = {}
+    for question in questions:
+        # As the ORM reading below: only this version's questions count (the walk
+        # stops at an earlier asking outside it).
+        chain, ancestor = [], known[question.pk].earlier_id
+        while ancestor is not None and ancestor in known:
+            chain.append(ancestor)
+            ancestor = known[ancestor].earlier_id
+        ancestors[question.pk] = chain
+    wanted = sorted({pk for chain in ancestors.values() for pk in chain})
+    revealed = selectors.questions_revealed(
+        participant_id=assignment.participant_id, question_ids=wanted
+    )
+    return {pk for pk, chain in ancestors.items() if revealed.intersection(chain)}
+
+
+def _team_seen_questions_orm(assignment: Assignment, questions: list[Question]) -> set[int]:
     earlier_of = dict(
         Question.objects.filter(version_id=assignment.vignette_version_id).values_list(
             "pk", "earlier_id"

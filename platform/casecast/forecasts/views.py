@@ -254,7 +254,9 @@ def _render_form(
         values=values,
         errors=errors or [],
         show_base_rates=bool(arm and arm.shows_base_rates),
-        earlier=selectors.earlier_forecasts(assignment=assignment, questions=questions),
+        earlier=selectors.earlier_forecasts(
+            assignment=assignment, questions=questions, version=assignment.vignette_version
+        ),
     )
     summary = pages.error_summary(blocks)
     title = _page_title(progress, current)

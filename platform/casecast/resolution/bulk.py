@@ -80,6 +80,72 @@ def read_columns(queryset: models.QuerySet[Any], columns: Mapping[str, Column]) 
     return dict(zip(columns, arrays, strict=True))
 
 
+# The SQL of `read_columns_by_ids`, built once per process per key: (query, params, where
+# each id list goes in params), or None where the SQL could not be turned (then the ORM
+# builds it every time, as `read_columns` does).
+_BY_IDS_SQL: dict[Any, tuple[str, list[Any], list[int]] | None] = {}
+# Stand-ins for the id lists while the ORM writes the SQL once: negative, so never an id.
+_SENTINEL_BASE = -(2**62)
+
+
+def read_columns_by_ids(
+    model: type[models.Model],
+    columns: Mapping[str, Column],
+    *,
+    ids: Mapping[str, Sequence[int]],
+    key: Any,
+) -> dict[str, Array]:
+    """`read_columns(model.objects.filter(<field>__in=<ids>, ...), columns)`, with the SQL
+    built by the ORM once per process for `key` instead of on every call.
+
+    On PostgreSQL each id list is bound as one array (`field = ANY(%s)`, the same rows as
+    `IN`), so the SQL is the same whatever the lists' lengths. Building the query (its
+    expressions, joins and window) costs several times running it on a small read, such as
+    a submission's scoring. `key` must name everything the columns' expressions depend on.
+    """
+    filters = {f"{field}__in": list(values) for field, values in ids.items()}
+    if not _postgres():
+        return read_columns(model._default_manager.filter(**filters), columns)
+    if key not in _BY_IDS_SQL:
+        _BY_IDS_SQL[key] = _by_ids_sql(model, columns, list(ids))
+    built = _BY_IDS_SQL[key]
+    if built is None:
+        return read_columns(model._default_manager.filter(**filters), columns)
+    query, template, slots = built
+    params = list(template)
+    for slot, values in zip(slots, ids.values(), strict=True):
+        params[slot] = [int(v) for v in values]
+    kinds = [column.kind for column in columns.values()]
+    return dict(zip(columns, _packed_fetch(query, params, kinds), strict=True))
+
+
+def _by_ids_sql(
+    model: type[models.Model], columns: Mapping[str, Column], fields: list[str]
+) -> tuple[str, list[Any], list[int]] | None:
+    """The packed query with one stand-in id per list, each `IN (%s)` turned into `= ANY(%s)`."""
+    sentinels = [_SENTINEL_BASE + i for i in range(len(fields))]
+    queryset = model._default_manager.filter(
+        **{f"{field}__in": [sentinel] for field, sentinel in zip(fields, sentinels, strict=True)}
+    )
+    aliases = {f"col_{name}": column for name, column in columns.items()}
+    values = queryset.order_by().values(
+        **{alias: _expression(column.expression) for alias, column in aliases.items()}
+    )
+    sql, params = values.query.sql_with_params()
+    pieces = sql.split("%s")
+    slots = [i for i, param in enumerate(params) if param in sentinels]
+    if len(pieces) != len(params) + 1 or sorted(params[i] for i in slots) != sentinels:
+        return None
+    for slot in slots:
+        if not (pieces[slot].endswith(" IN (") and pieces[slot + 1].startswith(")")):
+            return None
+        pieces[slot] = pieces[slot][: -len(" IN (")] + " = ANY("
+        pieces[slot + 1] = "::bigint[]" + pieces[slot + 1]
+    slots.sort(key=lambda slot: sentinels.index(params[slot]))
+    kinds = [column.kind for column in aliases.values()]
+    return _packed_sql("%s".join(pieces), list(aliases), kinds), list(params), slots
+
+
 def _expression(expression: Any) -> Any:
     return models.F(expression) if isinstance(expression, str) else expression
 
@@ -92,10 +158,17 @@ def _packed_out(values: Any, aliases: list[str], kinds: list[ColumnKind]) -> lis
     (A bytea holds up to 1 GB: about 12 million rows of 11 columns.)
     """
     sql, params = values.query.sql_with_params()
+    return _packed_fetch(_packed_sql(sql, aliases, kinds), params, kinds)
+
+
+def _packed_sql(sql: str, aliases: list[str], kinds: list[ColumnKind]) -> str:
     record = " || ".join(
         _send(f'q."{alias}"', kind) for alias, kind in zip(aliases, kinds, strict=True)
     )
-    query = f"SELECT string_agg({record}, ''::bytea) FROM ({sql}) AS q"
+    return f"SELECT string_agg({record}, ''::bytea) FROM ({sql}) AS q"
+
+
+def _packed_fetch(query: str, params: Sequence[Any], kinds: list[ColumnKind]) -> list[Array]:
     data = _fetch_binary(query, params) or b""
     dtype = np.dtype(
         [(f"v{i}", ">f8" if kind == "float" else ">i8") for i, kind in enumerate(kinds)]

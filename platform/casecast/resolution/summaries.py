@@ -22,6 +22,7 @@ whole refresh back and a refresh never mixes an old outcome with a new one.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -422,6 +423,49 @@ def participants_refresh(*, study_id: int, participant_ids: Iterable[int]) -> No
     pending_refresh(study_id=study_id)
 
 
+class Deferral(enum.Enum):
+    """What a submission's scoring does about the study's summaries (`refresh_deferral`)."""
+
+    NOW = "now"  # not refreshed within COALESCE_SECONDS: `pending_refresh` after commit
+    CLAIM = "claim"  # refreshed just now: put off; claim and queue one delayed refresh
+    QUEUED = "queued"  # refreshed just now and a delayed refresh is already on its way
+
+
+def refresh_deferral(*, study_id: int) -> Deferral:
+    """Whether this submission's summaries wait, read in one small query.
+
+    Call it inside the scoring transaction, after `pending_mark`, holding the study
+    lock: `refreshed_at` and the reset of `refresh_queued` are written only under that
+    lock (`pending_refresh`, which resets the flag before it reads the marks), so if a
+    refresh is queued here, one that reads this transaction's marks is still to come
+    (the queued task, or the sweep if its publish was lost). The answers are those
+    `pending_refresh(unless_refreshed_within=COALESCE_SECONDS)` and `refresh_queue_claim`
+    would give, without their transaction and claim: during a burst, every submission
+    but the first of each wait is QUEUED.
+    """
+    # Hand-written, as the study lock before it (once per scored submission): the ORM
+    # spends several times the database's time building so small a query.
+    using = router.db_for_write(SummaryState)  # the scoring transaction's connection
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta: Any = SummaryState._meta
+    refreshed_at, queued_column = (
+        quote(meta.get_field(name).column) for name in ("refreshed_at", "refresh_queued")
+    )
+    since = timezone.now() - timedelta(seconds=COALESCE_SECONDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {queued_column}, {refreshed_at} IS NOT NULL AND {refreshed_at} > %s"
+            f" FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s",
+            [connection.ops.adapt_datetimefield_value(since), study_id],
+        )
+        row = cursor.fetchone()
+    if row is None or not row[1]:
+        return Deferral.NOW
+    queued = bool(row[0])
+    return Deferral.QUEUED if queued else Deferral.CLAIM
+
+
 def pending_refresh(*, study_id: int, unless_refreshed_within: float | None = None) -> bool:
     """Refresh every participant marked since the last refresh, in one transaction.
 
@@ -457,11 +501,14 @@ def refresh_queue_claim(*, study_id: int) -> bool:
 
     A conditional UPDATE is the claim; a refresh in progress holds the row, so a
     claim made meanwhile waits and then succeeds, and its participants are not missed.
+    The row almost always exists (the refresh that started the wait wrote it), so the
+    claim is tried first and the row made only if the claim found nothing.
     """
+    unclaimed = SummaryState.objects.filter(pk=study_id, refresh_queued=False)
+    if unclaimed.update(refresh_queued=True):
+        return True
     SummaryState.objects.get_or_create(study_id=study_id)
-    return bool(
-        SummaryState.objects.filter(pk=study_id, refresh_queued=False).update(refresh_queued=True)
-    )
+    return bool(unclaimed.update(refresh_queued=True))
 
 
 # --- arms -------------------------------------------------------------------------
