@@ -108,5 +108,6 @@ def test_staff_hide_a_comment_with_a_reason_and_members_see_the_notice(
     page.context.clear_cookies()
     page.goto(participant_link_path(user=mate.user))
     page.goto(f"/cases/{cases[mate.pk].pk}/questions/{first.pk}/team/")
+    page.get_by_role("button", name="Show my team's forecasts").click()
     expect(page.locator("#team-comments")).to_contain_text("Comment hidden by the research team")
     assert "Elm Road" not in page.content()
