@@ -153,12 +153,33 @@ def _clean_arm_fields(fields: dict[str, Any]) -> None:
         )
 
 
+def _refuse_team_change_after_allocation(arm: Arm, fields: Mapping[str, Any]) -> None:
+    """Teams are formed as people are randomised into the arm (`teams.placement`), so a new
+    team size would leave everyone already allocated in teams of the old size, or in none."""
+    if "team_size" not in fields or fields["team_size"] == arm.team_size:
+        return
+    # Under the allocation lock, so nobody is randomised into the arm between count and save.
+    RandomisationState.objects.select_for_update().filter(study_id=arm.study_id).first()
+    allocated = arm.participants.count()
+    if allocated:
+        people = "1 participant is" if allocated == 1 else f"{allocated} participants are"
+        raise ValidationError(
+            {
+                "team_size": f"{people} already in this arm. Teams are formed as people are "
+                "randomised, so the team size can only change before anyone is allocated "
+                "to the arm."
+            }
+        )
+
+
 @transaction.atomic
 def arm_save(
     *, study: Study, by: User | None, arm: Arm | None = None, reason: str = "", **fields: Any
 ) -> Arm:
     """Create or change an arm. After draft, changing what it does needs a reason."""
     _clean_arm_fields(fields)
+    if arm is not None:
+        _refuse_team_change_after_allocation(arm, fields)
     if arm is None:
         arm = Arm(study=study, position=study.arms.count())
         frozen_change = True
