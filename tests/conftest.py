@@ -16,20 +16,30 @@ import pytest
 def _one_broker_database_per_test_process() -> None:
     """Under pytest-xdist (`make test` runs `-n auto`), give each test process its own Redis
     database, as pytest-django gives each its own test database: a worker test's Celery worker
-    must take only its own process's tasks, and `app.control` must see only that worker.
+    must take only its own process's tasks, and `app.control` and the health checks must see
+    only that worker.
 
-    This runs when pytest loads this conftest, before pytest-django reads the settings, so
-    the settings, the Celery app and the worker subprocess all see the same URL.
+    pytest-django may already have loaded the settings when this conftest is imported, so
+    both the environment (read by Celery and by the worker subprocess) and the loaded
+    settings (read by the health checks) are pointed at the process's database.
     """
     worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("CELERY_BROKER_URL")
     if not worker.startswith("gw") or not url or not url.startswith("redis"):
         return
     parts = urlsplit(url)
-    base = int(parts.path.strip("/") or 0)
-    database = base + int(worker[2:])
+    database = int(parts.path.strip("/") or 0) + int(worker[2:])
     if database > 15:
         raise RuntimeError(f"{worker} would need Redis database {database}: use fewer -n workers")
-    os.environ["CELERY_BROKER_URL"] = urlunsplit(parts._replace(path=f"/{database}"))
+    own = urlunsplit(parts._replace(path=f"/{database}"))
+    os.environ["CELERY_BROKER_URL"] = own
+    if os.environ.get("CELERY_RESULT_BACKEND", url) == url:
+        os.environ["CELERY_RESULT_BACKEND"] = own
+    from django.conf import settings
+
+    if settings.configured:
+        settings.CELERY_BROKER_URL = own
+        if url == settings.CELERY_RESULT_BACKEND:
+            settings.CELERY_RESULT_BACKEND = own
 
 
 _one_broker_database_per_test_process()
@@ -167,6 +177,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.workeroutput["casecast_left_out"] = config._casecast_left_out  # type: ignore[attr-defined]
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent with -p no:xdist
 def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
     """xdist: every worker collects the same tests, so any one worker's count is the run's."""
     left_out = getattr(node, "workeroutput", {}).get("casecast_left_out")

@@ -55,7 +55,8 @@ def test_after_my_forecast_i_see_my_teammate_by_letter_and_the_look_is_recorded(
     assert "Teammate B" in page and "83%" in page
     assert "mate@example.org" not in page
     assert TeamReveal.objects.filter(participant=me, question=first).count() == 1
-    client.post(_panel_url(mine, first), {"reveal": "1"})  # a second press changes nothing
+    again = client.post(_panel_url(mine, first), {"reveal": "1"})  # a second press
+    assert (again.status_code, again.url) == (302, _panel_url(mine, first))
     assert TeamReveal.objects.filter(participant=me, question=first).count() == 1
 
 

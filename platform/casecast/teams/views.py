@@ -46,6 +46,8 @@ def panel(request: ParticipantRequest, assignment: Assignment, question_id: int)
     services.team_reveal_refuse_if_early(participant=participant, question=question)
     if not selectors.team_revealed(participant=participant, question=question):
         return _reveal_choice(request, assignment, question)
+    if request.method == "POST" and REVEAL in request.POST:  # a second press: nothing to post
+        return redirect(request.path)
     form = CommentForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
