@@ -27,7 +27,7 @@ from casecast.resolution.exports.columns import (
     flag,
     table,
 )
-from casecast.resolution.exports.fetch import value_chunks
+from casecast.resolution.exports.fetch import postgresql_rows, value_chunks
 from casecast.resolution.exports.shared import (
     LINKED,
     AnswerRow,
@@ -167,14 +167,24 @@ def forecast_columns(study: Study, unblinded: bool = False) -> list[Column[Forec
 VISITED = ("stage_viewed_at", "stage_submitted_at")
 
 
+# The ORM query below, as PostgreSQL runs it fastest (one array for the chunk's cases).
+_VISITS_SQL = (
+    "SELECT assignment_id, stage_id, first_viewed_at, submitted_at "
+    f"FROM {StageVisit._meta.db_table} WHERE assignment_id = ANY(%s)"
+)
+
+
 def _stage_visits_fill(rows: list[dict[str, Any]]) -> None:
     """Fill `VISITED` into a chunk of rows: when the answer's stage of its case was first
     shown and submitted (one query a chunk; at most one visit per case and stage)."""
+    assignments = list({row["assignment_id"] for row in rows})
+    found = postgresql_rows(StageVisit, _VISITS_SQL, [assignments])
+    if found is None:
+        found = StageVisit.objects.filter(assignment_id__in=assignments).values_list(
+            "assignment_id", "stage_id", "first_viewed_at", "submitted_at"
+        )
     visits = {
-        (assignment, stage): (viewed, submitted)
-        for assignment, stage, viewed, submitted in StageVisit.objects.filter(
-            assignment_id__in={row["assignment_id"] for row in rows}
-        ).values_list("assignment_id", "stage_id", "first_viewed_at", "submitted_at")
+        (assignment, stage): (viewed, submitted) for assignment, stage, viewed, submitted in found
     }
     for row in rows:
         row["stage_viewed_at"], row["stage_submitted_at"] = visits.get(

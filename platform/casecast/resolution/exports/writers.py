@@ -46,6 +46,7 @@ from casecast.resolution.exports.columns import (
     Column,
     ColumnType,
     Source,
+    csv_cells,
     each_distinct,
     plain_text_cell,
     record_columns,
@@ -185,8 +186,7 @@ def write_csv(*, study: Study | None, source: Source[Any], path: Path) -> int:
         for columns in record_columns(study=study, source=source):
             # Every column writes None as an empty cell.
             cells = [
-                each_distinct(write, values, "")
-                for write, values in zip(to_csv, columns, strict=True)
+                csv_cells(write, values) for write, values in zip(to_csv, columns, strict=True)
             ]
             writer.writerows(zip(*cells, strict=True))
             count += len(cells[0])
