@@ -12,6 +12,12 @@ it that several columns share, worked out once by the file's `Row` subclass (for
 
 Cells follow the conventions the dictionary states (`dictionary.CONVENTIONS`): empty for
 missing, 1/0 for flags, UTC times to the second, numbers rounded to 12 decimal places.
+
+Files are written a chunk of rows (`CHUNK`) at a time and column by column
+(`record_columns`): a plain field is read for the whole chunk with one C-level call, and a
+cell is converted once per distinct value in the chunk where that cannot change the
+result (`each_distinct`), so a million rows of ~35 columns do not make ~35 million Python
+calls (docs/performance.md, "Exports"). `records` gives the same values row by row.
 """
 
 from __future__ import annotations

@@ -77,10 +77,8 @@ def _c_timestamptz_loader() -> type[Any] | None:
     import psycopg
     from psycopg.pq import Format
 
-    loader: type[Any] = psycopg.adapters.get_loader(
-        psycopg.postgres.types["timestamptz"].oid, Format.TEXT
-    )
-    return loader if loader.__module__.startswith("psycopg_") else None
+    loader = psycopg.adapters.get_loader(psycopg.postgres.types["timestamptz"].oid, Format.TEXT)
+    return loader if loader is not None and loader.__module__.startswith("psycopg_") else None
 
 
 def postgresql_rows(

@@ -6,7 +6,7 @@ not known yet are all here; `scored` says which rows also appear in scores.csv.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -178,7 +178,9 @@ def _stage_visits_fill(rows: list[dict[str, Any]]) -> None:
     """Fill `VISITED` into a chunk of rows: when the answer's stage of its case was first
     shown and submitted (one query a chunk; at most one visit per case and stage)."""
     assignments = list({row["assignment_id"] for row in rows})
-    found = postgresql_rows(StageVisit, _VISITS_SQL, [assignments])
+    found: Iterable[tuple[Any, ...]] | None = postgresql_rows(
+        StageVisit, _VISITS_SQL, [assignments]
+    )
     if found is None:
         found = StageVisit.objects.filter(assignment_id__in=assignments).values_list(
             "assignment_id", "stage_id", "first_viewed_at", "submitted_at"

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any
 
@@ -393,7 +394,9 @@ class LinkedAnswers:
             return latest
         assignments = list({assignment for assignment, _ in pairs})
         questions = list({question for _, question in pairs})
-        answers = postgresql_rows(Forecast, _LATEST_SQL, [assignments, questions])
+        answers: Iterable[tuple[Any, ...]] | None = postgresql_rows(
+            Forecast, _LATEST_SQL, [assignments, questions]
+        )
         if answers is None:
             answers = (
                 Forecast.objects.filter(assignment_id__in=assignments, question_id__in=questions)

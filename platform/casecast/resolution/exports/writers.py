@@ -1,6 +1,7 @@
 """One export file written as CSV, Parquet, Stata (.dta) or SPSS (.sav), from its columns.
 
-Every format writes the same values (`columns.records`); only how a value is stored
+Every format writes the same values (`columns.record_columns`, a chunk of rows at a time,
+column by column); only how a value is stored
 differs, and that follows from the column's declared `ColumnType`:
 
 | type    | CSV                 | Parquet                         | Stata / SPSS              |
