@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Model, QuerySet
 
 from casecast.resolution.exports import columns
@@ -52,7 +52,12 @@ def value_chunks(
     )
     converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
     loader = _c_timestamptz_loader()
-    with connection.chunked_cursor() as cursor:
+    # In a transaction the server-side cursor needs no WITH HOLD: outside one (autocommit),
+    # PostgreSQL copies the whole result into a holdable store before the first row is
+    # fetched (a million rows written out, then read back); inside, rows stream from the
+    # query's last sort while this process converts them. Read-only, so nothing is held
+    # but the snapshot; the chunk lookups run in the same transaction.
+    with transaction.atomic(using=rows.db), connection.chunked_cursor() as cursor:
         if loader is not None:
             cursor.cursor.adapters.register_loader("timestamptz", loader)
         cursor.execute(sql, params)
