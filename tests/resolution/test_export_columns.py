@@ -13,8 +13,10 @@ import io
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from casecast.core.pseudonyms import pseudonym
 from casecast.resolution.exports import FILES
 from casecast.resolution.exports.columns import (
     TYPED_CELL,
@@ -22,11 +24,15 @@ from casecast.resolution.exports.columns import (
     Column,
     ColumnType,
     Field,
+    PseudonymOf,
+    Pseudonyms,
     Row,
+    Source,
     cell,
     csv_cells,
     each_distinct,
     fields_read,
+    record_columns,
 )
 from django.urls import reverse
 
@@ -198,3 +204,18 @@ def test_a_chunk_is_converted_once_per_distinct_value_in_order_of_first_appearan
 
     assert each_distinct(code, ["b", "a", None, "b", "c", "a"]) == [1, 2, None, 1, 3, 2]
     assert seen == ["b", "a", "c"]
+
+
+def test_a_chunk_of_rows_from_two_studies_gets_each_study_s_pseudonyms():
+    """Pseudonyms are worked out once per id in a chunk, but a chunk may hold rows of two
+    studies (each its own key): the same id must still get each study's pseudonym."""
+    first = Pseudonyms(SimpleNamespace(pseudonym_key="a" * 64))
+    second = Pseudonyms(SimpleNamespace(pseudonym_key="b" * 64))
+    column = Column("pseudonym", ColumnType.TEXT, "P", "P", PseudonymOf("participant_id"))
+    rows = [Row({"participant_id": 7}, first), Row({"participant_id": 7}, second)]
+    [[values]] = record_columns(study=None, source=Source([column], rows))
+    assert values == [
+        pseudonym(key="a" * 64, kind="participant", pk=7),
+        pseudonym(key="b" * 64, kind="participant", pk=7),
+    ]
+    assert values[0] != values[1]

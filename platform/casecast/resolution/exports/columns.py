@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, ClassVar, Generic, TypeVar
 
 from casecast.core.csv_safety import formula_neutralise
@@ -364,14 +364,19 @@ def _column_reader(get: Callable[[Any], Any]) -> ColumnReader:
         pseudonym_of = get
 
         def pseudonyms(rows: list[Any], dbs: list[dict[str, Any]]) -> list[Any]:
+            namers = set(map(_names_of, rows))
+            if len(namers) != 1:  # rows of several studies, each with its own key
+                return list(map(pseudonym_of, rows))
+            names = namers.pop()
             ids = list(map(itemgetter(pseudonym_of.path), dbs))
-            names = rows[0].names
             known = {pk: names(pseudonym_of.kind, pk) for pk in dict.fromkeys(ids)}
             return list(map(known.__getitem__, ids))
 
         return pseudonyms
     return lambda rows, dbs: list(map(get, rows))
 
+
+_names_of = attrgetter("names")
 
 # Types whose equal values are written the same (unlike Decimal("1.0") and Decimal("1")),
 # so a column of one of them can be written once per distinct value (see `each_distinct`).
