@@ -115,9 +115,14 @@ def study_build(forecasts: int):  # type: ignore[no-untyped-def]
         cursor.execute(
             """
             INSERT INTO forecasts_forecast (participant_id, question_id, assignment_id,
-                idempotency_key, submitted_at, is_update, probability_pct, rationale)
-            SELECT a.participant_id, q.id, a.id, gen_random_uuid(), now(), false,
-                   1 + (a.participant_id * 31 + q.id * 17) %% 99, 'Seemed likely'
+                idempotency_key, submitted_at, is_update, probability_pct, rationale,
+                seen_team)
+            -- Times a second apart and reasons differing by case, as real answers do
+            -- (one shared value would flatter any per-value cache in the writers).
+            SELECT a.participant_id, q.id, a.id, gen_random_uuid(),
+                   now() - (a.participant_id * 100 + q.position) * interval '1 second', false,
+                   1 + (a.participant_id * 31 + q.id * 17) %% 99,
+                   'Seemed likely in case ' || a.id, false
             FROM forecasts_assignment a
             JOIN vignettes_question q ON q.version_id = a.vignette_version_id
             JOIN studies_participant p ON p.id = a.participant_id

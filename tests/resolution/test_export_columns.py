@@ -11,9 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from casecast.core.pseudonyms import pseudonym
 from casecast.resolution.exports import FILES
 from casecast.resolution.exports.columns import (
     TYPED_CELL,
@@ -21,9 +24,15 @@ from casecast.resolution.exports.columns import (
     Column,
     ColumnType,
     Field,
+    PseudonymOf,
+    Pseudonyms,
     Row,
+    Source,
     cell,
+    csv_cells,
+    each_distinct,
     fields_read,
+    record_columns,
 )
 from django.urls import reverse
 
@@ -140,3 +149,73 @@ def test_a_typed_cell_writes_every_value_as_the_general_cell_does(column_type):
     ]  # fmt: skip
     for value in values:
         assert TYPED_CELL[column_type](value) == cell(value), (column_type, value)
+
+
+# Columns as a chunk of a file can hold them: one type with repeats, or mixed types whose
+# equal values (1, 1.0, True; 0.0 and -0.0; Decimal("1") and Decimal("1.0")) convert
+# differently, and equal times in two zones.
+_CHUNK_COLUMNS = [
+    ["b", None, "a", "b", "=1+1", "a", None],
+    [3, 1, 3, None, 2, 1],
+    [1, 1.0, True, 0, 0.0, False, -0.0, None],
+    [0.5, -0.0, 0.0, 0.5, None, 0.1 + 0.2],
+    [Decimal("1"), Decimal("1.0"), None, Decimal("1")],
+    [float("nan"), 2.0, float("nan"), None],
+    [
+        datetime(2026, 11, 26, 15, 20, 42, tzinfo=UTC),
+        datetime(2026, 11, 26, 16, 20, 42, tzinfo=timezone(timedelta(hours=1))),
+        None,
+        datetime(2026, 11, 26, 15, 20, 42, 500_000, tzinfo=UTC),
+    ],
+    [date(2026, 11, 26), None, date(2026, 11, 26)],
+    [None, None],
+]
+
+
+@pytest.mark.parametrize("values", _CHUNK_COLUMNS)
+@pytest.mark.parametrize("column_type", list(ColumnType))
+def test_a_chunk_of_cells_is_each_value_written_alone(column_type, values):
+    """`csv_cells` writes a chunk of a column at once, each distinct value once where that
+    is safe: every cell must be what the column's writer gives for that value alone."""
+    write = TYPED_CELL[column_type]
+    assert csv_cells(write, values) == ["" if v is None else write(v) for v in values]
+
+
+@pytest.mark.parametrize(
+    "values", [c for c in _CHUNK_COLUMNS if not any(isinstance(v, datetime) for v in c)]
+)
+def test_a_chunk_of_typed_values_keeps_the_sign_and_type_of_each(values):
+    """A conversion that tells equal values apart (by type and repr, as `round` tells 0.0
+    from -0.0) must still see each value: a column mixing types, of Decimals or holding a
+    zero is converted value by value. (Equal times in two zones may share a conversion:
+    every writer converts a time to UTC first, the test above.)"""
+    expected = [None if v is None else (type(v), repr(v)) for v in values]
+    assert each_distinct(lambda value: (type(value), repr(value)), values) == expected
+
+
+def test_a_chunk_is_converted_once_per_distinct_value_in_order_of_first_appearance():
+    """Codes for text not declared are numbered as values first appear (the Stata and SPSS
+    writers), and repeated values are converted once."""
+    seen: list[str] = []
+
+    def code(value: str) -> int:
+        seen.append(value)
+        return len(seen)
+
+    assert each_distinct(code, ["b", "a", None, "b", "c", "a"]) == [1, 2, None, 1, 3, 2]
+    assert seen == ["b", "a", "c"]
+
+
+def test_a_chunk_of_rows_from_two_studies_gets_each_study_s_pseudonyms():
+    """Pseudonyms are worked out once per id in a chunk, but a chunk may hold rows of two
+    studies (each its own key): the same id must still get each study's pseudonym."""
+    first = Pseudonyms(SimpleNamespace(pseudonym_key="a" * 64))
+    second = Pseudonyms(SimpleNamespace(pseudonym_key="b" * 64))
+    column = Column("pseudonym", ColumnType.TEXT, "P", "P", PseudonymOf("participant_id"))
+    rows = [Row({"participant_id": 7}, first), Row({"participant_id": 7}, second)]
+    [[values]] = record_columns(study=None, source=Source([column], rows))
+    assert values == [
+        pseudonym(key="a" * 64, kind="participant", pk=7),
+        pseudonym(key="b" * 64, kind="participant", pk=7),
+    ]
+    assert values[0] != values[1]

@@ -161,3 +161,46 @@ def test_answer_files_are_the_snapshots_when_read_in_small_chunks(client, pinned
             response = client.get(reverse(f"resolution:{view}", kwargs={"slug": study.slug}))
             body = b"".join(response.streaming_content)
             assert body == (SNAPSHOTS / "closed" / DOWNLOADS[view]).read_bytes(), view
+
+
+def _comparable(path: Path) -> bytes:
+    """The file's bytes without the moment it was written (Stata's and SPSS's headers)."""
+    data = path.read_bytes()
+    if path.suffix == ".sav":
+        return data[:92] + data[109:]  # the header's creation date and time
+    if path.suffix == ".dta":
+        start, end = data.index(b"<timestamp>"), data.index(b"</timestamp>")
+        return data[:start] + data[end:]
+    return data
+
+
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+def test_answer_files_read_through_psycopg_are_those_read_through_the_orm(pinned_demo, tmp_path):
+    """On PostgreSQL the forecasts and scores files read their rows through psycopg
+    directly (`exports/fetch.py`, with psycopg's C loader for times); elsewhere, and with
+    `ORM_ONLY`, through Django's `.values()`. Both must give the same bytes in every format,
+    read in small chunks so that chunk boundaries fall inside cases. (On SQLite both runs
+    read through the ORM, so this proves something only on PostgreSQL, as CI runs it.)"""
+    from casecast.resolution.exports import fetch
+    from casecast.resolution.exports.files import FILES
+    from casecast.resolution.exports.writers import WRITERS, Format
+
+    study = pinned_demo
+    _close_after_withdrawals(study)
+    written: dict[bool, dict[str, bytes]] = {}
+    for orm_only in (True, False):
+        written[orm_only] = {}
+        with (
+            mock.patch.object(fetch, "ORM_ONLY", orm_only),
+            mock.patch("casecast.resolution.exports.columns.CHUNK", 7),
+        ):
+            for export in (e for e in FILES if e.name in ("forecasts", "scores")):
+                for format in Format:
+                    path = tmp_path / f"{orm_only}-{export.name}.{format.value}"
+                    rows = WRITERS[format](
+                        study=study, source=export.source(study=study), path=path
+                    )
+                    assert rows > 0
+                    written[orm_only][path.name.split("-", 1)[1]] = _comparable(path)
+    assert len(written[False]) == 8
+    assert written[False] == written[True]

@@ -12,6 +12,12 @@ it that several columns share, worked out once by the file's `Row` subclass (for
 
 Cells follow the conventions the dictionary states (`dictionary.CONVENTIONS`): empty for
 missing, 1/0 for flags, UTC times to the second, numbers rounded to 12 decimal places.
+
+Files are written a chunk of rows (`CHUNK`) at a time and column by column
+(`record_columns`): a plain field is read for the whole chunk with one C-level call, and a
+cell is converted once per distinct value in the chunk where that cannot change the
+result (`each_distinct`), so a million rows of ~35 columns do not make ~35 million Python
+calls (docs/performance.md, "Exports"). `records` gives the same values row by row.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, ClassVar, Generic, TypeVar
 
 from casecast.core.csv_safety import formula_neutralise
@@ -281,6 +287,22 @@ def batched(items: Iterable[T], size: int | None = None) -> Iterator[list[T]]:
         yield batch
 
 
+class Chunked(Generic[T]):
+    """Rows made a chunk at a time (as the answer files read them): iterated one by one
+    like any rows, while `record_columns` takes the chunks as they come. Iterable once,
+    like a generator."""
+
+    def __init__(self, chunks: Iterable[list[T]]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[T]:
+        for chunk in self._chunks:
+            yield from chunk
+
+    def chunks(self) -> Iterable[list[T]]:
+        return self._chunks
+
+
 @dataclass(frozen=True)
 class Source(Generic[RowT]):
     """A file's columns and its rows, before they are written in any format."""
@@ -299,23 +321,112 @@ def records(*, study: Study | None, source: Source[RowT]) -> Iterator[list[Any]]
     allocation sequence while the study recruits, as the allocation list would). Every
     format writes these values; only how a value is written differs. `study` None: a
     file pooling several studies, whose rows were concealed per study already."""
-    getters = value_getters(study=study, columns=source.columns)
-    plain = {
-        i: get.path for i, get in enumerate(getters) if type(get) is Field and get.convert is None
-    }
-    if len(plain) < 2:  # itemgetter of one path gives a value, not a tuple
-        for row in source.rows:
-            yield [get(row) for get in getters]
+    if not source.columns:
+        yield from ([] for _ in source.rows)
         return
-    # The plain fields read in one C-level call, the rest one call each, then put back in
-    # the columns' order: a third of the Python calls per row.
-    fields = itemgetter(*plain.values())
-    computed = [i for i in range(len(getters)) if i not in plain]
-    computed_getters = [getters[i] for i in computed]
-    position = {column: n for n, column in enumerate([*plain, *computed])}
-    ordered = itemgetter(*(position[i] for i in range(len(getters))))
-    for row in source.rows:
-        yield list(ordered((*fields(row.db), *[get(row) for get in computed_getters])))
+    for columns in record_columns(study=study, source=source):
+        yield from map(list, zip(*columns, strict=True))
+
+
+def record_columns(*, study: Study | None, source: Source[RowT]) -> Iterator[list[list[Any]]]:
+    """`records` a chunk of rows (`CHUNK`) at a time, as one list of values per column.
+
+    The writers work column by column: a column's values are read with one C-level call
+    where they are plain fields (`itemgetter` over the chunk's row dicts), a pseudonym is
+    worked out once per distinct id in the chunk, and only the other columns call their
+    `get` once per row (a million rows of ~35 columns are ~35 million cells)."""
+    getters = value_getters(study=study, columns=source.columns)
+    readers = [_column_reader(get) for get in getters]
+    chunks = source.rows.chunks() if isinstance(source.rows, Chunked) else batched(source.rows)
+    for rows in chunks:
+        if not rows:
+            continue
+        dbs = [row.db for row in rows]
+        yield [read(rows, dbs) for read in readers]
+
+
+ColumnReader = Callable[[list[Any], list[dict[str, Any]]], list[Any]]
+
+
+def _column_reader(get: Callable[[Any], Any]) -> ColumnReader:
+    """How one column's values are read from a chunk of rows (and their `db` dicts)."""
+    if get is blank:
+        return lambda rows, dbs: [None] * len(rows)
+    if type(get) is Field:
+        field_of = itemgetter(get.path)
+        convert = get.convert
+        if convert is None:
+            return lambda rows, dbs: list(map(field_of, dbs))
+        # A conversion is a function of the value alone: worked out once per distinct
+        # value (None included: it is converted too, as `Field` does).
+        return lambda rows, dbs: each_distinct(convert, list(map(field_of, dbs)), convert_none=True)
+    if type(get) is PseudonymOf:
+        pseudonym_of = get
+
+        def pseudonyms(rows: list[Any], dbs: list[dict[str, Any]]) -> list[Any]:
+            namers = set(map(_names_of, rows))
+            if len(namers) != 1:  # rows of several studies, each with its own key
+                return list(map(pseudonym_of, rows))
+            names = namers.pop()
+            ids = list(map(itemgetter(pseudonym_of.path), dbs))
+            known = {pk: names(pseudonym_of.kind, pk) for pk in dict.fromkeys(ids)}
+            return list(map(known.__getitem__, ids))
+
+        return pseudonyms
+    return lambda rows, dbs: list(map(get, rows))
+
+
+_names_of = attrgetter("names")
+
+# Types whose equal values are written the same (unlike Decimal("1.0") and Decimal("1")),
+# so a column of one of them can be written once per distinct value (see `each_distinct`).
+_BY_VALUE = frozenset({str, int, float, bool, datetime, date})
+# A field's own conversion (`Field.convert`) might read more of a value than equality
+# does (a time's zone, say): those are worked out once per value unless text or integers.
+_CONVERTED_BY_VALUE = frozenset({str, int, bool})
+
+
+def each_distinct(
+    convert: Callable[[Any], Any],
+    values: list[Any],
+    none: Any = None,
+    *,
+    convert_none: bool = False,
+) -> list[Any]:
+    """`convert(value)` for each value (`none` for None, unless `convert_none`), called
+    once per distinct value when the values are all of one type in `_BY_VALUE` (several
+    types could have equal values that convert differently, as 1, 1.0 and True do), else
+    once per value.
+    Distinct values are taken in order of first appearance, for converters with effects
+    (a coded column numbers new values as they come). 0.0 and -0.0 are equal but may
+    convert differently (`round` keeps the sign), so a float column with a zero is
+    converted value by value."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) <= 1 and kinds <= (_CONVERTED_BY_VALUE if convert_none else _BY_VALUE):
+        distinct = dict.fromkeys(values)
+        if not (float in kinds and 0.0 in distinct):
+            if convert_none:
+                known = {value: convert(value) for value in distinct}
+            else:
+                known = {value: convert(value) for value in distinct if value is not None}
+                known[None] = none
+            return list(map(known.__getitem__, values))
+    if convert_none:
+        return list(map(convert, values))
+    return [none if value is None else convert(value) for value in values]
+
+
+def csv_cells(write: Callable[[Any], str], values: list[Any]) -> list[str]:
+    """A chunk of one column's CSV cells, `write` being the column's cell writer (None is
+    an empty cell). A column of whole numbers, such as ids, all different, is written
+    with one C-level call."""
+    if write is integer_cell and set(map(type, values)) <= _INT:
+        return list(map(str, values))
+    return each_distinct(write, values, "")
+
+
+_INT = frozenset({int})
 
 
 def value_getters(
@@ -324,20 +435,23 @@ def value_getters(
     """Each column's `get`, or one giving None for a concealed column while recruiting
     (`study` None: no study to ask, so no column is concealed here; see `records`)."""
     visible = study is None or stratum_counts_visible(study=study)
-    return [column.get if visible or not column.concealed else _none for column in columns]
+    return [column.get if visible or not column.concealed else blank for column in columns]
 
 
 def table(*, study: Study | None, source: Source[RowT]) -> Iterator[list[str]]:
     """The header, then one list of CSV cells per row (see `records`)."""
     yield [column.name for column in source.columns]
+    if not source.columns:
+        yield from ([] for _ in source.rows)
+        return
     writers = [column.to_csv for column in source.columns]
-    for values in records(study=study, source=source):
+    for columns in record_columns(study=study, source=source):
         # Every column writes None as an empty cell.
-        yield [
-            "" if value is None else to_csv(value)
-            for to_csv, value in zip(writers, values, strict=True)
-        ]
+        cells = [csv_cells(write, values) for write, values in zip(writers, columns, strict=True)]
+        yield from map(list, zip(*cells, strict=True))
 
 
-def _none(row: Any) -> None:
+def blank(row: Any) -> None:
+    """A column's value that is always missing (a concealed column, or one blank while the
+    study is blinded): read as a column of None without a call per row."""
     return None

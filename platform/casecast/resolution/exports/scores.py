@@ -13,16 +13,16 @@ from django.db.models import Q, QuerySet
 
 from casecast.resolution.exports import kinds
 from casecast.resolution.exports.columns import (
-    CHUNK,
+    Chunked,
     Column,
     ColumnType,
     Field,
     Pseudonyms,
     Source,
-    batched,
     fields_read,
     table,
 )
+from casecast.resolution.exports.fetch import value_chunks
 from casecast.resolution.exports.shared import (
     LINKED,
     AnswerRow,
@@ -149,17 +149,16 @@ def score_source(
         .order_by("participant_id", "forecast__submitted_at", "forecast_id")
         .values(*fields_read(columns, ScoreRow, filled=LINKED))
     )
-    return Source(columns, _score_rows(rows, names))
+    return Source(columns, Chunked(_score_row_chunks(rows, names)))
 
 
-def _score_rows(
+def _score_row_chunks(
     rows: QuerySet[ForecastScore, dict[str, Any]], names: Pseudonyms
-) -> Iterator[ScoreRow]:
+) -> Iterator[list[ScoreRow]]:
     linked = LinkedAnswers(forecast="forecast__")
-    for chunk in batched(rows.iterator(chunk_size=CHUNK)):
+    for chunk in value_chunks(rows):
         linked.fill(chunk)
-        for db in chunk:
-            yield ScoreRow(db, names)
+        yield [ScoreRow(db, names) for db in chunk]
 
 
 def score_export_rows(*, study: Study) -> Iterator[list[str]]:

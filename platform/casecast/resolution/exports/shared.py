@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,8 +22,10 @@ from casecast.resolution.exports.columns import (
     Field,
     PseudonymOf,
     Row,
+    blank,
     flag,
 )
+from casecast.resolution.exports.fetch import postgresql_rows
 from casecast.studies.blinding import arm_labels, is_blinded
 from casecast.studies.models import Arm, Study
 from casecast.vignettes.models import Question
@@ -117,10 +121,6 @@ TEAM_BLINDING = (
 )
 
 
-def _blank(row: Row) -> None:
-    return None
-
-
 def team_column(study: Study, *, team_id: str, unblinded: bool = False) -> Column[Row]:
     """The team's pseudonym (team arms, docs/teams.md), keyed like the participant's.
     Concealed like the arm, and blank while blinded: only team arms have teams, so a
@@ -132,7 +132,7 @@ def team_column(study: Study, *, team_id: str, unblinded: bool = False) -> Colum
         "Team pseudonym",
         f"Pseudonym of the participant's team in a team arm; empty for an arm of "
         f"individuals, and {TEAM_BLINDING}",
-        _blank if blinded else PseudonymOf(team_id, kind="team"),
+        blank if blinded else PseudonymOf(team_id, kind="team"),
         concealed=True,
     )
 
@@ -147,7 +147,7 @@ def seen_team_column(study: Study, *, unblinded: bool = False) -> Column[Row]:
         "Made after seeing the team's forecasts",
         "Team arms: 1 if the participant had opened their team's forecasts on an earlier "
         f"asking of this question before giving this answer, else 0; {TEAM_BLINDING}",
-        _blank if blinded else Field("seen_team"),
+        blank if blinded else Field("seen_team"),
         value_labels=YES_NO,
         concealed=True,
     )
@@ -246,7 +246,7 @@ def after_randomisation_column(description: str) -> Column[AnswerRow]:
         "after_randomisation",
         "Made in or after the phase randomised before",
         description,
-        lambda row: row.after_randomisation,
+        attrgetter("after_randomisation"),
     )
 
 
@@ -284,27 +284,27 @@ def flag_columns() -> list[Column[AnswerRow]]:
             "Updates an earlier stage's forecast",
             "1 if the question repeats a forecast asked at an earlier stage of the same "
             "case (the participant updates it), else 0",
-            lambda row: row.is_update,
+            attrgetter("is_update"),
         ),
         flag(
             "is_retest",
             "Made in a test-retest repeat",
             "1 if made in a test-retest repeat of a case, else 0",
-            lambda row: row.is_retest,
+            attrgetter("is_retest"),
         ),
         flag(
             "is_last",
             "Last answer to the question in the case",
             "1 if the participant's last answer to the question in this case (latest "
             "submitted_at, ties by the higher forecast_id), else 0",
-            lambda row: row.is_last,
+            attrgetter("is_last"),
         ),
         flag(
             "counted",
             "Counted in summaries (last, not a retest)",
             "is_last = 1 and is_retest = 0: the answer summaries use. Filter on it for "
             "every analysis except updating and test-retest reliability",
-            lambda row: row.counted,
+            attrgetter("counted"),
         ),
     ]
 
@@ -317,7 +317,7 @@ def primary_column() -> Column[AnswerRow]:
         "yes/no question with a score, after_randomisation = 1 and the participant has "
         "an arm. Each arm's mean primary Brier is the mean over its participants of each "
         "participant's mean brier over their rows with primary = 1",
-        lambda row: row.primary,
+        attrgetter("primary"),
     )
 
 
@@ -325,6 +325,14 @@ def primary_column() -> Column[AnswerRow]:
 
 
 LINKED = ("linked_question_id", "linked_forecast_id")
+
+
+# `LinkedAnswers._latest_answers`' ORM query as PostgreSQL runs it fastest.
+_LATEST_SQL = (
+    f"SELECT assignment_id, question_id, id FROM {Forecast._meta.db_table} "
+    "WHERE assignment_id = ANY(%s) AND question_id = ANY(%s) "
+    "ORDER BY assignment_id, question_id, submitted_at DESC, id DESC"
+)
 
 
 class LinkedAnswers:
@@ -384,14 +392,17 @@ class LinkedAnswers:
         latest: dict[tuple[int, int], int] = {}
         if not pairs:
             return latest
-        answers = (
-            Forecast.objects.filter(
-                assignment_id__in={assignment for assignment, _ in pairs},
-                question_id__in={question for _, question in pairs},
-            )
-            .order_by("assignment_id", "question_id", "-submitted_at", "-pk")
-            .values_list("assignment_id", "question_id", "pk")
+        assignments = list({assignment for assignment, _ in pairs})
+        questions = list({question for _, question in pairs})
+        answers: Iterable[tuple[Any, ...]] | None = postgresql_rows(
+            Forecast, _LATEST_SQL, [assignments, questions]
         )
+        if answers is None:
+            answers = (
+                Forecast.objects.filter(assignment_id__in=assignments, question_id__in=questions)
+                .order_by("assignment_id", "question_id", "-submitted_at", "-pk")
+                .values_list("assignment_id", "question_id", "pk")
+            )
         for assignment, question, pk in answers:
             latest.setdefault((assignment, question), pk)
         return latest

@@ -38,7 +38,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from casecast.resolution.exports.columns import CHUNK, Column, ColumnType
+from casecast.resolution.exports.columns import Column, ColumnType
 
 MAX_WIDTH = 32767  # SPSS's widest string variable
 SEGMENT = 255  # the widest segment of a very long string
@@ -102,23 +102,22 @@ class _Layout:
                 self.formats.append(F_INTEGER)
 
 
-def _spool(layout: _Layout, rows: Iterator[list[Any]], spool: IO[bytes]) -> tuple[int, list[int]]:
-    """Spool the rows a chunk at a time, column by column (text as UTF-8, times as SPSS
-    date-times); return the number of rows and each text column's widest value in bytes."""
-    count, widths, chunk = 0, [0] * len(layout.columns), []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            count += _dump(layout, chunk, widths, spool)
-            chunk = []
-    if chunk:
-        count += _dump(layout, chunk, widths, spool)
+def _spool(
+    layout: _Layout, chunks: Iterator[list[list[Any]]], spool: IO[bytes]
+) -> tuple[int, list[int]]:
+    """Spool the chunks of rows (each a list of column values), column by column (text as
+    UTF-8, times as SPSS date-times); return the number of rows and each text column's
+    widest value in bytes."""
+    count, widths = 0, [0] * len(layout.columns)
+    for columns in chunks:
+        if columns and columns[0]:
+            count += _dump(layout, columns, widths, spool)
     spool.seek(0)
     return count, widths
 
 
-def _dump(layout: _Layout, chunk: list[list[Any]], widths: list[int], spool: IO[bytes]) -> int:
-    columns: list[Any] = list(zip(*chunk, strict=True))
+def _dump(layout: _Layout, columns: list[Any], widths: list[int], spool: IO[bytes]) -> int:
+    columns = list(columns)
     for i in layout.text:
         data = [b"" if v is None else v.encode("utf-8") for v in columns[i]]
         width = max(map(len, data))
@@ -130,7 +129,7 @@ def _dump(layout: _Layout, chunk: list[list[Any]], widths: list[int], spool: IO[
     for i in layout.times:
         columns[i] = [None if v is None else v.timestamp() + _UNIX_EPOCH_OFFSET for v in columns[i]]
     pickle.dump(columns, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    return len(chunk)
+    return len(columns[0])
 
 
 def _chunks(spool: IO[bytes]) -> Iterator[list[Any]]:
@@ -275,17 +274,18 @@ def write_sav(
     *,
     path: Path,
     columns: Sequence[Column[Any]],
-    rows: Iterator[list[Any]],
+    chunks: Iterator[list[list[Any]]],
     coded: set[int],
     labels: dict[str, dict[int, str]],
     file_label: str,
 ) -> int:
-    """Write `rows` (typed values, coded text already numbered) as a .sav file; return the
-    number of rows. `labels`: variable name -> its value labels (code -> text), read only
-    after every row (a coded column's codes are complete then)."""
+    """Write `chunks` of rows (each a list of column values: typed values, coded text
+    already numbered) as a .sav file; return the number of rows. `labels`: variable
+    name -> its value labels (code -> text), read only after every row (a coded column's
+    codes are complete then)."""
     layout = _Layout(columns, coded)
     with tempfile.TemporaryFile() as spool:
-        count, widths = _spool(layout, rows, spool)
+        count, widths = _spool(layout, chunks, spool)
         dictionary = _Dictionary(layout, widths)
         with path.open("wb") as out:
             out.write(_header(dictionary.case_size, file_label))

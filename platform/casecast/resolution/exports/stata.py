@@ -29,7 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from casecast.resolution.exports.columns import CHUNK, Column, ColumnType
+import numpy as np
+
+from casecast.resolution.exports.columns import Column, ColumnType
 
 STR_MAX = 2045  # the widest fixed-width string (str2045)
 STRL = 32768
@@ -68,41 +70,54 @@ class _Layout:
                 self.kinds.append("double")
 
 
-def _spool_row(layout: _Layout, row: list[Any], widths: list[int]) -> list[Any]:
-    """A typed row as the data section stores it (text as UTF-8 bytes; times as %tc)."""
+def _numbers(values: list[Any], missing: float, dtype: str) -> np.ndarray[Any, Any]:
+    """A column of numbers (None as `missing`) as the data section stores it."""
+    numbers = np.array(values, dtype="<f8")  # None -> NaN (typed values are never NaN)
+    numbers[np.isnan(numbers)] = missing
+    return numbers.astype(dtype)
+
+
+def _spool_columns(layout: _Layout, columns: list[list[Any]], widths: list[int]) -> list[Any]:
+    """A chunk's typed columns as the data section stores them: text as UTF-8 bytes (its
+    widest value noted in `widths`), times as %tc, numbers as numpy arrays of their
+    Stata type, missing as Stata's system missing."""
     out: list[Any] = []
-    for i, (kind, value) in enumerate(zip(layout.kinds, row, strict=True)):
+    for i, (kind, values) in enumerate(zip(layout.kinds, columns, strict=True)):
         if kind == "text":
-            data = b"" if value is None else str(value).encode("utf-8")
-            if len(data) > widths[i]:
-                widths[i] = len(data)
+            data = [b"" if value is None else str(value).encode("utf-8") for value in values]
+            widths[i] = max(widths[i], max(map(len, data)))
             out.append(data)
         elif kind == "time":
-            out.append(MISSING_DOUBLE if value is None else _ms_since_1960(value))
+            out.append(
+                np.array(
+                    [MISSING_DOUBLE if v is None else _ms_since_1960(v) for v in values],
+                    dtype="<f8",
+                )
+            )
         elif kind == "double":
-            out.append(MISSING_DOUBLE if value is None else float(value))
+            out.append(_numbers(values, MISSING_DOUBLE, "<f8"))
         elif kind == "long":
-            out.append(MISSING_LONG if value is None else int(value))
+            out.append(_numbers(values, MISSING_LONG, "<i4"))
         else:
-            out.append(MISSING_BYTE if value is None else int(value))
+            out.append(_numbers(values, MISSING_BYTE, "i1"))
     return out
 
 
-def _spool(layout: _Layout, rows: Iterator[list[Any]], spool: IO[bytes]) -> tuple[int, list[int]]:
-    count, widths, chunk = 0, [0] * len(layout.columns), []
-    for row in rows:
-        chunk.append(_spool_row(layout, row, widths))
-        if len(chunk) >= CHUNK:
-            pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
-            count, chunk = count + len(chunk), []
-    if chunk:
-        pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
-        count += len(chunk)
+def _spool(
+    layout: _Layout, chunks: Iterator[list[list[Any]]], spool: IO[bytes]
+) -> tuple[int, list[int]]:
+    count, widths = 0, [0] * len(layout.columns)
+    for columns in chunks:
+        if columns and columns[0]:
+            pickle.dump(
+                _spool_columns(layout, columns, widths), spool, protocol=pickle.HIGHEST_PROTOCOL
+            )
+            count += len(columns[0])
     spool.seek(0)
     return count, widths
 
 
-def _chunks(spool: IO[bytes]) -> Iterator[list[list[Any]]]:
+def _chunks(spool: IO[bytes]) -> Iterator[list[Any]]:
     while True:
         try:
             yield pickle.load(spool)  # our own spool, written just now: trusted
@@ -152,20 +167,21 @@ def _formats(layout: _Layout, types: list[int]) -> list[str]:
     return formats
 
 
-def _row_struct(types: list[int]) -> struct.Struct:
+def _row_dtype(types: list[int]) -> np.dtype[Any]:
+    """One observation as a numpy record, packed as the data section stores it."""
     parts = []
-    for stata_type in types:
+    for i, stata_type in enumerate(types):
         if stata_type == DOUBLE:
-            parts.append("d")
+            parts.append((f"v{i}", "<f8"))
         elif stata_type == LONG:
-            parts.append("i")
+            parts.append((f"v{i}", "<i4"))
         elif stata_type == BYTE:
-            parts.append("b")
+            parts.append((f"v{i}", "i1"))
         elif stata_type == STRL:
-            parts.append("8s")
+            parts.append((f"v{i}", "S8"))
         else:
-            parts.append(f"{stata_type}s")
-    return struct.Struct("<" + "".join(parts))
+            parts.append((f"v{i}", f"S{stata_type}"))  # padded with nulls
+    return np.dtype(parts)
 
 
 def _value_label_table(name: str, labels: dict[int, str]) -> bytes:
@@ -185,16 +201,17 @@ def write_dta(
     *,
     path: Path,
     columns: Sequence[Column[Any]],
-    rows: Iterator[list[Any]],
+    chunks: Iterator[list[list[Any]]],
     coded: set[int],
     labels: dict[str, dict[int, str]],
     file_label: str,
 ) -> int:
-    """Write `rows` (typed values, coded text already numbered) as a .dta file; return the
-    number of rows. `labels`: variable name -> its value labels (code -> text)."""
+    """Write `chunks` of rows (each a list of column values: typed values, coded text
+    already numbered) as a .dta file; return the number of rows. `labels`: variable
+    name -> its value labels (code -> text)."""
     layout = _Layout(columns, coded)
     with tempfile.TemporaryFile() as spool, tempfile.TemporaryFile() as strls:
-        count, widths = _spool(layout, rows, spool)
+        count, widths = _spool(layout, chunks, spool)
         types = _types(layout, widths)
         with path.open("wb") as out:
             _write_file(out, layout, types, count, spool, strls, labels, file_label)
@@ -271,20 +288,25 @@ def _write_file(
 
 
 def _write_data(writer: _Writer, types: list[int], spool: IO[bytes], strls: IO[bytes]) -> None:
+    """Each chunk's observations packed column by column into a numpy record array."""
     out = writer.out
     writer.offsets["data"] = out.tell()
     out.write(b"<data>")
-    row_struct = _row_struct(types)
+    dtype = _row_dtype(types)
     long_text = [i for i, stata_type in enumerate(types) if stata_type == STRL]
     observation = 0
-    for chunk in _chunks(spool):
-        packed = []
-        for row in chunk:
-            observation += 1
+    for columns in _chunks(spool):
+        n = len(columns[0])
+        # strL blocks in the order of observations, then variables, as Stata writes them.
+        pointers: dict[int, list[bytes]] = {i: [] for i in long_text}
+        for k in range(n):
             for i in long_text:
-                row[i] = _strl(strls, i + 1, observation, row[i])
-            packed.append(row_struct.pack(*row))
-        out.write(b"".join(packed))
+                pointers[i].append(_strl(strls, i + 1, observation + k + 1, columns[i][k]))
+        observations = np.empty(n, dtype=dtype)
+        for i, values in enumerate(columns):
+            observations[f"v{i}"] = pointers.get(i, values)
+        observation += n
+        out.write(observations.tobytes())
     out.write(b"</data>")
 
 

@@ -1,6 +1,7 @@
 """One export file written as CSV, Parquet, Stata (.dta) or SPSS (.sav), from its columns.
 
-Every format writes the same values (`columns.records`); only how a value is stored
+Every format writes the same values (`columns.record_columns`, a chunk of rows at a time,
+column by column); only how a value is stored
 differs, and that follows from the column's declared `ColumnType`:
 
 | type    | CSV                 | Parquet                         | Stata / SPSS              |
@@ -36,18 +37,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from casecast.core.csv_safety import formula_neutralise
 from casecast.resolution.exports.columns import (
-    CHUNK,
     DECIMALS,
     Column,
     ColumnType,
     Source,
+    csv_cells,
+    each_distinct,
     plain_text_cell,
-    records,
+    record_columns,
 )
 from casecast.resolution.exports.spss import write_sav
 from casecast.resolution.exports.stata import write_dta
@@ -124,23 +127,35 @@ VALUE: dict[ColumnType, Callable[[Column[Any], Any], Any]] = {
 }
 
 
-def typed_records(*, study: Study | None, source: Source[Any]) -> Iterator[list[Any]]:
-    """`records`, each value stored as its column's type says (see the table above)."""
-    # Every converter gives None for None, and `integer_value` an int as it is: those
-    # cells (a third to a half of a forecast row) skip the call.
-    cells = [
-        (VALUE[column.type], column, int if column.type is ColumnType.INTEGER else _Never)
-        for column in source.columns
-    ]
-    for values in records(study=study, source=source):
+def typed_columns(*, study: Study | None, source: Source[Any]) -> Iterator[list[list[Any]]]:
+    """`record_columns` (a chunk at a time, column by column), each value stored as its
+    column's type says (see the table above). Whole numbers are kept as they are; any
+    other column is converted once per distinct value where its values allow
+    (`columns.each_distinct`)."""
+    converters = [partial(VALUE[column.type], column) for column in source.columns]
+    numeric = [column.type in (ColumnType.INTEGER, ColumnType.FLAG) for column in source.columns]
+    for columns in record_columns(study=study, source=source):
         yield [
-            value if value is None or type(value) is kept else convert(column, value)
-            for (convert, column, kept), value in zip(cells, values, strict=True)
+            values if whole and _whole_numbers(values) else each_distinct(convert, values)
+            for convert, whole, values in zip(converters, numeric, columns, strict=True)
         ]
 
 
-class _Never:
-    """A type no value has: nothing is kept as it is in a column of this."""
+def _whole_numbers(values: list[Any]) -> bool:
+    """Every value an int or None (not a bool: a flag is stored as 1 or 0)."""
+    return set(map(type, values)) <= _INT_OR_NONE
+
+
+_INT_OR_NONE = frozenset({int, type(None)})
+
+
+def typed_records(*, study: Study | None, source: Source[Any]) -> Iterator[list[Any]]:
+    """`typed_columns`, one list of values per row."""
+    if not source.columns:
+        yield from ([] for _ in source.rows)
+        return
+    for columns in typed_columns(study=study, source=source):
+        yield from map(list, zip(*columns, strict=True))
 
 
 def value_labels(column: Column[Any]) -> dict[Any, str]:
@@ -164,15 +179,18 @@ def write_csv(*, study: Study | None, source: Source[Any], path: Path) -> int:
             else column.to_csv
             for column in source.columns
         ]
-        for values in records(study=study, source=source):
+        if not source.columns:
+            for _ in source.rows:
+                writer.writerow([])
+                count += 1
+            return count
+        for columns in record_columns(study=study, source=source):
             # Every column writes None as an empty cell.
-            writer.writerow(
-                [
-                    "" if value is None else write(value)
-                    for write, value in zip(to_csv, values, strict=True)
-                ]
-            )
-            count += 1
+            cells = [
+                csv_cells(write, values) for write, values in zip(to_csv, columns, strict=True)
+            ]
+            writer.writerows(zip(*cells, strict=True))
+            count += len(cells[0])
     return count
 
 
@@ -224,27 +242,16 @@ def write_parquet(*, study: Study | None, source: Source[Any], path: Path) -> in
     schema = pa.schema([_arrow_field(column) for column in source.columns])
     count = 0
     with pq.ParquetWriter(path, schema) as writer:
-        for chunk in _chunks(typed_records(study=study, source=source)):
+        for columns in typed_columns(study=study, source=source):
             arrays = [
-                pa.array([row[i] for row in chunk], type=field.type)
-                for i, field in enumerate(schema)
+                pa.array(values, type=field.type)
+                for values, field in zip(columns, schema, strict=True)
             ]
             writer.write_batch(pa.record_batch(arrays, schema=schema))
-            count += len(chunk)
+            count += len(columns[0])
         if count == 0:
             writer.write_table(schema.empty_table())
     return count
-
-
-def _chunks(rows: Iterator[list[Any]]) -> Iterator[list[list[Any]]]:
-    chunk: list[list[Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 # --- Stata and SPSS ---------------------------------------------------------------------
@@ -278,17 +285,17 @@ def _file_label(study: Study | None) -> str:
     return study.slug if study is not None else POOLED_FILE_LABEL
 
 
-def _coded_records(
+def _coded_columns(
     *, study: Study | None, source: Source[Any], coded: dict[int, _Coded]
-) -> Iterator[list[Any]]:
-    """`typed_records`, with the text of each labelled text column as its code."""
-    for row in typed_records(study=study, source=source):
+) -> Iterator[list[list[Any]]]:
+    """`typed_columns`, with the text of each labelled text column as its code."""
+    for columns in typed_columns(study=study, source=source):
         for i, codes in coded.items():
-            row[i] = codes.code(row[i])
-        yield row
+            columns[i] = each_distinct(codes.code, columns[i])
+        yield columns
 
 
-def _coded_columns(columns: list[Column[Any]]) -> dict[int, _Coded]:
+def _coded(columns: list[Column[Any]]) -> dict[int, _Coded]:
     return {
         i: _Coded.of(column)
         for i, column in enumerate(columns)
@@ -321,11 +328,11 @@ def _write_labelled(
     rows, value labels and the file label cut to the format's width. Neither writer needs
     one whole data frame (as pyreadstat does), so memory does not grow with rows."""
     columns = list(source.columns)
-    coded = _coded_columns(columns)
+    coded = _coded(columns)
     return write(
         path=path,
         columns=columns,
-        rows=_coded_records(study=study, source=source, coded=coded),
+        chunks=_coded_columns(study=study, source=source, coded=coded),
         coded=set(coded),
         labels=_all_value_labels(columns, coded),
         file_label=_file_label(study)[:label_width],
