@@ -117,19 +117,27 @@ def _spool(
 
 
 def _dump(layout: _Layout, columns: list[Any], widths: list[int], spool: IO[bytes]) -> int:
-    columns = list(columns)
-    for i in layout.text:
-        data = [b"" if v is None else v.encode("utf-8") for v in columns[i]]
-        width = max(map(len, data))
-        if width > MAX_WIDTH:
-            data = [_cut(d, MAX_WIDTH) for d in data]
-            width = MAX_WIDTH
-        widths[i] = max(widths[i], width)
-        columns[i] = data
-    for i in layout.times:
-        columns[i] = [None if v is None else v.timestamp() + _UNIX_EPOCH_OFFSET for v in columns[i]]
-    pickle.dump(columns, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    return len(columns[0])
+    """One chunk as numpy arrays: text as UTF-8 bytes (`S` of the chunk's widest), every
+    other column as doubles with system-missing for None (times in SPSS's seconds)."""
+    arrays: list[np.ndarray[Any, Any]] = []
+    text, times = set(layout.text), set(layout.times)
+    for i, values in enumerate(columns):
+        if i in text:
+            data = [b"" if v is None else v.encode("utf-8") for v in values]
+            width = max(map(len, data))
+            if width > MAX_WIDTH:
+                data = [_cut(d, MAX_WIDTH) for d in data]
+                width = MAX_WIDTH
+            widths[i] = max(widths[i], width)
+            arrays.append(np.array(data, dtype=f"S{max(width, 1)}"))
+            continue
+        if i in times:
+            values = [None if v is None else v.timestamp() + _UNIX_EPOCH_OFFSET for v in values]
+        numbers = np.array(values, dtype="<f8")  # None -> NaN
+        numbers[np.isnan(numbers)] = SYSMIS
+        arrays.append(numbers)
+    pickle.dump(arrays, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(arrays[0])
 
 
 def _chunks(spool: IO[bytes]) -> Iterator[list[Any]]:
@@ -297,27 +305,28 @@ def write_sav(
 
 
 def _write_data(out: IO[bytes], dictionary: _Dictionary, spool: IO[bytes]) -> None:
-    """Each chunk's cases as a numpy record array (numbers as doubles, system-missing for
-    None; text padded with spaces to its segments), then compressed."""
+    """Each chunk's cases as a numpy record array (numbers as doubles; text padded with
+    spaces to its segments), then compressed."""
     dtype = np.dtype(
         [
             (f"c{i}", "<f8" if cell == "d" else f"S{cell[:-1]}")
             for i, cell in enumerate(dictionary.cells)
         ]
     )
-    compressor = _Compressor(out, np.array(dictionary.numeric, dtype=bool))
-    for columns in _chunks(spool):
-        cases = np.empty(len(columns[0]), dtype=dtype)
-        for i, values in enumerate(columns):
+    numeric = np.array(dictionary.numeric, dtype=bool)
+    text_bytes = np.repeat(~numeric, 8)  # which bytes of a case hold text
+    compressor = _Compressor(out, numeric)
+    for arrays in _chunks(spool):
+        cases = np.zeros(len(arrays[0]), dtype=dtype)
+        for i, values in enumerate(arrays):
             parts = dictionary.split.get(i)
-            if parts is None:
-                numbers = np.array(values, dtype="<f8")  # None -> NaN
-                numbers[np.isnan(numbers)] = SYSMIS
-                cases[f"c{i}"] = numbers
-            elif len(parts) == 1:
-                cases[f"c{i}"] = [data.ljust(parts[0]) for data in values]
+            if parts is not None and len(parts) > 1:
+                cases[f"c{i}"] = [_padded(data, parts) for data in values.tolist()]
             else:
-                cases[f"c{i}"] = [_padded(data, parts) for data in values]
+                cases[f"c{i}"] = values  # shorter text is padded with NUL bytes here
+        raw = cases.view(np.uint8).reshape(len(cases), dtype.itemsize)
+        # UTF-8 text from the database holds no NUL byte, so every NUL in text is padding.
+        raw[:, text_bytes] = np.where(raw[:, text_bytes] == 0, 32, raw[:, text_bytes])
         compressor.write(cases.tobytes(), len(cases))
     compressor.close()
 
