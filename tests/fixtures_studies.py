@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -247,19 +248,24 @@ def participant_other_study(other_study) -> Participant:
     return create_participant(study=other_study, email="elsewhere@example.org")
 
 
+@contextmanager
+def rolled_back(django_db_blocker: Any) -> Iterator[None]:
+    """Database access for a module-scoped fixture, in a transaction rolled back when the
+    module is done; each test's own `db` transaction nests inside it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+
+
 @pytest.fixture(scope="module")
 def demo_seeded_for_module(django_db_setup, django_db_blocker) -> Iterator[None]:
     # seed_demo takes 10–30 s; seeding once per module instead of once per test is most of
     # what keeps the demo's own tests affordable in CI.
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
 
 
 @pytest.fixture

@@ -22,6 +22,13 @@ from django.db.models import Model
 Converter = Callable[[Any, Any, Any], Any]
 
 
+def qualified_column(meta: Any, name: str, *, using: str = "default") -> str:
+    """A field's column as `"table"."column"`, quoted for the database (`meta`: a model's
+    `_meta`), for the hand-written reads that join two tables."""
+    quote = connections[using].ops.quote_name
+    return f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
+
+
 def select_list(model: type[Model], alias: str, *, using: str = "default") -> str:
     """Every concrete column of `model`, qualified by the table alias, in field order."""
     quote = connections[using].ops.quote_name

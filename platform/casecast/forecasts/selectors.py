@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, cast
 
 from django.core.cache import caches
@@ -141,10 +142,7 @@ def forecasts_scorable(*, forecast_ids: Sequence[int]) -> list[int]:
     using = router.db_for_read(Forecast)
     quote = connections[using].ops.quote_name
     forecast, question = Forecast._meta, Question._meta
-
-    def column(meta: Any, name: str) -> str:
-        return f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
-
+    column = partial(joined_rows.qualified_column, using=using)
     outcome = " OR ".join(
         f"{column(question, name)} IS NOT NULL"
         for name in ("outcome_binary", "outcome_category", "outcome_numeric")

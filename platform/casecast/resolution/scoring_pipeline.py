@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from casecast import scoring
+from casecast.core import joined_rows
 from casecast.forecasts.models import Forecast
 from casecast.resolution import bulk, selectors, summaries
 from casecast.resolution.bulk import Column
@@ -207,10 +209,7 @@ def _submitted(forecast_ids: Sequence[int]) -> list[tuple[int, int, int]]:
     using = router.db_for_read(Forecast)
     quote = connections[using].ops.quote_name
     forecast, participant = Forecast._meta, Participant._meta
-
-    def column(meta: Any, name: str) -> str:
-        return f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
-
+    column = partial(joined_rows.qualified_column, using=using)
     placeholders = ", ".join(["%s"] * len(forecast_ids))
     sql = (
         f"SELECT {column(participant, 'study')}, {column(forecast, 'participant')},"
