@@ -83,10 +83,13 @@ def browser() -> Iterator[object]:
     # Playwright's sync API keeps an event loop running in this thread; Django's
     # ORM calls in the test body are still synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from tests.browser_support import launch_chromium
 
+    # expect() waits for the page a click leads to; under a parallel run that can
+    # take longer than Playwright's 5 s default, as page actions may (15 s).
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
         yield chromium

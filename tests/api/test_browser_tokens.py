@@ -8,6 +8,7 @@ import re
 import pytest
 from casecast.api.models import ApiToken
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible, demo_researcher_sign_in
 
@@ -23,7 +24,7 @@ def test_a_researcher_creates_and_revokes_a_token(page):
     page.get_by_role("button", name="Create a token").click()
     assert_accessible(page)
     page.get_by_role("button", name="Create token").click()  # nothing filled in
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Name").fill("R on my laptop")
     page.get_by_label("Judgement in children's social care (demo)").check()

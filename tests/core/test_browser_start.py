@@ -1,6 +1,7 @@
 """The public pages in a real browser: accessible, and usable on a 320px screen."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 
@@ -9,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_start_page_has_no_wcag_22_aa_violations(page):
     page.goto("/")
-    assert page.locator("h1").inner_text() == "Take part in a decision forecasting study"
+    expect(page.locator("h1")).to_have_text("Take part in a decision forecasting study")
     assert_accessible(page)
 
 
@@ -41,9 +42,9 @@ def test_sign_in_errors_are_announced_in_an_error_summary(page):
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
-    assert "Enter the email address and password for your researcher account" in (
-        summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text(
+        "Enter the email address and password for your researcher account"
     )
     assert page.title() == "Error: Sign in – Casecast"
     assert_accessible(page)

@@ -4,6 +4,7 @@ import pytest
 from casecast.accounts.links import participant_link_path
 from casecast.studies import services
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 from tests.feedback_support import answer_phase, build_feedback_study
@@ -28,10 +29,10 @@ def test_judgement_profile_page_has_no_wcag_22_aa_violations(page, researcher):
         answer_phase(peer, 1, probability_for=lambda q, n=n: 40 + 10 * n)
     page.goto(participant_link_path(user=participant.user))
     page.goto(reverse("feedback:profile"))
-    assert page.locator("h1").inner_text() == "Your judgement profile"
-    assert page.locator("svg.cc-chart").count() == 1
-    assert page.locator("[data-profile-table] tbody tr").count() == 2
-    assert page.locator("[data-profile-findings] li").count() == 3
+    expect(page.locator("h1")).to_have_text("Your judgement profile")
+    expect(page.locator("svg.cc-chart")).to_have_count(1)
+    expect(page.locator("[data-profile-table] tbody tr")).to_have_count(2)
+    expect(page.locator("[data-profile-findings] li")).to_have_count(3)
     assert_accessible(page)
     page.set_viewport_size({"width": 320, "height": 640})
     assert_no_horizontal_scroll(page)

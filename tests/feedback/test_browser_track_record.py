@@ -3,6 +3,7 @@
 import pytest
 from casecast.accounts.links import participant_link_path
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 from tests.feedback_support import answer_phase, build_feedback_study
@@ -21,9 +22,9 @@ def test_track_record_page_has_no_wcag_22_aa_violations(page, researcher):
     answer_phase(participant, 1)
     _sign_in(page, participant.user)
     page.goto(reverse("feedback:track_record"))
-    assert page.locator("h1").inner_text() == "Your track record"
-    assert page.locator("svg.cc-chart").count() == 1
-    assert page.locator("[data-calibration-table] tbody tr").count() == 5
+    expect(page.locator("h1")).to_have_text("Your track record")
+    expect(page.locator("svg.cc-chart")).to_have_count(1)
+    expect(page.locator("[data-calibration-table] tbody tr")).to_have_count(5)
     assert_accessible(page)
     page.set_viewport_size({"width": 320, "height": 640})
     assert_no_horizontal_scroll(page)
@@ -56,7 +57,7 @@ def test_case_feedback_updates_in_place_when_the_score_arrives(page, researcher)
     _sign_in(page, participant.user)
     page.goto(reverse("feedback:case", args=[assignment.pk]))
     assert page.get_by_text("Your score is being calculated").count() == 12
-    assert not page.get_by_role("link", name="Refresh").is_visible()  # the script polls instead
+    expect(page.get_by_role("link", name="Refresh")).not_to_be_visible()  # the script polls instead
 
     score_submission(forecast_ids=list(participant.forecasts.values_list("pk", flat=True)))
 
@@ -78,10 +79,10 @@ def test_track_record_numbers_open_from_details_and_stay_accessible(page, resear
     assert "Your overall score is" in findings
     assert "AUC" not in findings and "reliability" not in findings.lower()
     numbers = page.locator("[data-track-record-numbers]")
-    assert not numbers.get_by_text("Reliability", exact=True).is_visible()
+    expect(numbers.get_by_text("Reliability", exact=True)).not_to_be_visible()
     numbers.get_by_text("The numbers behind this").click()
-    assert numbers.get_by_text("Reliability", exact=True).is_visible()
-    assert numbers.get_by_text("AUC", exact=True).is_visible()
+    expect(numbers.get_by_text("Reliability", exact=True)).to_be_visible()
+    expect(numbers.get_by_text("AUC", exact=True)).to_be_visible()
     assert_accessible(page)
 
 

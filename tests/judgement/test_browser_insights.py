@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 
@@ -48,4 +49,4 @@ def test_the_study_page_leads_to_the_insights(page, study, answered):
     page.wait_for_url(re.compile(r"/insights/$"))
     page.get_by_role("link", name="Noise audit", exact=True).first.click()
     page.wait_for_url(re.compile(r"/insights/noise/$"))
-    assert page.get_by_role("heading", name="Noise audit", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Noise audit", level=1)).to_be_visible()

@@ -20,6 +20,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 from tests.fixtures_studies import create_participant
@@ -98,7 +99,7 @@ def test_the_case_label_never_reaches_the_server(page, worker):
 
     # The label field is shown by the script, and is typed into like any other.
     label = page.get_by_label("Your label for the case")
-    assert label.is_visible()
+    expect(label).to_be_visible()
     assert label.get_attribute("name") is None
     label.fill(LABEL)
     _fill_forecast(page, question="I will write my own question", percent="70")
@@ -110,7 +111,7 @@ def test_the_case_label_never_reaches_the_server(page, worker):
 
     # Refused, with the reason; the label is still there (from this browser's storage).
     page.get_by_text("There is a problem").wait_for()
-    assert page.get_by_text("looks like a person's name (Mr Jones)").first.is_visible()
+    expect(page.get_by_text("looks like a person's name (Mr Jones)").first).to_be_visible()
     assert page.get_by_label("Your label for the case").input_value() == LABEL
     assert PracticeForecast.objects.count() == 0
     assert_accessible(page)
@@ -124,14 +125,14 @@ def test_the_case_label_never_reaches_the_server(page, worker):
     forecast = PracticeForecast.objects.get()
     assert forecast.custom_text == "Will mum move out within a year?"
     slot = page.locator(f'[data-practice-label="{forecast.local_id}"]')
-    assert slot.inner_text() == LABEL
+    expect(slot).to_have_text(LABEL)
     stored = page.evaluate(f"localStorage.getItem('{STORAGE_PREFIX}{forecast.local_id}')")
     assert stored == LABEL
     assert_accessible(page)
 
     # Record what happened: the outcome page shows the label too.
     page.get_by_role("link", name="Record what happened").click()
-    assert page.locator(f'[data-practice-label="{forecast.local_id}"]').inner_text() == LABEL
+    expect(page.locator(f'[data-practice-label="{forecast.local_id}"]')).to_have_text(LABEL)
     page.get_by_label("Yes, it happened").check()
     assert_accessible(page)
     page.get_by_role("button", name="Save").click()
@@ -140,7 +141,7 @@ def test_the_case_label_never_reaches_the_server(page, worker):
     assert forecast.outcome is True
 
     page.get_by_role("link", name="See how well calibrated").click()
-    assert page.locator("[data-practice-periods] tbody tr").count() == 1
+    expect(page.locator("[data-practice-periods] tbody tr")).to_have_count(1)
     assert_accessible(page)
     page.goto(reverse("practice:sharing"))
     page.get_by_label("Practice study").check()
@@ -181,7 +182,7 @@ def test_without_javascript_practice_works_without_labels(browser, live_server, 
     try:
         page.goto(participant_link_path(user=worker.user))
         page.goto(reverse("practice:new"))
-        assert not page.locator("#practice-case-label").is_visible()
+        expect(page.locator("#practice-case-label")).not_to_be_visible()
         _fill_forecast(page, question="Will the child return home within a year?", percent="40")
         page.get_by_role("button", name="Save practice forecast").click()
         page.wait_for_url(re.compile(r"/practice/$"))

@@ -5,6 +5,7 @@ import pytest
 from casecast.practice.models import PracticeAccess, PracticeForecast, PracticeShare
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 from tests.fixtures_studies import build_study, create_participant
@@ -34,19 +35,19 @@ def test_the_study_practice_page_and_invitations_are_accessible(page, researcher
 
     page.goto(reverse("studies:detail", args=[study.slug]))
     page.get_by_role("link", name="Practice forecasts: counts and shared records").click()
-    assert page.locator("h1").inner_text() == "Practice forecasts"
-    assert page.locator("[data-shared-record] tbody tr").count() == 3
+    expect(page.locator("h1")).to_have_text("Practice forecasts")
+    expect(page.locator("[data-shared-record] tbody tr")).to_have_count(3)
     assert "sharer@example.org" not in page.content()
     assert_accessible(page)
 
     page.get_by_role("link", name="Invite a worker to practise").click()
     page.get_by_role("button", name="Send invitation").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("The worker's email address").fill("newcomer@council.example.org")
     page.get_by_role("button", name="Send invitation").click()
     page.get_by_text("Invitation to practise sent.").wait_for()
-    assert page.locator("[data-practice-invited] tbody tr").count() == 1
+    expect(page.locator("[data-practice-invited] tbody tr")).to_have_count(1)
     assert_accessible(page)
     page.get_by_role("button", name="Remove newcomer@council.example.org").click()
     page.get_by_text("Practice access removed.").wait_for()

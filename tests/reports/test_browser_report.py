@@ -10,6 +10,7 @@ import pytest
 from casecast.core.management.commands.seed_demo import DEMO_PASSWORD
 from casecast.resolution.demo_blinding import DMC_EMAIL
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.browser_support import (
     assert_accessible,
@@ -50,7 +51,7 @@ def test_the_report_page_is_accessible_and_shows_the_commands_numbers(page):
     page.wait_for_url("**/studies/**")
     page.goto(f"/studies/{DEMO_SLUG}/resolution/results/")
     page.wait_for_url(f"**/studies/{DEMO_SLUG}/report/")
-    assert page.get_by_role("heading", name="Trial report").is_visible()
+    expect(page.get_by_role("heading", name="Trial report")).to_be_visible()
     assert document["stamp"]["input_hash"] in page.locator("[data-report-stamp]").inner_text()
     table = page.locator("[data-primary-table]")
     for effect in document["primary"]["effects"]:

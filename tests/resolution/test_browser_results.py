@@ -9,6 +9,7 @@ import pytest
 from casecast.resolution.outcomes import Outcome
 from casecast.resolution.scoring_pipeline import score_questions
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 from tests.resolution.test_pipeline import resolve_quietly
@@ -48,7 +49,7 @@ def test_the_calibration_table_fits_its_column_on_tablet_and_desktop(page, caseb
     _sign_in(page)
     page.goto(reverse("resolution:results", kwargs={"slug": casebook.study.slug}))
     # Four forecasts: five groups, as on a participant's chart (charts.bins_for).
-    assert page.locator("[data-calibration-table] tbody tr").count() == 5
+    expect(page.locator("[data-calibration-table] tbody tr")).to_have_count(5)
     for width in (768, 1024, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         edges = page.evaluate(_EDGES_JS)
@@ -94,7 +95,7 @@ def test_the_correction_page_is_accessible_with_radios_a_date_input_and_history(
     page.get_by_label("Reason for the change").fill("Checked again")
     page.get_by_role("button", name="Save correction").click()
     summary = page.locator(".govuk-error-summary")
-    assert "must be today or in the past" in summary.inner_text()
+    expect(summary).to_contain_text("must be today or in the past")
     summary.get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == "id_known_at"
     assert_accessible(page)

@@ -1,10 +1,13 @@
 """The recruitment, data-lock and unblinding pages and blinded results pass axe-core
 (WCAG 2.2 AA) in a real browser, and the council table sorts without JavaScript."""
 
+import re
+
 import pytest
 from casecast.studies import services
 from casecast.studies.models import Study, StudyMembership
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible
 from tests.fixtures_studies import build_study, create_participant
@@ -27,10 +30,10 @@ def test_blinding_pages_are_accessible_and_unblinding_is_confirmed(page, researc
         create_participant(study=study, email=f"p{n}@example.org")
     _sign_in(page, researcher.email)
     page.goto(reverse("studies:recruitment", args=[study.slug]))
-    assert page.locator("h1").inner_text() == "Recruitment and progress by council"
+    expect(page.locator("h1")).to_have_text("Recruitment and progress by council")
     assert_accessible(page)
     page.get_by_role("link", name="Enrolled", exact=True).click()  # sort: a plain link
-    assert page.locator("th[aria-sort='ascending']").inner_text() == "Enrolled"
+    expect(page.locator("th[aria-sort='ascending']")).to_have_text("Enrolled")
     page.goto(reverse("resolution:results", args=[study.slug]))  # leads to the trial report
     assert page.url.endswith(reverse("reports:report", args=[study.slug]))
     text = page.locator("main").inner_text()
@@ -42,15 +45,15 @@ def test_blinding_pages_are_accessible_and_unblinding_is_confirmed(page, researc
     assert_accessible(page)
     page.get_by_label("Reason").fill("All outcomes recorded")
     page.get_by_role("button", name="Lock the data").click()
-    assert page.locator(".govuk-notification-banner").is_visible()
+    expect(page.locator(".govuk-notification-banner")).to_be_visible()
     page.goto(reverse("studies:unblind", args=[study.slug]))
     page.get_by_label("Reason").fill("Analysis plan signed off")
     page.get_by_role("button", name="Unblind the study").click()
-    assert page.locator(".govuk-error-summary").is_visible()  # not confirmed
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # not confirmed
     assert_accessible(page)
     page.get_by_label("I understand").check()
     page.get_by_role("button", name="Unblind the study").click()
-    assert page.locator(".govuk-notification-banner").is_visible()
+    expect(page.locator(".govuk-notification-banner")).to_be_visible()
     page.goto(reverse("studies:consort", args=[study.slug]))
     assert page.get_by_role("columnheader", name="Feedback").count() >= 1
 
@@ -68,5 +71,5 @@ def test_the_council_leads_page_is_accessible(page, researcher, django_user_mode
     _sign_in(page, lead.email)
     page.goto(reverse("studies:list"))
     page.get_by_role("link", name=study.title).click()
-    assert page.locator("h1").inner_text().startswith("Progress: ")
+    expect(page.locator("h1")).to_have_text(re.compile("^Progress: "))
     assert_accessible(page)

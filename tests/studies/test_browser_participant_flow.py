@@ -6,6 +6,7 @@ import pytest
 from casecast.accounts.links import participant_link_path
 from casecast.studies.models import Participant
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible
 from tests.fixtures_studies import build_study, create_participant
@@ -22,11 +23,11 @@ def test_participant_consents_and_answers_the_baseline_questions(page, researche
     participant = create_participant(study=study, email="browser@example.org", stage="invited")
     _sign_in(page, participant.user)
     page.goto(reverse("studies:consent", args=[study.slug]))
-    assert page.locator("h1").inner_text() == "Taking part in the study"
+    expect(page.locator("h1")).to_have_text("Taking part in the study")
     assert_accessible(page)
 
     page.get_by_role("button", name=re.compile("^I agree")).click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("I have read the information above and I agree to take part").check()
     page.get_by_role("button", name=re.compile("^I agree")).click()
@@ -34,7 +35,7 @@ def test_participant_consents_and_answers_the_baseline_questions(page, researche
     page.wait_for_url(f"**/s/{study.slug}/about-you/")
     assert_accessible(page)
     page.get_by_role("button", name="Save and continue").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Team manager").check()
     page.get_by_label("2 to 5 years").check()
@@ -53,11 +54,11 @@ def test_participant_withdraws_and_asks_for_erasure(page, researcher):
     page.goto(reverse("studies:withdraw", args=[study.slug]))
     assert_accessible(page)
     page.get_by_role("button", name="Leave the study").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("No, delete my answers and my personal details").check()
     page.get_by_role("button", name="Leave the study").click()
-    assert page.locator("h1").inner_text() == "You have left the study"
+    expect(page.locator("h1")).to_have_text("You have left the study")
     assert_accessible(page)
     assert Participant.objects.get(pk=participant.pk).erased_at is not None
 
@@ -72,8 +73,8 @@ def test_code_enrolment_without_email_shows_a_link_to_bookmark(page, researcher)
     page.get_by_role("button", name="Continue").click()
     assert_accessible(page)
     page.get_by_role("button", name="Continue").click()
-    assert page.locator("h1").inner_text() == "Save your personal link"
+    expect(page.locator("h1")).to_have_text("Save your personal link")
     assert_accessible(page)
-    assert "token=" in page.locator("#personal-link").inner_text()
+    expect(page.locator("#personal-link")).to_contain_text("token=")
     page.get_by_role("button", name=re.compile("^I have saved my link")).click()
     page.wait_for_url(f"**/s/{study.slug}/consent/")

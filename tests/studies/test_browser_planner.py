@@ -3,6 +3,7 @@ results and with its error summary."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible, assert_no_horizontal_scroll
 from tests.fixtures_studies import build_study
@@ -19,15 +20,15 @@ def test_planning_a_trial_in_the_browser_is_accessible(page, researcher):
     page.wait_for_load_state()
     page.goto(reverse("studies:list"))
     page.get_by_role("link", name="Plan a trial").click()
-    assert page.locator("h1").inner_text() == "Plan a trial"
+    expect(page.locator("h1")).to_have_text("Plan a trial")
     assert_accessible(page)
 
     page.get_by_label("Participants per arm").fill("30")
     page.get_by_label("Simulated trials").fill("50")
     page.get_by_role("button", name="Work out the power").click()
     page.wait_for_load_state()
-    assert page.locator("[data-power-table] tbody tr").count() == 3  # arms 2-4 vs control
-    assert page.locator("[data-plan-results] svg").count() == 1
+    expect(page.locator("[data-power-table] tbody tr")).to_have_count(3)  # arms 2-4 vs control
+    expect(page.locator("[data-plan-results] svg")).to_have_count(1)
     assert_accessible(page)
     page.set_viewport_size({"width": 320, "height": 640})
     assert_no_horizontal_scroll(page)
@@ -37,5 +38,5 @@ def test_planning_a_trial_in_the_browser_is_accessible(page, researcher):
     page.get_by_role("button", name="Work out the power").click()
     page.wait_for_load_state()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible() and "Enter 0 councils per arm" in summary.inner_text()
+    expect(summary).to_contain_text("Enter 0 councils per arm")
     assert_accessible(page)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible
 from tests.fixtures_studies import build_study, create_participant
@@ -45,7 +46,7 @@ def test_every_staff_page_is_accessible(page, researcher):
         assert_accessible(page)
     page.goto(reverse("studies:arm_add", args=[study.slug]))
     page.get_by_role("button", name="Save arm").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     draft = build_study(by=researcher, title="Draft study", status="draft")
     for name in ("phases", "questions"):  # with "Move up" and "Move down" buttons
@@ -53,8 +54,8 @@ def test_every_staff_page_is_accessible(page, researcher):
         assert page.get_by_role("button", name="Move down").count() >= 1, name
         assert_accessible(page)
     page.get_by_role("button", name="Move down").first.click()
-    assert page.locator(".govuk-notification-banner").is_visible()
+    expect(page.locator(".govuk-notification-banner")).to_be_visible()
     page.goto(reverse("studies:participant_withdraw", args=[study.slug, participant.pk]))
     page.get_by_role("button", name="Record withdrawal").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)

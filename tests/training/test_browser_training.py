@@ -7,6 +7,7 @@ from casecast.accounts.links import participant_link_path
 from casecast.studies import services
 from casecast.studies.models import Study
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import assert_accessible
 from tests.fixtures_studies import build_study, create_participant
@@ -28,14 +29,14 @@ def test_calibration_training_pages_are_accessible_and_give_feedback(page, resea
     participant = _participant(researcher, "calibration")
     page.goto(participant_link_path(user=participant.user))
     page.goto(reverse("training:start"))
-    assert page.locator("h1").inner_text() == "Calibration training"
-    assert page.locator(".govuk-warning-text").count() == 0  # no researchers' note
+    expect(page.locator("h1")).to_have_text("Calibration training")
+    expect(page.locator(".govuk-warning-text")).to_have_count(0)  # no researchers' note
     assert_accessible(page)
     page.get_by_role("button", name="Start now").click()
     assert_accessible(page)  # the lesson
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Check my answer").click()  # nothing chosen
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("River Severn").check()
     page.get_by_label("70%").check()
@@ -44,7 +45,7 @@ def test_calibration_training_pages_are_accessible_and_give_feedback(page, resea
     assert_accessible(page)
     do_module(participant)
     page.goto(reverse("training:results"))
-    assert page.locator("svg.cc-chart").count() == 1
+    expect(page.locator("svg.cc-chart")).to_have_count(1)
     groups = page.locator("[data-calibration-table] tbody th").all_inner_texts()
     assert groups == ["50%", "60%", "70%", "80%", "90%", "100%"]
     assert_accessible(page)
@@ -81,11 +82,11 @@ def test_staff_edit_errors_are_at_the_text_box_and_accessible(page, researcher):
     page.get_by_label("Module content (YAML)").fill("title: x\nintro: y\nsteps: []\n")
     page.get_by_role("button", name="Save as a new version").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     link = summary.get_by_role("link", name="steps: must be a list with at least one step")
     assert link.get_attribute("href") == "#id_source_yaml"
     error = page.locator("#id_source_yaml-error")
-    assert "steps: must be a list with at least one step" in error.inner_text()
+    expect(error).to_contain_text("steps: must be a list with at least one step")
     assert_accessible(page)
     link.click()
     assert page.evaluate("document.activeElement.id") == "id_source_yaml"

@@ -6,6 +6,7 @@ from casecast.trial_results import services
 from casecast.trial_results.models import ResultsStudy, TrialForecast
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser_support import (
     assert_accessible,
@@ -30,7 +31,7 @@ def test_a_participant_forecasts_a_trial_and_reads_the_result(page, study, trial
     page.get_by_label("Highest likely value").fill("-0.03")
     page.get_by_role("button", name="Save my forecast").click()
     summary = page.locator(".govuk-error-summary")
-    assert "at or below your estimate" in summary.inner_text()
+    expect(summary).to_contain_text("at or below your estimate")
     assert_accessible(page)
     page.get_by_label("Lowest likely value").fill("-0.04")
     page.get_by_label("Highest likely value").fill("0")
