@@ -55,7 +55,9 @@ class Workers:
     def __init__(self) -> None:
         self.processes: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *, app: str = "tasks", visibility_timeout: int = 5) -> subprocess.Popen[bytes]:
+    def start(
+        self, *, app: str = "tasks", visibility_timeout: int = 5, **env: str
+    ) -> subprocess.Popen[bytes]:
         from tasks import app as celery_app
 
         name = f"faults-{len(self.processes) + 1}-{os.getpid()}@localhost"
@@ -67,7 +69,7 @@ class Workers:
                 f"--hostname={name}", "-Q", QUEUE,
             ],
             cwd=ROOT,
-            env=service_env(CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout)),
+            env=service_env(CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout), **env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
