@@ -16,6 +16,7 @@ path, for the test that compares them).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import repeat
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -65,8 +66,10 @@ def value_chunks(
             (names[pos], convs, expression) for pos, (convs, expression) in converters.items()
         ]
         while chunk := cursor.fetchmany(size):
-            # As `.values()` does, columns beyond the names (if any) are dropped.
-            dicts = [dict(zip(names, row, strict=False)) for row in chunk]
+            # As `.values()` does, columns beyond the names (if any) are dropped (`zip`
+            # stops at the shorter). One dict a row is a seventh of a file's CPU: built
+            # with C-level calls only.
+            dicts = list(map(dict, map(zip, repeat(names), chunk)))
             # Django's converters (`SQLCompiler.apply_converters`), a column at a time.
             for name, convs, expression in convert:
                 for db in dicts:

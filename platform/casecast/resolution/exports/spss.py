@@ -123,12 +123,15 @@ def _dump(layout: _Layout, columns: list[Any], widths: list[int], spool: IO[byte
     text, times = set(layout.text), set(layout.times)
     for i, values in enumerate(columns):
         if i in text:
-            data = [b"" if v is None else v.encode("utf-8") for v in values]
-            width = max(map(len, data))
+            # Encoded once per distinct value: a chunk repeats its participants, arms,
+            # councils and cases row after row.
+            encoded = {v: b"" if v is None else v.encode("utf-8") for v in dict.fromkeys(values)}
+            width = max(map(len, encoded.values()))
             if width > MAX_WIDTH:
-                data = [_cut(d, MAX_WIDTH) for d in data]
+                encoded = {v: _cut(data, MAX_WIDTH) for v, data in encoded.items()}
                 width = MAX_WIDTH
             widths[i] = max(widths[i], width)
+            data = list(map(encoded.__getitem__, values))
             arrays.append(np.array(data, dtype=f"S{max(width, 1)}"))
             continue
         if i in times:
