@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from casecast.core.downloads import from_our_pages
 from casecast.judgement import charts, services
 from casecast.studies.permissions import StaffRequest, study_staff_required
 
@@ -227,6 +228,7 @@ def updating(request: StaffRequest, slug: str) -> HttpResponse:
     )
 
 
+@from_our_pages
 @require_GET
 @study_staff_required()
 def insights_json(request: StaffRequest, slug: str) -> JsonResponse:

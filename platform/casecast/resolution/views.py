@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casecast.audit.services import audit_record
 from casecast.core.csv_safety import formula_row
+from casecast.core.downloads import from_our_pages
 from casecast.core.form_views import form_saved
 from casecast.resolution import exports, selectors, services
 from casecast.resolution.csv_import import (
@@ -223,6 +224,7 @@ def _import_message(result: ImportResult) -> str:
     return text + ". Forecasts on the changed questions are being scored."
 
 
+@from_our_pages
 @require_GET
 @study_staff_required(*CHANGE)
 def import_template(request: HttpRequest, slug: str) -> HttpResponse:
@@ -329,12 +331,14 @@ def _export(request: HttpRequest, name: str, *, include_reasoning: bool = False)
     return _csv_response(table(study=study, source=source), f"{study.slug}-{export.filename}")
 
 
+@from_our_pages
 @require_GET
 @study_staff_required()
 def export_scores(request: HttpRequest, slug: str) -> HttpResponse:
     return _export(request, "scores")
 
 
+@from_our_pages
 @require_GET
 @study_staff_required()
 def export_forecasts(request: HttpRequest, slug: str) -> HttpResponse:
@@ -349,12 +353,14 @@ def export_forecasts(request: HttpRequest, slug: str) -> HttpResponse:
     return _export(request, "forecasts", include_reasoning=form.cleaned_data["include_reasoning"])
 
 
+@from_our_pages
 @require_GET
 @study_staff_required()
 def export_participants(request: HttpRequest, slug: str) -> HttpResponse:
     return _export(request, "participants")
 
 
+@from_our_pages
 @require_GET
 @study_staff_required()
 def export_file(request: HttpRequest, slug: str, name: str) -> HttpResponse:
@@ -362,6 +368,7 @@ def export_file(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     return _export(request, name)
 
 
+@from_our_pages
 @require_GET
 @study_staff_required()
 def export_dictionary(request: HttpRequest, slug: str) -> HttpResponse:
@@ -377,6 +384,7 @@ def export_dictionary(request: HttpRequest, slug: str) -> HttpResponse:
     return _csv_response(rows, f"{study.slug}-data-dictionary.csv")
 
 
+@from_our_pages
 @require_GET
 @never_cache
 @study_staff_required()

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from casecast.audit.services import audit_record
+from casecast.core.downloads import from_our_pages
 from casecast.feedback.calibration import calibration_chart
 from casecast.studies.permissions import (
     MANAGERS,
@@ -286,6 +287,7 @@ def _save_edit(
         )
 
 
+@from_our_pages
 @study_staff_required()
 def staff_version(request: StaffRequest, slug: str, key: str, number: int) -> HttpResponse:
     study = request.study

@@ -22,6 +22,7 @@ from casecast.accounts.links import is_link_session
 from casecast.accounts.models import User
 from casecast.audit.services import audit_record
 from casecast.core.csv_safety import formula_row
+from casecast.core.downloads import from_our_pages
 from casecast.core.form_views import form_saved, posted
 from casecast.trial_results import selectors, services
 from casecast.trial_results.accuracy import estimate_histogram
@@ -249,6 +250,7 @@ class _Echo:
         return value
 
 
+@from_our_pages
 @require_GET
 @managers_only
 def export(request: HttpRequest, slug: str) -> StreamingHttpResponse:

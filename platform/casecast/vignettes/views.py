@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from casecast.audit.services import audit_record
+from casecast.core.downloads import from_our_pages
 from casecast.studies.models import Phase
 from casecast.studies.permissions import MANAGERS, study_staff_required
 from casecast.studies.selectors import arms_ordered
@@ -97,6 +98,7 @@ def bank_upload(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@from_our_pages
 @study_staff_required()
 def bank_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in _CONTENT_TYPES:

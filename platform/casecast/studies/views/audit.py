@@ -22,6 +22,7 @@ from casecast.accounts.links import is_link_session
 from casecast.audit.models import AuditEvent
 from casecast.audit.services import audit_record
 from casecast.core.csv_safety import formula_row
+from casecast.core.downloads import from_our_pages
 from casecast.studies import audit_trail as selectors
 from casecast.studies.forms import AuditFilterForm
 from casecast.studies.models import Study, StudyMembership
@@ -91,6 +92,7 @@ class _Echo:
         return value
 
 
+@from_our_pages
 @require_GET
 def study_audit_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     study = _study_for_admin(request, slug)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from casecast.audit.services import audit_record
+from casecast.core.downloads import from_our_pages
 from casecast.core.form_views import posted
 from casecast.studies import blinding, selectors, services
 from casecast.studies.analysis_plan import plan_summary
@@ -57,6 +58,7 @@ def design_versions(request: StaffRequest, slug: str) -> HttpResponse:
     )
 
 
+@from_our_pages
 @study_staff_required()
 def design_download(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from casecast.audit.services import audit_record
 from casecast.core.csv_safety import formula_mapping
+from casecast.core.downloads import from_our_pages
 from casecast.core.form_views import errors_onto_form, posted
 from casecast.studies import blinding, selectors, services
 from casecast.studies.forms import AdvanceListForm, CodesForm, InvitationCsvForm, StaffWithdrawForm
@@ -155,6 +156,7 @@ def invitations(request: StaffRequest, slug: str) -> HttpResponse:
     )
 
 
+@from_our_pages
 @study_staff_required(*MANAGERS)
 def codes_download(request: StaffRequest, slug: str) -> HttpResponse:
     study = request.study
@@ -175,6 +177,7 @@ def codes_download(request: StaffRequest, slug: str) -> HttpResponse:
 # --- Allocation downloads -------------------------------------------------------------
 
 
+@from_our_pages
 @study_staff_required()
 def allocations_download(request: StaffRequest, slug: str) -> HttpResponse:
     """Pseudonymised allocations: only once the study has closed (concealment)."""
