@@ -18,10 +18,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 REFUSED_ORIGINS = frozenset({"cross-site", "same-site"})
 # Set on each view `from_our_pages` wraps, so a test can list them all.
@@ -32,7 +32,7 @@ def from_our_pages(view: View) -> View:
     """Refuse the download when another site started the request (see the module)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.headers.get("Sec-Fetch-Site", "").lower() in REFUSED_ORIGINS:
             return render(
                 request,
