@@ -167,6 +167,40 @@ def _routes(
             yield prefix + str(pattern.pattern), f"{namespace}:{pattern.name}"
 
 
+# Every view that gives a file of study data or content (each audited), by URL name: each
+# is wrapped in `casecast.core.downloads.from_our_pages` (tests/security/
+# test_download_origin.py). The access matrix fails on a file from a view named in neither
+# this nor `UNWRAPPED_DOWNLOADS`.
+DOWNLOADS = {
+    "resolution:export_scores",
+    "resolution:export_forecasts",
+    "resolution:export_participants",
+    "resolution:export_questions",
+    "resolution:export_outcomes",
+    "resolution:export_allocations",
+    "resolution:export_exposures",
+    "resolution:export_consort",
+    "resolution:export_dictionary",
+    "resolution:export_package",
+    "resolution:import_template",
+    "network:pooled_data",
+    "studies:audit_csv",
+    "studies:codes_download",
+    "studies:allocations_download",
+    "studies:design_download",
+    "vignettes:download",
+    "judgement:json",
+    "trial_results:export",
+    "training:staff_version",
+}
+# Files served without that check, and why.
+UNWRAPPED_DOWNLOADS = {
+    # A worker's own practice forecasts, not audited: another site making their browser
+    # save their own file gains nothing, and the participant side stays friction-free.
+    "practice:export",
+}
+
+
 def all_routes() -> list[tuple[str, str]]:
     """(route, name) of every URL pattern in the URL configuration."""
     return list(_routes(get_resolver().url_patterns))

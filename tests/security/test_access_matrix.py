@@ -27,7 +27,14 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from tests.security.access_world import ROLES, World, all_routes, concrete_url
+from tests.security.access_world import (
+    DOWNLOADS,
+    ROLES,
+    UNWRAPPED_DOWNLOADS,
+    World,
+    all_routes,
+    concrete_url,
+)
 
 LOGIN, LINK, LEFT = "login", "link", "left"
 Expected = dict[str, Any]
@@ -394,4 +401,16 @@ def test_each_role_gets_the_declared_answer(world: World, route: str, name: str)
         actual = observed(response)
         if not matches(expected[role], actual):
             wrong.append(f"{role}: expected {expected[role]}, got {actual}")
+        if _is_file(response) and name not in DOWNLOADS | UNWRAPPED_DOWNLOADS:
+            wrong.append(f"{role}: a file from a view not in access_world.DOWNLOADS")
     assert not wrong, f"{method} {url}\n" + "\n".join(wrong)
+
+
+def _is_file(response: Any) -> bool:
+    """A download: a file or streamed response, or one the browser is told to save."""
+    disposition = (
+        response.get("Content-Disposition", "")
+        if response.has_header("Content-Disposition")
+        else ""
+    )
+    return response.streaming or "attachment" in disposition

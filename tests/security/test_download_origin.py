@@ -14,35 +14,10 @@ import pytest
 from casecast.audit.models import AuditEvent
 from casecast.core.downloads import MARKER
 from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.security.access_world import ROLES, World, all_routes, concrete_url
+from tests.security.access_world import DOWNLOADS, ROLES, World, all_routes, concrete_url
 from tests.security.test_access_matrix import declaration, matches, observed
-
-# Every view that gives a file of study data or content (each audited), by URL name. A
-# new download view must be wrapped in `from_our_pages` and named here.
-DOWNLOADS = {
-    "resolution:export_scores",
-    "resolution:export_forecasts",
-    "resolution:export_participants",
-    "resolution:export_questions",
-    "resolution:export_outcomes",
-    "resolution:export_allocations",
-    "resolution:export_exposures",
-    "resolution:export_consort",
-    "resolution:export_dictionary",
-    "resolution:export_package",
-    "resolution:import_template",
-    "network:pooled_data",
-    "studies:audit_csv",
-    "studies:codes_download",
-    "studies:allocations_download",
-    "studies:design_download",
-    "vignettes:download",
-    "judgement:json",
-    "trial_results:export",
-    "training:staff_version",
-}
 
 
 def _marked(patterns: list[Any], namespace: str = "") -> set[str]:
@@ -85,6 +60,8 @@ def _answer(world: World, role: str, url: str, method: str, origin: str | None) 
 
 
 ROUTES = [(route, name) for route, name in all_routes() if name in DOWNLOADS]
+# Views that are a form as well as a download: the query that asks for the file.
+AS_DOWNLOAD = {"network:pooled_data": "?format=csv"}
 
 
 @pytest.mark.django_db
@@ -93,7 +70,7 @@ def test_a_download_another_site_started_is_refused_and_nothing_is_recorded(
     world: World, route: str, name: str
 ):
     role, allowed, method = _allowed_role(name)
-    url = concrete_url(world, route, name)
+    url = concrete_url(world, route, name) + AS_DOWNLOAD.get(name, "")
     for origin in ("cross-site", "same-site"):
         response, recorded = _answer(world, role, url, method, origin)
         assert response.status_code == 403, (origin, url)
@@ -104,3 +81,10 @@ def test_a_download_another_site_started_is_refused_and_nothing_is_recorded(
         assert matches(allowed, observed(response)), (origin, url, observed(response))
         if response.status_code == 403:
             assert "Start the download in Casecast" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_pooled_data_form_itself_opens_from_anywhere(world: World):
+    response, _ = _answer(world, "site_admin", reverse("network:pooled_data"), "GET", "cross-site")
+    assert response.status_code == 200
+    assert "Download pooled data" in response.content.decode()

@@ -30,10 +30,21 @@ MARKER = "download_from_our_pages_only"
 
 def from_our_pages(view: View) -> View:
     """Refuse the download when another site started the request (see the module)."""
+    return _checked(view, is_download=None)
 
+
+def from_our_pages_when(is_download: Callable[[HttpRequest], bool]) -> Callable[[View], View]:
+    """`from_our_pages` for a view that is a page as well as a download (a form that
+    gives the file once submitted): only requests `is_download` says are downloads are
+    checked, so a link to the form from anywhere still shows it."""
+    return lambda view: _checked(view, is_download=is_download)
+
+
+def _checked(view: View, *, is_download: Callable[[HttpRequest], bool] | None) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.headers.get("Sec-Fetch-Site", "").lower() in REFUSED_ORIGINS:
+        started_elsewhere = request.headers.get("Sec-Fetch-Site", "").lower() in REFUSED_ORIGINS
+        if started_elsewhere and (is_download is None or is_download(request)):
             return render(
                 request,
                 "core/download_refused.html",

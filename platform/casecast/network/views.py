@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from casecast.accounts.links import is_link_session
-from casecast.core.downloads import from_our_pages
+from casecast.core.downloads import from_our_pages_when
 from casecast.core.form_views import errors_onto_form, posted
 from casecast.network import selectors, services
 from casecast.network.forms import InviteTopForm, PooledExportForm, TrackRecordFilterForm
@@ -84,7 +84,7 @@ def invite_top(request: HttpRequest) -> HttpResponse:
     )
 
 
-@from_our_pages
+@from_our_pages_when(lambda request: "format" in request.GET)  # the form itself: from anywhere
 @require_http_methods(["GET"])
 @never_cache
 @site_admin_required
