@@ -157,14 +157,14 @@ def _kwargs(study: Study, participant: Participant) -> dict[str, Any]:
 
 def _routes(
     patterns: list[Any], prefix: str = "", namespace: str = ""
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, str, Any]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             inner = pattern.namespace or ""
             name = f"{namespace}:{inner}" if namespace and inner else inner or namespace
             yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern), name)
         elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern), f"{namespace}:{pattern.name}"
+            yield prefix + str(pattern.pattern), f"{namespace}:{pattern.name}", pattern.callback
 
 
 # Every view that gives a file of study data or content (each audited), by URL name: each
@@ -203,7 +203,12 @@ UNWRAPPED_DOWNLOADS = {
 
 def all_routes() -> list[tuple[str, str]]:
     """(route, name) of every URL pattern in the URL configuration."""
-    return list(_routes(get_resolver().url_patterns))
+    return [(route, name) for route, name, _ in _routes(get_resolver().url_patterns)]
+
+
+def all_views() -> list[tuple[str, Any]]:
+    """(name, view) of every URL pattern in the URL configuration."""
+    return [(name, view) for _, name, view in _routes(get_resolver().url_patterns)]
 
 
 # Parameters whose object depends on the URL: `pk` names a council, phase,

@@ -408,9 +408,4 @@ def test_each_role_gets_the_declared_answer(world: World, route: str, name: str)
 
 def _is_file(response: Any) -> bool:
     """A download: a file or streamed response, or one the browser is told to save."""
-    disposition = (
-        response.get("Content-Disposition", "")
-        if response.has_header("Content-Disposition")
-        else ""
-    )
-    return response.streaming or "attachment" in disposition
+    return response.streaming or "attachment" in response.get("Content-Disposition", "")

@@ -14,26 +14,21 @@ import pytest
 from casecast.audit.models import AuditEvent
 from casecast.core.downloads import MARKER
 from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from tests.security.access_world import DOWNLOADS, ROLES, World, all_routes, concrete_url
+from tests.security.access_world import (
+    DOWNLOADS,
+    ROLES,
+    World,
+    all_routes,
+    all_views,
+    concrete_url,
+)
 from tests.security.test_access_matrix import declaration, matches, observed
 
 
-def _marked(patterns: list[Any], namespace: str = "") -> set[str]:
-    names: set[str] = set()
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = pattern.namespace or ""
-            name = f"{namespace}:{inner}" if namespace and inner else inner or namespace
-            names |= _marked(pattern.url_patterns, name)
-        elif isinstance(pattern, URLPattern) and getattr(pattern.callback, MARKER, False):
-            names.add(f"{namespace}:{pattern.name}")
-    return names
-
-
 def test_every_download_of_study_data_is_refused_when_another_site_starts_it():
-    assert _marked(get_resolver().url_patterns) == DOWNLOADS
+    assert {name for name, view in all_views() if getattr(view, MARKER, False)} == DOWNLOADS
 
 
 def _allowed_role(name: str) -> tuple[str, Any, str]:

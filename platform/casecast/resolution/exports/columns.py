@@ -321,11 +321,15 @@ def records(*, study: Study | None, source: Source[RowT]) -> Iterator[list[Any]]
     allocation sequence while the study recruits, as the allocation list would). Every
     format writes these values; only how a value is written differs. `study` None: a
     file pooling several studies, whose rows were concealed per study already."""
+    return rows_of(source, record_columns(study=study, source=source))
+
+
+def rows_of(source: Source[Any], chunks: Iterable[list[list[Any]]]) -> Iterator[list[Any]]:
+    """Chunks of column values (`record_columns` and those made from it) as one list per
+    row; a file with no columns has an empty row for each of its rows."""
     if not source.columns:
-        yield from ([] for _ in source.rows)
-        return
-    for columns in record_columns(study=study, source=source):
-        yield from map(list, zip(*columns, strict=True))
+        return ([] for _ in source.rows)
+    return (list(row) for columns in chunks for row in zip(*columns, strict=True))
 
 
 def record_columns(*, study: Study | None, source: Source[RowT]) -> Iterator[list[list[Any]]]:
@@ -417,6 +421,17 @@ def each_distinct(
     return [none if value is None else convert(value) for value in values]
 
 
+def utf8_values(values: list[Any]) -> list[bytes]:
+    """A chunk of one text column as UTF-8 (None as b""), as Stata and SPSS store text:
+    each distinct value encoded once, as a chunk repeats its participants, arms, councils
+    and cases row after row."""
+    return each_distinct(_utf8, values, b"")
+
+
+def _utf8(value: Any) -> bytes:
+    return str(value).encode("utf-8")
+
+
 def csv_cells(write: Callable[[Any], str], values: list[Any]) -> list[str]:
     """A chunk of one column's CSV cells, `write` being the column's cell writer (None is
     an empty cell). A column of whole numbers, such as ids, all different, is written
@@ -441,14 +456,13 @@ def value_getters(
 def table(*, study: Study | None, source: Source[RowT]) -> Iterator[list[str]]:
     """The header, then one list of CSV cells per row (see `records`)."""
     yield [column.name for column in source.columns]
-    if not source.columns:
-        yield from ([] for _ in source.rows)
-        return
     writers = [column.to_csv for column in source.columns]
-    for columns in record_columns(study=study, source=source):
-        # Every column writes None as an empty cell.
-        cells = [csv_cells(write, values) for write, values in zip(writers, columns, strict=True)]
-        yield from map(list, zip(*cells, strict=True))
+    # Every column writes None as an empty cell.
+    cells = (
+        [csv_cells(write, values) for write, values in zip(writers, columns, strict=True)]
+        for columns in record_columns(study=study, source=source)
+    )
+    yield from rows_of(source, cells)
 
 
 def blank(row: Any) -> None:

@@ -16,6 +16,7 @@ path, for the test that compares them).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cache
 from itertools import repeat
 from typing import Any
 
@@ -52,15 +53,13 @@ def value_chunks(
         else [*query.extra_select, *query.values_select, *query.annotation_select]
     )
     converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
-    loader = _c_timestamptz_loader()
     # In a transaction the server-side cursor needs no WITH HOLD: outside one (autocommit),
     # PostgreSQL copies the whole result into a holdable store before the first row is
     # fetched (a million rows written out, then read back); inside, rows stream from the
     # query's last sort while this process converts them. Read-only, so nothing is held
     # but the snapshot; the chunk lookups run in the same transaction.
     with transaction.atomic(using=rows.db), connection.chunked_cursor() as cursor:
-        if loader is not None:
-            cursor.cursor.adapters.register_loader("timestamptz", loader)
+        _times_read_in_c(cursor)
         cursor.execute(sql, params)
         convert = [
             (names[pos], convs, expression) for pos, (convs, expression) in converters.items()
@@ -80,6 +79,14 @@ def value_chunks(
             yield dicts
 
 
+def _times_read_in_c(cursor: Any) -> None:
+    """Read `timestamptz` with psycopg's C loader on this (Django-wrapped) cursor."""
+    loader = _c_timestamptz_loader()
+    if loader is not None:
+        cursor.cursor.adapters.register_loader("timestamptz", loader)
+
+
+@cache
 def _c_timestamptz_loader() -> type[Any] | None:
     """psycopg's C loader for `timestamptz` text, where the C extension is installed."""
     import psycopg
@@ -99,9 +106,7 @@ def postgresql_rows(
     connection = connections[router.db_for_read(model)]
     if ORM_ONLY or connection.vendor != "postgresql":
         return None
-    loader = _c_timestamptz_loader()
     with connection.cursor() as cursor:
-        if loader is not None:
-            cursor.cursor.adapters.register_loader("timestamptz", loader)
+        _times_read_in_c(cursor)
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -38,7 +38,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from casecast.resolution.exports.columns import Column, ColumnType
+from casecast.resolution.exports.columns import Column, ColumnType, utf8_values
 
 MAX_WIDTH = 32767  # SPSS's widest string variable
 SEGMENT = 255  # the widest segment of a very long string
@@ -123,15 +123,12 @@ def _dump(layout: _Layout, columns: list[Any], widths: list[int], spool: IO[byte
     text, times = set(layout.text), set(layout.times)
     for i, values in enumerate(columns):
         if i in text:
-            # Encoded once per distinct value: a chunk repeats its participants, arms,
-            # councils and cases row after row.
-            encoded = {v: b"" if v is None else v.encode("utf-8") for v in dict.fromkeys(values)}
-            width = max(map(len, encoded.values()))
+            data = utf8_values(values)
+            width = max(map(len, data))
             if width > MAX_WIDTH:
-                encoded = {v: _cut(data, MAX_WIDTH) for v, data in encoded.items()}
+                data = [_cut(d, MAX_WIDTH) for d in data]
                 width = MAX_WIDTH
             widths[i] = max(widths[i], width)
-            data = list(map(encoded.__getitem__, values))
             arrays.append(np.array(data, dtype=f"S{max(width, 1)}"))
             continue
         if i in times:

@@ -31,7 +31,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from casecast.resolution.exports.columns import Column, ColumnType
+from casecast.resolution.exports.columns import Column, ColumnType, utf8_values
 
 STR_MAX = 2045  # the widest fixed-width string (str2045)
 STRL = 32768
@@ -84,7 +84,7 @@ def _spool_columns(layout: _Layout, columns: list[list[Any]], widths: list[int])
     out: list[Any] = []
     for i, (kind, values) in enumerate(zip(layout.kinds, columns, strict=True)):
         if kind == "text":
-            data = [b"" if value is None else str(value).encode("utf-8") for value in values]
+            data = utf8_values(values)
             widths[i] = max(widths[i], max(map(len, data)))
             out.append(data)
         elif kind == "time":

@@ -51,6 +51,7 @@ from casecast.resolution.exports.columns import (
     each_distinct,
     plain_text_cell,
     record_columns,
+    rows_of,
 )
 from casecast.resolution.exports.spss import write_sav
 from casecast.resolution.exports.stata import write_dta
@@ -151,11 +152,7 @@ _INT_OR_NONE = frozenset({int, type(None)})
 
 def typed_records(*, study: Study | None, source: Source[Any]) -> Iterator[list[Any]]:
     """`typed_columns`, one list of values per row."""
-    if not source.columns:
-        yield from ([] for _ in source.rows)
-        return
-    for columns in typed_columns(study=study, source=source):
-        yield from map(list, zip(*columns, strict=True))
+    return rows_of(source, typed_columns(study=study, source=source))
 
 
 def value_labels(column: Column[Any]) -> dict[Any, str]:
