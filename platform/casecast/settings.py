@@ -197,7 +197,8 @@ CACHES = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the per-page user read hand-written (docs/performance.md).
+    "casecast.accounts.backends.AccountBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -275,10 +276,11 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- Sessions ------------------------------------------------------------------
-# Sessions live in the database. SESSION_ENGINE=django.contrib.sessions.backends.signed_cookies
-# saves one query per request (docs/performance.md has the trade-off: a signed cookie cannot be
-# revoked on the server, so a copied cookie works until it expires, even after signing out).
-SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+# Sessions live in the database: Django's database store with its read hand-written
+# (casecast/accounts/sessions.py; same table and rules). The signed_cookies engine saves
+# one query per request, but a signed cookie cannot be revoked on the server, so a copied
+# cookie works until it expires, even after signing out (docs/performance.md).
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="casecast.accounts.sessions")
 
 # === Security headers, cookies and CSP (issue 14 item 6) =====================
 # One block so other settings edits merge cleanly. Documented in docs/security.md

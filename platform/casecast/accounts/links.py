@@ -30,6 +30,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from casecast.accounts.backends import ACCOUNT_BACKEND
 from casecast.accounts.models import User
 
 LINK_SESSION_KEY = "casecast_signed_in_by_link"
@@ -139,7 +140,7 @@ def participant_session_start(request: HttpRequest, user: User) -> None:
     """Sign a participant in (after a link or a fresh enrolment) and mark the session as such."""
     if is_staff_account(user):
         raise PermissionDenied("Staff accounts sign in with a password.")
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=ACCOUNT_BACKEND)
     request.session[LINK_SESSION_KEY] = True
 
 
