@@ -9,6 +9,7 @@ switched-off check are the parent's.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -20,9 +21,8 @@ from casecast.core import joined_rows
 # The path sessions record at sign-in (`login(..., backend=ACCOUNT_BACKEND)`).
 ACCOUNT_BACKEND = "casecast.accounts.backends.AccountBackend"
 
-_SQL: dict[str, str] = {}
 
-
+@cache
 def _user_sql(using: str) -> str:
     quote = connections[using].ops.quote_name
     table = User._meta.db_table
@@ -39,9 +39,8 @@ class AccountBackend(ModelBackend):
         # the session), unless the account is switched off.
         pk = User._meta.pk.to_python(user_id)
         using = router.db_for_read(User)
-        sql = _SQL.get(using) or _SQL.setdefault(using, _user_sql(using))
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, [pk])
+            cursor.execute(_user_sql(using), [pk])
             row = cursor.fetchone()
         if row is None:
             return None

@@ -9,6 +9,8 @@ writes, so sessions and `clearsessions` work as before.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
 from django.db import connections, router
@@ -16,9 +18,8 @@ from django.utils import timezone
 
 from casecast.core import joined_rows
 
-_SQL: dict[str, str] = {}
 
-
+@cache
 def _session_sql(using: str) -> str:
     quote = connections[using].ops.quote_name
     key = joined_rows.qualified_column(Session._meta, "session_key", using=using)
@@ -33,9 +34,8 @@ class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self) -> Session | None:
         # As the parent's: the unexpired row for this key, else forget the key.
         using = router.db_for_read(Session)
-        sql = _SQL.get(using) or _SQL.setdefault(using, _session_sql(using))
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, [self.session_key, timezone.now()])
+            cursor.execute(_session_sql(using), [self.session_key, timezone.now()])
             row = cursor.fetchone()
         if row is None:
             self._session_key = None

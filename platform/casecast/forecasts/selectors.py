@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from functools import partial
+from functools import cache, partial
 from typing import Any, cast
 
 from django.core.cache import caches
@@ -198,19 +198,10 @@ def phase_overviews(
 ) -> list[PhaseOverview]:
     """Every phase of the participant's study, in order, with what they can do in it."""
     now = now or timezone.now()
-    phases = list(Phase.objects.filter(study_id=participant.study_id).order_by("position"))
+    phases, items = _phases_and_plans(study_id=participant.study_id)
     assignments: dict[int, list[Assignment]] = defaultdict(list)
-    for assignment in (
-        Assignment.objects.filter(participant=participant)
-        .select_related("vignette_version")
-        .order_by("position")
-    ):
+    for assignment in _assignments_with_versions(participant_id=participant.pk):
         assignments[assignment.phase_id].append(assignment)
-    items: dict[int, list[PlanItem]] = defaultdict(list)
-    for row in PhaseVignette.objects.filter(phase__in=phases):
-        items[row.phase_id].append(
-            PlanItem(row.vignette_id, row.position, row.arm_id, row.is_retest)
-        )
     overviews = []
     previous_done = True
     for phase in phases:
@@ -230,6 +221,76 @@ def phase_overviews(
         overviews.append(PhaseOverview(phase, state, mine, planned, exact))
         previous_done = state in (PhaseState.COMPLETED, PhaseState.NOTHING_TO_DO)
     return overviews
+
+
+# The task list and "Case complete" read every phase, plan and assignment of the
+# participant. Written by hand for the same reason as `assignment_for_user`: three
+# querysets cost several times their database time to build (docs/performance.md).
+
+
+@cache
+def _phases_and_plans_sql(using: str) -> str:
+    quote = connections[using].ops.quote_name
+    phase, plan = Phase._meta, PhaseVignette._meta
+    column = partial(joined_rows.qualified_column, using=using)
+    plan_columns = ", ".join(
+        column(plan, name) for name in ("vignette", "position", "arm", "is_retest")
+    )
+    return (
+        f"SELECT {joined_rows.select_list(Phase, phase.db_table, using=using)}, {plan_columns}"
+        f" FROM {quote(phase.db_table)} LEFT JOIN {quote(plan.db_table)}"
+        f" ON {column(plan, 'phase')} = {column(phase, 'id')}"
+        f" WHERE {column(phase, 'study')} = %s"
+        f" ORDER BY {column(phase, 'position')}, {column(plan, 'id')}"
+    )
+
+
+def _phases_and_plans(*, study_id: int) -> tuple[list[Phase], dict[int, list[PlanItem]]]:
+    """The study's phases in order, and each phase's plan items, in one query."""
+    using = router.db_for_read(Phase)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_phases_and_plans_sql(using), [study_id])
+        rows = cursor.fetchall()
+    phases: dict[int, Phase] = {}
+    items: dict[int, list[PlanItem]] = defaultdict(list)
+    for row in rows:
+        loaded, (vignette_id, position, arm_id, is_retest) = joined_rows.instances(
+            row, (Phase,), using=using
+        )
+        phase = cast(Phase, loaded[0])
+        phase = phases.setdefault(phase.pk, phase)
+        if vignette_id is not None:  # a phase with no plan yet joins no item
+            items[phase.pk].append(PlanItem(vignette_id, position, arm_id, bool(is_retest)))
+    return list(phases.values()), items
+
+
+@cache
+def _assignments_with_versions_sql(using: str) -> str:
+    quote = connections[using].ops.quote_name
+    return (
+        f"SELECT {joined_rows.select_list(Assignment, 'a', using=using)},"
+        f" {joined_rows.select_list(VignetteVersion, 'v', using=using)}"
+        f" FROM {quote(Assignment._meta.db_table)} a"
+        f" JOIN {quote(VignetteVersion._meta.db_table)} v ON v.id = a.vignette_version_id"
+        " WHERE a.participant_id = %s ORDER BY a.position, a.id"
+    )
+
+
+def _assignments_with_versions(*, participant_id: int) -> list[Assignment]:
+    """The participant's assignments in order, each with its vignette version."""
+    using = router.db_for_read(Assignment)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_assignments_with_versions_sql(using), [participant_id])
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        (assignment, version), _ = joined_rows.instances(
+            row, (Assignment, VignetteVersion), using=using
+        )
+        assert isinstance(assignment, Assignment)
+        assignment.vignette_version = version  # type: ignore[assignment]
+        found.append(assignment)
+    return found
 
 
 def phase_overview(*, participant: Participant, phase: Phase) -> PhaseOverview:
@@ -284,6 +345,7 @@ class CaseProgress:
         return self.stage_at(self.part_number(stage) + 1)
 
 
+@cache
 def _assignment_sql(using: str) -> str:
     """The journey's per-page read, built from the models (see `core.joined_rows`)."""
     quote = connections[using].ops.quote_name
@@ -319,7 +381,6 @@ _ASSIGNMENT_MODELS: tuple[type[Model], ...] = (
     Phase,
 )
 _ASSIGNMENT_ALIASES = ("a", "p", "arm", "s", "v", "ph")
-_ASSIGNMENT_SQL: dict[str, str] = {}
 
 
 def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
@@ -337,11 +398,8 @@ def assignment_for_user(*, user: Any, assignment_id: int) -> Assignment | None:
     if not getattr(user, "is_authenticated", False) or not isinstance(assignment_id, int):
         return None
     using = router.db_for_read(Assignment)
-    sql = _ASSIGNMENT_SQL.get(using)
-    if sql is None:
-        sql = _ASSIGNMENT_SQL[using] = _assignment_sql(using)
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [assignment_id, user.pk])
+        cursor.execute(_assignment_sql(using), [assignment_id, user.pk])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -393,6 +451,7 @@ def version_stages(*, version: VignetteVersion) -> list[Stage]:
     return stages
 
 
+@cache
 def _visits_and_drafts_sql(using: str) -> str:
     """The case's part visits and drafts in one round trip (see `case_progress`)."""
     quote = connections[using].ops.quote_name
@@ -410,9 +469,6 @@ def _visits_and_drafts_sql(using: str) -> str:
     )
 
 
-_VISITS_AND_DRAFTS_SQL: dict[str, str] = {}
-
-
 def _visits_and_drafts(
     assignment: Assignment,
 ) -> tuple[set[int], set[int], dict[int, dict[str, str]]]:
@@ -423,12 +479,9 @@ def _visits_and_drafts(
     answers go through the model field's own conversion, as the ORM's would.
     """
     using = router.db_for_read(StageVisit)
-    sql = _VISITS_AND_DRAFTS_SQL.get(using)
-    if sql is None:
-        sql = _VISITS_AND_DRAFTS_SQL[using] = _visits_and_drafts_sql(using)
     connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [assignment.pk, assignment.pk])
+        cursor.execute(_visits_and_drafts_sql(using), [assignment.pk, assignment.pk])
         rows = cursor.fetchall()
     answers_field = Draft._meta.get_field("answers")
     answers_column = answers_field.get_col(Draft._meta.db_table)  # what the ORM passes
