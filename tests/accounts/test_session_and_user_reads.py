@@ -109,3 +109,22 @@ def test_changing_the_password_elsewhere_signs_this_session_out(client, research
     researcher.set_password("another long passphrase entirely")
     researcher.save()
     assert _is_signed_out(client.get(reverse(PROTECTED)))
+
+
+@pytest.mark.django_db
+def test_sessions_from_before_the_upgrade_stay_signed_in(client, researcher):
+    """Migration 0003 rewrites the backend recorded by sessions made with Django's
+    ModelBackend, which Django would otherwise sign out (no longer configured)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("casecast.accounts.migrations.0003_sessions_name_the_account_backend")
+    client.force_login(researcher, backend=migration.DJANGO_BACKEND)
+    assert _is_signed_out(client.get(reverse(PROTECTED)))  # what the upgrade would do unaided
+    client.force_login(researcher, backend=migration.DJANGO_BACKEND)
+    migration.forwards(apps, None)
+    assert client.session[BACKEND_SESSION_KEY] == ACCOUNT_BACKEND
+    assert not _is_signed_out(client.get(reverse(PROTECTED)))
+    migration.backwards(apps, None)
+    assert client.session[BACKEND_SESSION_KEY] == migration.DJANGO_BACKEND
