@@ -6,10 +6,12 @@ sign-out on a password change.
 """
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from casecast.accounts.backends import ACCOUNT_BACKEND, AccountBackend
 from casecast.accounts.sessions import SessionStore
+from django.apps import apps
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.models import Session
@@ -18,6 +20,7 @@ from django.utils import timezone
 
 PASSWORD = "correct horse battery staple"
 PROTECTED = "forecasts:tasks"  # any page that needs a signed-in user
+MIGRATION = "casecast.accounts.migrations.0003_sessions_name_the_account_backend"
 
 
 def _fields(user):
@@ -115,11 +118,7 @@ def test_changing_the_password_elsewhere_signs_this_session_out(client, research
 def test_sessions_from_before_the_upgrade_stay_signed_in(client, researcher):
     """Migration 0003 rewrites the backend recorded by sessions made with Django's
     ModelBackend, which Django would otherwise sign out (no longer configured)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    migration = import_module("casecast.accounts.migrations.0003_sessions_name_the_account_backend")
+    migration = import_module(MIGRATION)
     client.force_login(researcher, backend=migration.DJANGO_BACKEND)
     assert _is_signed_out(client.get(reverse(PROTECTED)))  # what the upgrade would do unaided
     client.force_login(researcher, backend=migration.DJANGO_BACKEND)
@@ -128,3 +127,12 @@ def test_sessions_from_before_the_upgrade_stay_signed_in(client, researcher):
     assert not _is_signed_out(client.get(reverse(PROTECTED)))
     migration.backwards(apps, None)
     assert client.session[BACKEND_SESSION_KEY] == migration.DJANGO_BACKEND
+
+
+@pytest.mark.django_db
+def test_the_upgrade_drops_the_copies_the_cached_db_engine_keeps(client, researcher, settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    migration = import_module(MIGRATION)
+    client.force_login(researcher, backend=migration.DJANGO_BACKEND)  # row and cached copy
+    migration.forwards(apps, None)
+    assert not _is_signed_out(client.get(reverse(PROTECTED)))

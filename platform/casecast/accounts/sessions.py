@@ -30,12 +30,16 @@ def _session_sql(using: str) -> str:
     )
 
 
+# Keep the class name: Django salts the session data's signature with the store's
+# qualified name, so renaming it would make every existing session unreadable.
 class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self) -> Session | None:
         # As the parent's: the unexpired row for this key, else forget the key.
         using = router.db_for_read(Session)
-        with connections[using].cursor() as cursor:
-            cursor.execute(_session_sql(using), [self.session_key, timezone.now()])
+        connection = connections[using]
+        now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM sends it
+        with connection.cursor() as cursor:
+            cursor.execute(_session_sql(using), [self.session_key, now])
             row = cursor.fetchone()
         if row is None:
             self._session_key = None

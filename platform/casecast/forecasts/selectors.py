@@ -241,7 +241,8 @@ def _phases_and_plans_sql(using: str) -> str:
         f" FROM {quote(phase.db_table)} LEFT JOIN {quote(plan.db_table)}"
         f" ON {column(plan, 'phase')} = {column(phase, 'id')}"
         f" WHERE {column(phase, 'study')} = %s"
-        f" ORDER BY {column(phase, 'position')}, {column(plan, 'id')}"
+        # The plan's own order (PhaseVignette's Meta.ordering), within each phase.
+        f" ORDER BY {column(phase, 'position')}, {column(plan, 'position')}, {column(plan, 'id')}"
     )
 
 
@@ -267,12 +268,15 @@ def _phases_and_plans(*, study_id: int) -> tuple[list[Phase], dict[int, list[Pla
 @cache
 def _assignments_with_versions_sql(using: str) -> str:
     quote = connections[using].ops.quote_name
+    assignment, version = Assignment._meta, VignetteVersion._meta
+    column = partial(joined_rows.qualified_column, using=using)
     return (
-        f"SELECT {joined_rows.select_list(Assignment, 'a', using=using)},"
-        f" {joined_rows.select_list(VignetteVersion, 'v', using=using)}"
-        f" FROM {quote(Assignment._meta.db_table)} a"
-        f" JOIN {quote(VignetteVersion._meta.db_table)} v ON v.id = a.vignette_version_id"
-        " WHERE a.participant_id = %s ORDER BY a.position, a.id"
+        f"SELECT {joined_rows.select_list(Assignment, assignment.db_table, using=using)},"
+        f" {joined_rows.select_list(VignetteVersion, version.db_table, using=using)}"
+        f" FROM {quote(assignment.db_table)} JOIN {quote(version.db_table)}"
+        f" ON {column(version, 'id')} = {column(assignment, 'vignette_version')}"
+        f" WHERE {column(assignment, 'participant')} = %s"
+        f" ORDER BY {column(assignment, 'position')}, {column(assignment, 'id')}"
     )
 
 
