@@ -111,6 +111,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
         "DB_CONNECT_TIMEOUT", default=5
     )
+    # Prepared statements: psycopg prepares a query the Nth time a connection runs it, and
+    # PostgreSQL then reuses its plan. Planning the journey's joined reads costs several
+    # times running them (docs/performance.md, "Seventh round"). Needs server-side binding.
+    # Empty turns it off, as a connection pooler in transaction mode needs unless it tracks
+    # prepared statements (PgBouncer 1.21+ with max_prepared_statements).
+    _prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
+    if _prepare_threshold:
+        DATABASES["default"]["OPTIONS"].update(
+            server_side_binding=True, prepare_threshold=int(_prepare_threshold)
+        )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
