@@ -16,6 +16,9 @@ print(json.dumps({
     "engine": db["ENGINE"], "name": str(db["NAME"]), "eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "broker": settings.CELERY_BROKER_URL, "backend": settings.CELERY_RESULT_BACKEND,
     "debug": settings.DEBUG,
+    "db_options": {
+        k: db.get("OPTIONS", {}).get(k) for k in ("server_side_binding", "prepare_threshold")
+    },
 }))
 """
 SERVICE_VARIABLES = (
@@ -23,6 +26,7 @@ SERVICE_VARIABLES = (
     "CELERY_BROKER_URL",
     "CELERY_RESULT_BACKEND",
     "DEBUG",
+    "DB_PREPARE_THRESHOLD",
     "SECRET_KEY",
     "NETWORK_PSEUDONYM_KEY",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser fixture; never in deployment
@@ -99,3 +103,14 @@ def test_deploy_checks_warn_while_the_network_key_is_unset():
     )
     assert result.returncode != 0
     assert "casecast.network.W001" in result.stdout + result.stderr
+
+
+def test_prepared_statements_are_on_for_postgresql_unless_switched_off():
+    postgres = "postgres://casecast:pw@db.internal:5433/casecast"
+    on = {"server_side_binding": True, "prepare_threshold": 5}
+    assert _settings(DATABASE_URL=postgres)["db_options"] == on
+    off = _settings(DATABASE_URL=postgres, DB_PREPARE_THRESHOLD="")["db_options"]
+    assert off == {"server_side_binding": None, "prepare_threshold": None}
+    later = _settings(DATABASE_URL=postgres, DB_PREPARE_THRESHOLD="20")["db_options"]
+    assert later["prepare_threshold"] == 20
+    assert _settings()["db_options"] == {"server_side_binding": None, "prepare_threshold": None}

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections, router
+from django.db import router
 
 from casecast.accounts.models import User
 from casecast.core import joined_rows
@@ -24,13 +24,8 @@ ACCOUNT_BACKEND = "casecast.accounts.backends.AccountBackend"
 
 @cache
 def _user_sql(using: str) -> str:
-    quote = connections[using].ops.quote_name
-    table = User._meta.db_table
     pk = joined_rows.qualified_column(User._meta, User._meta.pk.name, using=using)
-    return (
-        f"SELECT {joined_rows.select_list(User, table, using=using)}"
-        f" FROM {quote(table)} WHERE {pk} = %s"
-    )
+    return joined_rows.rows_of_sql(User, where=f"{pk} = %s", using=using)
 
 
 class AccountBackend(ModelBackend):
@@ -39,11 +34,8 @@ class AccountBackend(ModelBackend):
         # the session), unless the account is switched off.
         pk = User._meta.pk.to_python(user_id)
         using = router.db_for_read(User)
-        with connections[using].cursor() as cursor:
-            cursor.execute(_user_sql(using), [pk])
-            row = cursor.fetchone()
-        if row is None:
+        user = joined_rows.one(User, _user_sql(using), [pk], using=using)
+        if user is None:
             return None
-        user = joined_rows.instance(User, row, using=using)
         assert isinstance(user, User)
         return user if self.user_can_authenticate(user) else None

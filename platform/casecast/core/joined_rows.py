@@ -37,6 +37,22 @@ def select_list(model: type[Model], alias: str, *, using: str = "default") -> st
     )
 
 
+def rows_of_sql(model: type[Model], *, where: str, using: str = "default") -> str:
+    """`SELECT` every column of `model` from its table, filtered by `where` (columns
+    named with `qualified_column`, values as `%s` parameters)."""
+    table = model._meta.db_table
+    quoted = connections[using].ops.quote_name(table)
+    return f"SELECT {select_list(model, table, using=using)} FROM {quoted} WHERE {where}"
+
+
+def one(model: type[Model], sql: str, params: Sequence[Any], *, using: str) -> Model | None:
+    """The instance of `model` on the one row `sql` selects (in `select_list` order), or None."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else instance(model, row, using=using)
+
+
 def column_count(model: type[Model]) -> int:
     return len(model._meta.concrete_fields)
 
