@@ -258,6 +258,40 @@ def report(title: str, stats: Stats, seconds: float) -> None:
         print(f"  error: {kind} x{count}")
 
 
+def cpu_add(total: dict[str, float], before: dict[str, float], after: dict[str, float]) -> None:
+    for part, seconds in after.items():
+        total[part] = total.get(part, 0.0) + seconds - before[part]
+
+
+def report_cpu(
+    trivial_cpu: dict[str, float],
+    trivial_requests: int,
+    journey_cpu: dict[str, float],
+    journey_requests: int,
+) -> None:
+    """Where the machine's CPU went, in ms per request, for each kind of request: the
+    ratio of throughputs is the inverse ratio of these totals when the cores are full."""
+    print(f"\n  CPU ms per request    {'trivial':>8} {'journey':>8}")
+    for part in ("gunicorn", "worker", "postgres", "redis", "client"):
+        print(
+            f"  {part:<20} {trivial_cpu[part] / max(trivial_requests, 1) * 1000:>8.2f} "
+            f"{journey_cpu[part] / max(journey_requests, 1) * 1000:>8.2f}"
+        )
+    rest = {
+        name: cpu["machine"] - sum(v for k, v in cpu.items() if k != "machine")
+        for name, cpu in (("trivial", trivial_cpu), ("journey", journey_cpu))
+    }
+    print(
+        f"  {'everything else':<20} {rest['trivial'] / max(trivial_requests, 1) * 1000:>8.2f} "
+        f"{rest['journey'] / max(journey_requests, 1) * 1000:>8.2f}"
+    )
+    print(
+        f"  {'machine (busy)':<20} "
+        f"{trivial_cpu['machine'] / max(trivial_requests, 1) * 1000:>8.2f} "
+        f"{journey_cpu['machine'] / max(journey_requests, 1) * 1000:>8.2f}"
+    )
+
+
 def check(rows: list[tuple[str, str, str, bool]]) -> bool:
     print(f"\n  {'target':<44} {'measured':>12} {'goal':>10}  result")
     for name, measured, goal, ok in rows:
@@ -275,36 +309,33 @@ def run_saturation(stack: Stack, links: list[str]) -> bool:
         timeout = aiohttp.ClientTimeout(total=30)
         jar = aiohttp.DummyCookieJar()
         ceiling, ceiling_time, journey_time = Stats(), 0.0, 0.0
-        web_cpu = worker_cpu = 0.0
         async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=jar) as s:
             crowd = Crowd(s, base, links)
             for _ in range(ROUNDS):
                 started = time.perf_counter()
+                before = stack.cpu_by_part()
                 part = await trivial(s, base, SECONDS / ROUNDS)
                 ceiling_time += time.perf_counter() - started
+                cpu_add(trivial_cpu, before, stack.cpu_by_part())
                 ceiling.latencies["trivial"] += part.latencies["trivial"]
                 for kind, count in part.errors.items():
                     ceiling.errors[kind] += count
                 started = time.perf_counter()
-                web_before, worker_before = stack.cpu()
+                before = stack.cpu_by_part()
                 await crowd.run(SECONDS / ROUNDS)
                 journey_time += time.perf_counter() - started
-                web_after, worker_after = stack.cpu()
-                web_cpu += web_after - web_before
-                worker_cpu += worker_after - worker_before
-        cpu_note.append((web_cpu, worker_cpu))
+                cpu_add(journey_cpu, before, stack.cpu_by_part())
         return ceiling, ceiling_time, crowd.stats, journey_time
 
-    cpu_note: list[tuple[float, float]] = []
+    trivial_cpu: dict[str, float] = {}
+    journey_cpu: dict[str, float] = {}
     ceiling, ceiling_time, journey, journey_time = asyncio.run(alternate())
     report("trivial page", ceiling, ceiling_time)
     report("journey (saturation)", journey, journey_time)
-    web_cpu, worker_cpu = cpu_note[0]
+    report_cpu(trivial_cpu, ceiling.requests, journey_cpu, journey.requests)
     print(
-        f"\n  CPU in the journey slices: gunicorn {web_cpu:.1f} s = "
-        f"{web_cpu / max(journey.requests, 1) * 1000:.1f} ms per request; Celery worker "
-        f"{worker_cpu:.1f} s = {worker_cpu / max(journey.submitted_parts, 1) * 1000:.1f} ms "
-        f"per submission (PostgreSQL's own CPU not included)"
+        f"  Celery worker: {journey_cpu['worker'] / max(journey.submitted_parts, 1) * 1000:.1f}"
+        " ms per submission"
     )
     stored, scored, left = drain_and_count()
     ratio = (journey.requests / journey_time) / max(ceiling.requests / ceiling_time, 1e-9)

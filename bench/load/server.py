@@ -102,26 +102,42 @@ def _wait_for(url: str, *, seconds: float) -> None:
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and all its descendants, from /proc (Linux)."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """Every process on the machine: pid -> (parent pid, command name, CPU seconds)."""
+    table: dict[int, tuple[int, str, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            head, rest = (entry / "stat").read_text().rsplit(")", 1)
         except OSError:
             continue
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICKS
+        fields = rest.split()
+        name = head.split("(", 1)[1]
+        table[int(entry.name)] = (
+            int(fields[1]),
+            name,
+            (int(fields[11]) + int(fields[12])) / _TICKS,
+        )
+    return table
+
+
+def _tree_seconds(table: dict[int, tuple[int, str, float]], pid: int) -> float:
     tree, frontier = {pid}, [pid]
     while frontier:
         parent = frontier.pop()
-        children = [child for child, p in parents.items() if p == parent and child not in tree]
+        children = [child for child, row in table.items() if row[0] == parent and child not in tree]
         tree.update(children)
         frontier += children
-    return sum(times.get(member, 0.0) for member in tree)
+    return sum(table[member][2] for member in tree if member in table)
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core has spent not idle since boot (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    ticks = [int(value) for value in fields]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / _TICKS
 
 
 @dataclass
@@ -130,8 +146,24 @@ class Stack:
     worker_pid: int
 
     def cpu(self) -> tuple[float, float]:
-        """CPU seconds used so far by (gunicorn, Celery worker)."""
-        return cpu_seconds(self.web_pid), cpu_seconds(self.worker_pid)
+        """CPU seconds used so far by (gunicorn, Celery worker), each with its children."""
+        table = _processes()
+        return _tree_seconds(table, self.web_pid), _tree_seconds(table, self.worker_pid)
+
+    def cpu_by_part(self) -> dict[str, float]:
+        """CPU seconds used so far by each part of the machine: gunicorn, the Celery
+        worker, PostgreSQL and Redis (every process of that name), this process (the
+        load client) and the machine's busy time in all (the rest is everything else)."""
+        table = _processes()
+        own = os.times()
+        return {
+            "gunicorn": _tree_seconds(table, self.web_pid),
+            "worker": _tree_seconds(table, self.worker_pid),
+            "postgres": sum(cpu for _, name, cpu in table.values() if name == "postgres"),
+            "redis": sum(cpu for _, name, cpu in table.values() if name.startswith("redis")),
+            "client": own.user + own.system,
+            "machine": machine_busy_seconds(),
+        }
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
