@@ -26,13 +26,14 @@ from casecast.feedback.models import FeedbackSeen
 from casecast.feedback.profile import Peers, Profile, Side, Updates
 from casecast.feedback.records import MIN_PEERS, Standing, TrackRecord
 from casecast.forecasts.models import Assignment, Forecast
+from casecast.forecasts.selectors import version_stages
 from casecast.network.selectors import WaveStanding, linked_participants
 from casecast.network.selectors import standing_across_waves as network_standing
 from casecast.resolution.models import ForecastScore
 from casecast.resolution.selectors import outcomes_visible
 from casecast.studies.models import Participant, Study
 from casecast.vignettes import kinds
-from casecast.vignettes.models import Question, Stage
+from casecast.vignettes.models import Question
 
 OUTCOME = "outcome"
 CALIBRATION = "calibration"
@@ -138,11 +139,7 @@ def _part_labels(assignment: Assignment, questions: list[Question]) -> dict[int,
     part 2", so the two answers are not mistaken for a repeat. A case with one
     part needs no labels.
     """
-    positions = list(
-        Stage.objects.filter(version_id=assignment.vignette_version_id)
-        .order_by("position")
-        .values_list("pk", flat=True)
-    )
+    positions = [stage.pk for stage in version_stages(version=assignment.vignette_version)]
     if len(positions) < 2:
         return {}
     part = {stage_id: number for number, stage_id in enumerate(positions, start=1)}

@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
+from casecast.core import row_writes
 from casecast.forecasts import answers as answer_rules
 from casecast.forecasts import selectors
 from casecast.forecasts.delivery import phase_order
@@ -193,10 +194,13 @@ def stage_view_record(
         and assignment.started_at is not None
     ):
         return
-    visit = StageVisit(assignment=assignment, stage=stage)
-    StageVisit.objects.bulk_create([visit], ignore_conflicts=True)
+    now = timezone.now()
+    row_writes.insert_unless_present(
+        StageVisit,
+        {"assignment": assignment.pk, "stage": stage.pk, "first_viewed_at": now},
+        using=router.db_for_write(StageVisit),
+    )
     if assignment.started_at is None:
-        now = visit.first_viewed_at  # set by the insert, as the row's (if it was new)
         Assignment.objects.filter(pk=assignment.pk, started_at__isnull=True).update(started_at=now)
         assignment.started_at = now
 
@@ -246,14 +250,16 @@ def draft_save(
     )
     if submitted:
         raise StageLocked("You have already submitted this part.")
-    # One upsert (drafts are saved on every change, so this runs often).
-    (draft,) = Draft.objects.bulk_create(
-        [Draft(assignment=assignment, stage=stage, answers=values)],
-        update_conflicts=True,
-        unique_fields=["assignment", "stage"],
-        update_fields=["answers", "updated_at"],
+    # One statement (drafts are saved on every change, so this runs often).
+    now = timezone.now()
+    pk = row_writes.upsert_returning_pk(
+        Draft,
+        {"assignment": assignment.pk, "stage": stage.pk, "answers": values, "updated_at": now},
+        unique=("assignment", "stage"),
+        update=("answers", "updated_at"),
+        using=router.db_for_write(Draft),
     )
-    return draft
+    return Draft(pk=pk, assignment=assignment, stage=stage, answers=values, updated_at=now)
 
 
 def _loaded_version(assignment: Assignment) -> VignetteVersion | None:

@@ -1,0 +1,82 @@
+"""Write one row with a single hand-written statement, outside any transaction.
+
+`bulk_create` wraps even a one-row insert in a transaction (BEGIN, INSERT, COMMIT:
+three round trips) and builds its SQL again on every call. The participant journey
+writes a row for every part it shows and every draft it autosaves, so those writes
+are one statement each: the SQL is written once per process from the model's
+metadata, and every value is prepared by its own field (`get_db_prep_save`), as the
+ORM prepares it. A single statement is atomic on its own; inside a transaction these
+take part in it like any other query.
+
+Only for a few hot writes; everything else uses the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from django.db import connections
+from django.db.models import Model
+
+
+def insert_unless_present(model: type[Model], values: Mapping[str, Any], *, using: str) -> bool:
+    """Insert a row of `model` (field name -> value) unless it would break a unique
+    constraint; True if it was inserted."""
+    sql = _insert_sql(model, tuple(values), using=using, conflict="DO NOTHING")
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, _prepared(model, values, using=using))
+        return cursor.rowcount == 1
+
+
+def upsert_returning_pk(
+    model: type[Model],
+    values: Mapping[str, Any],
+    *,
+    unique: tuple[str, ...],
+    update: tuple[str, ...],
+    using: str,
+) -> int:
+    """Insert a row of `model`, or if one with the same `unique` fields exists, set its
+    `update` fields to these values; the row's primary key."""
+    sql = _insert_sql(
+        model, tuple(values), using=using, conflict=_update(model, unique, update, using)
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, _prepared(model, values, using=using))
+        (pk,) = cursor.fetchone()
+    return int(pk)
+
+
+@cache
+def _update(
+    model: type[Model], unique: tuple[str, ...], update: tuple[str, ...], using: str
+) -> str:
+    quote = connections[using].ops.quote_name
+    unique_columns = ", ".join(quote(model._meta.get_field(name).column) for name in unique)
+    assignments = ", ".join(
+        f"{column} = EXCLUDED.{column}"
+        for column in (quote(model._meta.get_field(name).column) for name in update)
+    )
+    pk = quote(model._meta.pk.column)
+    return f"({unique_columns}) DO UPDATE SET {assignments} RETURNING {pk}"
+
+
+@cache
+def _insert_sql(model: type[Model], names: tuple[str, ...], *, using: str, conflict: str) -> str:
+    quote = connections[using].ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    placeholders = ", ".join(["%s"] * len(names))
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+        f" ON CONFLICT {conflict}"
+    )
+
+
+def _prepared(model: type[Model], values: Mapping[str, Any], *, using: str) -> list[Any]:
+    connection = connections[using]
+    return [
+        model._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in values.items()
+    ]
