@@ -6,6 +6,8 @@ study, so a partial run leaves no partial summary. Database contention
 (deadlock, serialisation failure, lock timeout) is retried with backoff.
 """
 
+from datetime import datetime
+
 from casecast.resolution import jobs, scoring_pipeline, summaries
 from django.db import DatabaseError
 
@@ -22,15 +24,29 @@ RETRY = {
 
 
 @app.task(**RETRY)
-def score_submission(forecast_ids: list[int]) -> int:
-    """A stage's forecasts were submitted to questions whose outcome is known.
+def score_recent_submissions(study_id: int, since: str) -> int:
+    """Submissions to questions whose outcome is known: every forecast of the study
+    submitted since `since` (ISO 8601) and still without a score.
 
-    Summaries of a study refreshed less than COALESCE_SECONDS ago wait: one delayed
+    Sent by `enqueue_coalesced_on_commit` a moment after the submission commits, so a
+    burst of submissions shares one task.
+    """
+    since_time = datetime.fromisoformat(since)
+    return _queue_refresh(scoring_pipeline.score_recent(study_id=study_id, since=since_time))
+
+
+@app.task(**RETRY)
+def score_submission(forecast_ids: list[int]) -> int:
+    """A stage's forecasts were submitted to questions whose outcome is known (the task
+    submissions sent before `score_recent_submissions`; kept for messages still queued)."""
+    return _queue_refresh(scoring_pipeline.score_submission(forecast_ids=forecast_ids))
+
+
+def _queue_refresh(result: scoring_pipeline.ScoringResult) -> int:
+    """Summaries of a study refreshed less than COALESCE_SECONDS ago wait: one delayed
     refresh per study takes every participant marked meanwhile (claimed, so a burst
     of submissions queues it once; a submission that found one already queued, under
-    the study lock, leaves it to that one).
-    """
-    result = scoring_pipeline.score_submission(forecast_ids=forecast_ids)
+    the study lock, leaves it to that one)."""
     for study_id in result.refresh_deferred:
         if study_id in result.refresh_queued:
             continue

@@ -93,9 +93,12 @@ def _wait_until_workers_are_idle(app, timeout: float = 30.0) -> None:
 @pytest.fixture(autouse=True)
 def _eager_tasks(request):
     """Run tasks in-process even when CELERY_BROKER_URL is set: only `worker` tests
-    go through Redis to the real worker (started by `celery_worker_process`)."""
+    go through Redis to the real worker (started by `celery_worker_process`). No test
+    inherits another's coalesced sends (`tasks.enqueue`): ids repeat across tests."""
+    from tasks import enqueue
     from tasks.celery_app import app
 
+    enqueue._coalesced_sent.clear()
     if request.node.get_closest_marker("worker"):
         yield
         _wait_until_workers_are_idle(app)

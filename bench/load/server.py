@@ -133,11 +133,11 @@ def _tree_seconds(table: dict[int, tuple[int, str, float]], pid: int) -> float:
 
 
 def machine_busy_seconds() -> float:
-    """CPU seconds every core has spent not idle since boot (/proc/stat)."""
+    """CPU seconds every core has spent running something since boot (/proc/stat: user,
+    nice, system, irq and softirq; not idle, waiting for a disk or taken by the host)."""
     fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    ticks = [int(value) for value in fields]
-    idle = ticks[3] + ticks[4]  # idle and iowait
-    return (sum(ticks[:8]) - idle) / _TICKS
+    user, nice, system, _idle, _iowait, irq, softirq = (int(value) for value in fields[:7])
+    return (user + nice + system + irq + softirq) / _TICKS
 
 
 @dataclass

@@ -7,13 +7,15 @@ Resets the load study (`prepare_load`), walks that many participants through
 two cases each with the test client (as `pages.py` does), keeping the tasks the
 submissions publish instead of sending them to a broker, then runs them in this
 process in the order they were published, as one worker would after a burst:
-`score_submission` for each submission, then every `refresh_summaries` those
-deferred (one per study while the coalescing window is open). Prints per task
+the coalesced `score_recent_submissions` tasks the submissions sent (the first
+finds every submission of the burst; any later one finds what came after it),
+then every `refresh_summaries` those deferred (one per study while the
+coalescing window is open). Also prints the scoring's CPU per submission. Prints per task
 the median CPU time in this process (`time.process_time`), the mean CPU time of
 the PostgreSQL backend serving it (from /proc, 10 ms ticks: only the mean over
 many tasks means anything) and the median number of queries. Celery's own cost
 per message (decoding, acknowledging) is not included.
-BENCH_WORKER_PROFILE=score_submission (or refresh_summaries) profiles that task
+BENCH_WORKER_PROFILE=score_recent_submissions (or refresh_summaries) profiles that task
 with cProfile on a CPU clock and prints the top functions by cumulative time.
 """
 
@@ -61,8 +63,10 @@ class Kept:
         self.queue.append((self.name, tuple(args)))
 
 
-def walk(links: list[str]) -> None:
+def walk(links: list[str]) -> int:
+    """Each participant through two cases; the number of parts submitted."""
     rng = random.Random(0)
+    submitted = 0
     for link in links:
         client = Client()
         client.get(link)
@@ -75,9 +79,11 @@ def walk(links: list[str]) -> None:
             while "/part/" in url:
                 fields = form_fields(client.get(url).content.decode(), rng=rng)
                 url = client.post(url, fields)["Location"]
+                submitted += 1
             following = re.search(r'href="(/cases/\d+/)"', client.get(url).content.decode())
             assert following, "no next case"
             location = following.group(1)
+    return submitted
 
 
 def main() -> int:
@@ -86,11 +92,12 @@ def main() -> int:
     links = load_study_prepare(participants=max(count, 1), by=researcher).links[:count]
     queue: list[tuple[str, Any]] = []
     runs = {
-        name: getattr(tasks.scoring, name) for name in ("score_submission", "refresh_summaries")
+        name: getattr(tasks.scoring, name)
+        for name in ("score_recent_submissions", "refresh_summaries")
     }
     for name, task in runs.items():
         task.apply_async = Kept(queue, name)  # type: ignore[method-assign]
-    walk(links)
+    submissions = walk(links)
     cpu: dict[str, list[float]] = defaultdict(list)
     database_cpu: dict[str, float] = defaultdict(float)
     queries: dict[str, list[int]] = defaultdict(list)
@@ -108,15 +115,20 @@ def main() -> int:
         database_cpu[name] += max(backend_cpu() - database_started, 0.0)
         queries[name].append(len(captured.captured_queries))
     print(f"{count} participants, two cases each ({connection.vendor})")
-    print(f"{'task':<18} {'runs':>5} {'queries':>8} {'CPU ms':>7} {'PG CPU ms':>9}")
+    print(f"{'task':<26} {'runs':>5} {'queries':>8} {'CPU ms':>7} {'PG CPU ms':>9}")
     for name in runs:
         if not cpu[name]:
             continue
         print(
-            f"{name:<18} {len(cpu[name]):>5} {statistics.median(queries[name]):>8.0f} "
+            f"{name:<26} {len(cpu[name]):>5} {statistics.median(queries[name]):>8.0f} "
             f"{statistics.median(cpu[name]) * 1000:>7.1f} "
             f"{database_cpu[name] / len(cpu[name]) * 1000:>9.1f}"
         )
+    scoring = sum(cpu["score_recent_submissions"]) + database_cpu["score_recent_submissions"]
+    print(
+        f"{submissions} submissions: scoring CPU (this process and PostgreSQL) "
+        f"{scoring / max(submissions, 1) * 1000:.2f} ms per submission"
+    )
     if PROFILE_TASK:
         profiler.dump_stats(HERE.parents[1] / "test-artifacts" / f"worker-{PROFILE_TASK}.prof")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(50)

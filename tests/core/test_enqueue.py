@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
+from tasks import enqueue
 from tasks.celery_app import app
 from tasks.diagnostics import add
 from tasks.enqueue import enqueue_now, enqueue_on_commit
@@ -73,3 +74,91 @@ def test_the_broker_is_given_up_on_quickly_and_a_lost_worker_is_redelivered_with
     from tasks.scoring import score_submission
 
     assert score_submission.ignore_result
+
+
+# --- coalesced: a burst of commits shares one task ----------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def broker_takes(monkeypatch):
+    """A real (non-eager) app whose broker takes every publish; `fail` makes it refuse."""
+    sent: list[tuple[tuple, dict]] = []
+    state = {"fail": False}
+
+    def take(args=(), **options):
+        if state["fail"]:
+            raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+        sent.append((tuple(args), options))
+
+    monkeypatch.setattr(add, "apply_async", take)
+    monkeypatch.setattr(enqueue, "_coalesced_sent", {})
+    clock = Clock()
+    monkeypatch.setattr(enqueue.time, "monotonic", clock)
+    app.conf.task_always_eager = False  # restored by the autouse `_eager_tasks` fixture
+    return sent, state, clock
+
+
+def _commit_one(key, *args, delay=1.0):
+    with transaction.atomic():
+        enqueue.enqueue_coalesced_on_commit(add, *args, key=key, delay=delay)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commits_within_half_the_delay_share_the_task_sent_for_the_first(broker_takes):
+    sent, _, clock = broker_takes
+    _commit_one("study 1", 1, 1)
+    clock.now += 0.2
+    _commit_one("study 1", 2, 2)
+    clock.now += 0.29  # 0.49 s after the first: it cannot have started yet
+    _commit_one("study 1", 3, 3)
+    assert sent == [((1, 1), {"countdown": 1.0})]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_after_half_the_delay_or_under_another_key_sends_its_own(broker_takes):
+    sent, _, clock = broker_takes
+    _commit_one("study 1", 1, 1)
+    _commit_one("study 2", 2, 2)
+    clock.now += 0.5
+    _commit_one("study 1", 3, 3)
+    assert [args for args, _ in sent] == [(1, 1), (2, 2), (3, 3)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_coalesced_publish_is_not_remembered(broker_takes, caplog):
+    sent, state, clock = broker_takes
+    state["fail"] = True
+    with caplog.at_level(logging.ERROR, logger="tasks.enqueue"):
+        _commit_one("study 1", 1, 1)
+    assert "Could not enqueue" in caplog.text
+    state["fail"] = False
+    clock.now += 0.1
+    _commit_one("study 1", 2, 2)  # the broker is back: this one is sent
+    assert sent == [((2, 2), {"countdown": 1.0})]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_commit_sends_nothing_and_holds_nothing_back(broker_takes):
+    sent, _, _ = broker_takes
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue.enqueue_coalesced_on_commit(add, 1, 1, key="study 1", delay=1.0)
+        raise RuntimeError("the submission failed")
+    _commit_one("study 1", 2, 2)
+    assert sent == [((2, 2), {"countdown": 1.0})]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_every_coalesced_commit_runs_its_task_at_once(monkeypatch):
+    ran = []
+    monkeypatch.setattr(add, "apply_async", lambda args=(), **options: ran.append(args))
+    _commit_one("study 1", 1, 1)
+    _commit_one("study 1", 2, 2)
+    assert ran == [(1, 1), (2, 2)]

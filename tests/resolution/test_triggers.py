@@ -3,14 +3,16 @@ resolving, correcting or annulling a question — touching exactly the forecasts
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from casecast.forecasts import services as journey_services
-from casecast.resolution import services
+from casecast.forecasts.models import Forecast
+from casecast.resolution import scoring_pipeline, services
 from casecast.resolution.models import ArmSummary, ForecastScore, ParticipantSummary
 from casecast.resolution.outcomes import Outcome
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +35,9 @@ def test_submission_to_a_resolved_question_is_scored_at_once(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         forecast = casebook.answer(people["ann"], q, probability_pct=90)
         other = casebook.answer(people["ann"], casebook.q("plan"), probabilities_pct=[40, 30, 30])
-        journey_services.forecasts_submitted(forecast_ids=[forecast.pk, other.pk])
+        journey_services.forecasts_submitted(
+            study_id=people["ann"].study_id, forecast_ids=[forecast.pk, other.pk]
+        )
     assert len(callbacks) == 1  # one task per submission, not per forecast
     assert ForecastScore.objects.get(forecast=forecast).brier == pytest.approx(0.01)
     assert not ForecastScore.objects.filter(forecast=other).exists()  # plan is unresolved
@@ -45,7 +49,9 @@ def test_submission_to_unresolved_questions_enqueues_nothing(
 ):
     forecast = casebook.answer(people["ann"], casebook.q("rereferral"), probability_pct=90)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        journey_services.forecasts_submitted(forecast_ids=[forecast.pk])
+        journey_services.forecasts_submitted(
+            study_id=people["ann"].study_id, forecast_ids=[forecast.pk]
+        )
     assert callbacks == []
     assert not ForecastScore.objects.exists()
 
@@ -59,7 +65,9 @@ def test_an_update_submitted_later_takes_over_as_the_counted_forecast(
     assert ForecastScore.objects.get(forecast=first).is_last
     with django_capture_on_commit_callbacks(execute=True):
         update = casebook.answer(people["ann"], q, probability_pct=80, is_update=True)
-        journey_services.forecasts_submitted(forecast_ids=[update.pk])
+        journey_services.forecasts_submitted(
+            study_id=people["ann"].study_id, forecast_ids=[update.pk]
+        )
     assert not ForecastScore.objects.get(forecast=first).is_last
     assert ParticipantSummary.objects.get(participant=people["ann"]).mean_brier == pytest.approx(
         0.04
@@ -174,3 +182,32 @@ def test_arm_summaries_compare_each_arm_with_control(
     assert feedback.difference == pytest.approx(0.025 - 0.26)
     assert control.difference is None
     assert feedback.ci_low <= feedback.difference <= feedback.ci_high
+
+
+def test_the_coalesced_task_scores_every_recent_unscored_forecast_of_the_study_once(
+    casebook, people, researcher, django_capture_on_commit_callbacks
+):
+    q = casebook.q("rereferral")
+    resolve(q, Outcome(binary=True), researcher, django_capture_on_commit_callbacks)
+    # Submitted since the task's start point, never scored (their tasks were shared).
+    ann = casebook.answer(people["ann"], q, probability_pct=90)
+    ben = casebook.answer(people["ben"], q, probability_pct=20)
+    # Too old for this task (the sweep's), and a question still without an outcome.
+    old = casebook.answer(people["cat"], q, probability_pct=60)
+    since = timezone.now() - timedelta(seconds=30)
+    Forecast.objects.filter(pk=old.pk).update(submitted_at=since - timedelta(seconds=1))
+    unresolved = casebook.answer(people["ann"], casebook.q("plan"), probabilities_pct=[40, 30, 30])
+
+    other_study = scoring_pipeline.score_recent(study_id=casebook.study.pk + 1000, since=since)
+    assert other_study.scored == 0 and not ForecastScore.objects.exists()
+
+    first = scoring_pipeline.score_recent(study_id=casebook.study.pk, since=since)
+    assert first.scored == 2
+    scored = set(ForecastScore.objects.values_list("forecast_id", flat=True))
+    assert scored == {ann.pk, ben.pk}
+    assert old.pk not in scored and unresolved.pk not in scored
+    assert ForecastScore.objects.get(forecast=ben).brier == pytest.approx(0.64)
+
+    again = scoring_pipeline.score_recent(study_id=casebook.study.pk, since=since)
+    assert again.scored == 0
+    assert set(ForecastScore.objects.values_list("forecast_id", flat=True)) == scored

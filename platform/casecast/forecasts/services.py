@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, router, transaction
@@ -28,8 +29,8 @@ from casecast.studies.models import Participant, Phase, Study
 from casecast.studies.services import participant_randomise
 from casecast.vignettes import kinds
 from casecast.vignettes.models import Question, Stage, VignetteVersion
-from tasks.enqueue import enqueue_on_commit
-from tasks.scoring import score_submission
+from tasks.enqueue import enqueue_coalesced_on_commit
+from tasks.scoring import score_recent_submissions
 
 IDEMPOTENCY_FIELD = "idempotency_key"
 
@@ -449,16 +450,28 @@ def _complete(assignment: Assignment) -> bool:
     return Assignment.objects.filter(pk=assignment.pk, completed_at__isnull=False).exists()
 
 
-def forecasts_submitted(*, forecast_ids: Sequence[int]) -> None:
-    """Score a submission at once when an outcome is already known (call inside its transaction).
+# A submission to a question whose outcome is known is scored by a task sent this long
+# after it commits, shared with the study's other submissions meanwhile (per process),
+# which reads every forecast of the study submitted within SCORING_LOOKBACK and still
+# unscored. A submission whose transaction took longer than that is left to the sweep.
+SCORING_DELAY_SECONDS = 1.0
+SCORING_LOOKBACK = timedelta(seconds=30)
 
-    Enqueues at most one task per submission, after commit, and only if some of
-    the forecasts answer a question whose outcome is already known. The task runs
-    the resolution app's scoring pipeline; the journey never imports it.
+
+def forecasts_submitted(*, study_id: int, forecast_ids: Sequence[int]) -> None:
+    """Score a submission soon when an outcome is already known (call inside its transaction).
+
+    Only if some of the forecasts answer a question whose outcome is already known:
+    after commit, a scoring task for the study is sent to start SCORING_DELAY_SECONDS
+    later, unless this process has sent one that has not started (it covers this
+    submission too). The task runs the resolution app's scoring pipeline; the journey
+    never imports it.
     """
-    scorable = selectors.forecasts_scorable(forecast_ids=forecast_ids)
-    if scorable:
-        enqueue_on_commit(score_submission, sorted(scorable))
+    if selectors.forecasts_scorable(forecast_ids=forecast_ids):
+        since = (timezone.now() - SCORING_LOOKBACK).isoformat()
+        enqueue_coalesced_on_commit(
+            score_recent_submissions, study_id, since, key=study_id, delay=SCORING_DELAY_SECONDS
+        )
 
 
 def _write_stage(
@@ -489,5 +502,8 @@ def _write_stage(
             Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)
             assignment.completed_at = now
         # Scored at once (after commit) when an outcome is already known.
-        forecasts_submitted(forecast_ids=[forecast.pk for forecast in forecasts])
+        forecasts_submitted(
+            study_id=assignment.participant.study_id,
+            forecast_ids=[forecast.pk for forecast in forecasts],
+        )
     return StageResult(forecasts=forecasts, case_complete=is_last)

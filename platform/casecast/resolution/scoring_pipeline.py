@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from django.db import connections, router, transaction
-from django.db.models import Case, Count, F, IntegerField, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -43,6 +44,7 @@ QUANTILE_ALPHA = 0.1  # p5..p95 is a central 90% interval
 DEFAULT_CONFIDENCE = 90
 ID_BATCH = 5000
 RESCORE_CHUNK_FORECASTS = 20_000
+OUTCOME_FIELDS = ("outcome_binary", "outcome_category", "outcome_numeric")
 
 
 def scored_kinds() -> list[kinds.QuestionKind]:
@@ -199,6 +201,32 @@ def score_submission(*, forecast_ids: Sequence[int]) -> ScoringResult:
         ):
             total = _add(total, ScoringResult(0, 0, refresh_deferred=(study_id,)))
     return total
+
+
+def score_recent(*, study_id: int, since: datetime) -> ScoringResult:
+    """Score every forecast of the study submitted since `since` that is still without
+    a score although its question has an outcome (the submissions a coalesced task
+    covers: `forecasts.services.forecasts_submitted`). Scoring twice changes nothing."""
+    return score_submission(forecast_ids=unscored_since(study_id=study_id, since=since))
+
+
+def unscored_since(*, study_id: int, since: datetime) -> list[int]:
+    """Ids of the study's forecasts submitted since `since` on questions that are scored,
+    not annulled and have an outcome, that have no score (in id order)."""
+    rows = Forecast.objects.filter(
+        has_outcome("question__"),
+        participant__study_id=study_id,
+        submitted_at__gte=since,
+        score__isnull=True,
+        question__annulled=False,
+        question__kind__in=[kind.value for kind in scored_kinds()],
+    )
+    return sorted(rows.values_list("pk", flat=True))
+
+
+def has_outcome(prefix: str = "") -> Q:
+    """Some outcome field is set (on the model `prefix` leads to, e.g. "question__")."""
+    return ~Q(**{f"{prefix}{field}__isnull": True for field in OUTCOME_FIELDS})
 
 
 def _submitted(forecast_ids: Sequence[int]) -> list[tuple[int, int, int]]:

@@ -31,11 +31,7 @@ from casecast.resolution.models import ForecastScore, SummaryPending
 # The normal task usually lands within seconds; leave it time to, so the sweep
 # does not routinely score the same forecasts a second time.
 GRACE = timedelta(minutes=2)
-OUTCOME_FIELDS = ("outcome_binary", "outcome_category", "outcome_numeric")
-
-
-def _has_outcome(prefix: str = "") -> Q:
-    return ~Q(**{f"{prefix}{field}__isnull": True for field in OUTCOME_FIELDS})
+OUTCOME_FIELDS = scoring_pipeline.OUTCOME_FIELDS
 
 
 def _differs(field: str) -> Q:
@@ -56,7 +52,7 @@ def questions_needing_scores(*, now: datetime | None = None) -> list[int]:
     cutoff = (now or timezone.now()) - GRACE
     unscored = (
         Forecast.objects.filter(
-            _has_outcome("question__"),
+            scoring_pipeline.has_outcome("question__"),
             question__annulled=False,
             question__kind__in=[kind.value for kind in scoring_pipeline.scored_kinds()],
             score__isnull=True,
