@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connections
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def insert_unless_present(model: type[Model], values: Mapping[str, Any], *, using: str) -> bool:
@@ -54,10 +54,10 @@ def _update(
     model: type[Model], unique: tuple[str, ...], update: tuple[str, ...], using: str
 ) -> str:
     quote = connections[using].ops.quote_name
-    unique_columns = ", ".join(quote(model._meta.get_field(name).column) for name in unique)
+    unique_columns = ", ".join(quote(_column(model, name)) for name in unique)
     assignments = ", ".join(
         f"{column} = EXCLUDED.{column}"
-        for column in (quote(model._meta.get_field(name).column) for name in update)
+        for column in (quote(_column(model, name)) for name in update)
     )
     pk = quote(model._meta.pk.column)
     return f"({unique_columns}) DO UPDATE SET {assignments} RETURNING {pk}"
@@ -66,7 +66,7 @@ def _update(
 @cache
 def _insert_sql(model: type[Model], names: tuple[str, ...], *, using: str, conflict: str) -> str:
     quote = connections[using].ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    columns = ", ".join(quote(_column(model, name)) for name in names)
     placeholders = ", ".join(["%s"] * len(names))
     return (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
@@ -77,6 +77,16 @@ def _insert_sql(model: type[Model], names: tuple[str, ...], *, using: str, confl
 def _prepared(model: type[Model], values: Mapping[str, Any], *, using: str) -> list[Any]:
     connection = connections[using]
     return [
-        model._meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in values.items()
+        _field(model, name).get_db_prep_save(value, connection) for name, value in values.items()
     ]
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise LookupError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _column(model: type[Model], name: str) -> str:
+    return str(_field(model, name).column)
