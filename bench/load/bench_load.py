@@ -216,29 +216,41 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else float("nan")
 
 
-def drain_and_count() -> tuple[int, int, int]:
-    """(stored forecasts, scored forecasts, tasks left) once the worker has gone quiet:
-    the queue is empty and the number of scores has not changed for two seconds."""
+_COUNTS = """
+    SELECT count(f.id), count(s.forecast_id),
+           count(f.id) FILTER (
+               WHERE s.forecast_id IS NULL AND NOT q.annulled
+               AND (q.outcome_binary IS NOT NULL OR q.outcome_category IS NOT NULL
+                    OR q.outcome_numeric IS NOT NULL)
+               AND q.kind IN (SELECT DISTINCT scored.kind FROM resolution_forecastscore s2
+                              JOIN vignettes_question scored ON scored.id = s2.question_id))
+    FROM forecasts_forecast f
+    JOIN studies_participant p ON p.id = f.participant_id
+    JOIN studies_study st ON st.id = p.study_id
+    JOIN vignettes_question q ON q.id = f.question_id
+    LEFT JOIN resolution_forecastscore s ON s.forecast_id = f.id
+    WHERE st.slug = 'load-test'"""
+
+
+def drain_and_count() -> tuple[int, int, int, int]:
+    """(stored forecasts, scored forecasts, forecasts left unscored that should have a
+    score, tasks left) once the worker has gone quiet: the queue is empty, the number of
+    scores has not changed for two seconds and nothing scorable waits (or a minute has
+    passed). "Should have a score": its question has an outcome, is not annulled and is
+    of a kind that some forecast was scored on (decisions are stored, not scored)."""
     queue = redis.Redis.from_url(BROKER_URL)
     deadline = time.monotonic() + 60
-    previous: tuple[int, int] | None = None
+    previous: tuple[int, int, int] | None = None
     while time.monotonic() < deadline:
         with psycopg.connect(DATABASE_URL) as connection:
-            row = connection.execute(
-                """SELECT count(f.id), count(s.forecast_id)
-                   FROM forecasts_forecast f
-                   JOIN studies_participant p ON p.id = f.participant_id
-                   JOIN studies_study st ON st.id = p.study_id
-                   LEFT JOIN resolution_forecastscore s ON s.forecast_id = f.id
-                   WHERE st.slug = 'load-test'"""
-            ).fetchone()
-        counts = (int(row[0]), int(row[1])) if row else (0, 0)
-        if counts == previous and not queue.llen("celery"):
+            row = connection.execute(_COUNTS).fetchone()
+        counts = (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+        if counts == previous and not counts[2] and not queue.llen("celery"):
             break
         previous = counts
         time.sleep(2.0)
-    stored, scored = previous or (0, 0)
-    return stored, scored, int(queue.llen("celery"))
+    stored, scored, unscored = previous or (0, 0, 0)
+    return stored, scored, unscored, int(queue.llen("celery"))
 
 
 def report(title: str, stats: Stats, seconds: float) -> None:
@@ -264,32 +276,30 @@ def cpu_add(total: dict[str, float], before: dict[str, float], after: dict[str, 
 
 
 def report_cpu(
-    trivial_cpu: dict[str, float],
-    trivial_requests: int,
-    journey_cpu: dict[str, float],
-    journey_requests: int,
+    trivial: tuple[dict[str, float], int, float], journey: tuple[dict[str, float], int, float]
 ) -> None:
-    """Where the machine's CPU went, in ms per request, for each kind of request: the
-    ratio of throughputs is the inverse ratio of these totals when the cores are full."""
+    """Where the machine's CPU went, in ms per request, for each kind of request (CPU
+    seconds, requests, seconds measured): when every core is busy, the ratio of the two
+    throughputs is the inverse ratio of the machine's totals."""
+    columns = {"trivial": trivial, "journey": journey}
+
+    def per_request(name: str, seconds: float) -> str:
+        return f"{seconds / max(columns[name][1], 1) * 1000:>8.2f}"
+
     print(f"\n  CPU ms per request    {'trivial':>8} {'journey':>8}")
     for part in ("gunicorn", "worker", "postgres", "redis", "client"):
-        print(
-            f"  {part:<20} {trivial_cpu[part] / max(trivial_requests, 1) * 1000:>8.2f} "
-            f"{journey_cpu[part] / max(journey_requests, 1) * 1000:>8.2f}"
-        )
+        print(f"  {part:<20} " + " ".join(per_request(n, c[0][part]) for n, c in columns.items()))
     rest = {
-        name: cpu["machine"] - sum(v for k, v in cpu.items() if k != "machine")
-        for name, cpu in (("trivial", trivial_cpu), ("journey", journey_cpu))
+        n: c[0]["machine"] - sum(v for k, v in c[0].items() if k != "machine")
+        for n, c in columns.items()
     }
-    print(
-        f"  {'everything else':<20} {rest['trivial'] / max(trivial_requests, 1) * 1000:>8.2f} "
-        f"{rest['journey'] / max(journey_requests, 1) * 1000:>8.2f}"
-    )
+    print(f"  {'everything else':<20} " + " ".join(per_request(n, rest[n]) for n in columns))
     print(
         f"  {'machine (busy)':<20} "
-        f"{trivial_cpu['machine'] / max(trivial_requests, 1) * 1000:>8.2f} "
-        f"{journey_cpu['machine'] / max(journey_requests, 1) * 1000:>8.2f}"
+        + " ".join(per_request(n, c[0]["machine"]) for n, c in columns.items())
     )
+    busy = " ".join(f"{c[0]['machine'] / max(c[2], 1e-9):>8.2f}" for c in columns.values())
+    print(f"  {'cores busy (of ' + str(os.cpu_count()) + ')':<20} {busy}")
 
 
 def check(rows: list[tuple[str, str, str, bool]]) -> bool:
@@ -332,12 +342,14 @@ def run_saturation(stack: Stack, links: list[str]) -> bool:
     ceiling, ceiling_time, journey, journey_time = asyncio.run(alternate())
     report("trivial page", ceiling, ceiling_time)
     report("journey (saturation)", journey, journey_time)
-    report_cpu(trivial_cpu, ceiling.requests, journey_cpu, journey.requests)
+    report_cpu(
+        (trivial_cpu, ceiling.requests, ceiling_time), (journey_cpu, journey.requests, journey_time)
+    )
     print(
         f"  Celery worker: {journey_cpu['worker'] / max(journey.submitted_parts, 1) * 1000:.1f}"
         " ms per submission"
     )
-    stored, scored, left = drain_and_count()
+    stored, scored, unscored, left = drain_and_count()
     ratio = (journey.requests / journey_time) / max(ceiling.requests / ceiling_time, 1e-9)
     submit = p95(journey.latencies.get("submit", []))
     print(
@@ -360,6 +372,12 @@ def run_saturation(stack: Stack, links: list[str]) -> bool:
                 submit < TARGET_SUBMIT_P95_SATURATION,
             ),
             ("errors", str(errors), "0", errors == 0),
+            (
+                "scorable forecasts left unscored",
+                str(unscored),
+                "0",
+                unscored == 0,
+            ),
             (
                 "stored forecasts = acknowledged",
                 f"{stored}/{journey.submitted_forecasts}",
@@ -391,7 +409,7 @@ def run_pace(stack: Stack, links: list[str]) -> bool:
         f"{time.perf_counter() - started:.1f} s in all)"
     )
     acknowledged = warm.submitted_forecasts + stats.submitted_forecasts
-    stored, scored, left = drain_and_count()
+    stored, scored, unscored, left = drain_and_count()
     print(
         f"\n  forecasts acknowledged {acknowledged}, stored {stored}, scored {scored} "
         f"(decisions are stored, not scored), tasks left in the queue {left}"
@@ -412,6 +430,12 @@ def run_pace(stack: Stack, links: list[str]) -> bool:
                 str(len(stats.latencies.get("submit", []))),
                 "> 0",
                 bool(stats.latencies.get("submit")),
+            ),
+            (
+                "scorable forecasts left unscored",
+                str(unscored),
+                "0",
+                unscored == 0,
             ),
             (
                 "stored forecasts = acknowledged",
