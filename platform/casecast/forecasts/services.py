@@ -446,6 +446,22 @@ def stage_submit(
         return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))
 
 
+def _stage_claim(assignment: Assignment, stage: Stage, now: Any) -> bool:
+    """Mark the part submitted unless it already is; True if this call did (in a transaction).
+
+    One UPDATE, which takes the part's row lock: a twin submission of the same part
+    waits here until this transaction ends, then finds the part submitted. The page
+    view almost always created the row; only if not is it made first.
+    """
+    unsubmitted = StageVisit.objects.filter(
+        assignment=assignment, stage=stage, submitted_at__isnull=True
+    )
+    if unsubmitted.update(submitted_at=now):
+        return True
+    StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
+    return bool(unsubmitted.update(submitted_at=now))
+
+
 def _complete(assignment: Assignment) -> bool:
     return Assignment.objects.filter(pk=assignment.pk, completed_at__isnull=False).exists()
 
@@ -478,25 +494,17 @@ def _write_stage(
     *, assignment: Assignment, stage: Stage, rows: list[Forecast], is_last: bool, key: uuid.UUID
 ) -> StageResult:
     with transaction.atomic():
-        # The row lock serialises two submissions of this part: the second waits here.
-        # The page view almost always created the row; only if not is it made first.
-        locked = StageVisit.objects.select_for_update().filter(assignment=assignment, stage=stage)
-        visit = locked.first()
-        if visit is None:
-            StageVisit.objects.get_or_create(assignment=assignment, stage=stage)
-            visit = locked.get()
-        if visit.submitted_at is not None:
-            # A double click whose twin got the lock first: the twin's forecasts are
-            # committed now, so replay them rather than show "locked".
+        now = timezone.now()
+        if not _stage_claim(assignment, stage, now):
+            # A double click whose twin claimed the part first: the claim waited for the
+            # twin's commit, so its forecasts are there to replay rather than show "locked".
             replay = _replay(assignment, stage, key)
             if replay is not None:
                 return StageResult(
                     forecasts=replay, replayed=True, case_complete=_complete(assignment)
                 )
             raise StageLocked("You have already submitted this part. Your answers are locked.")
-        now = timezone.now()
         forecasts = Forecast.objects.bulk_create(rows)
-        StageVisit.objects.filter(pk=visit.pk).update(submitted_at=now)
         Draft.objects.filter(assignment=assignment, stage=stage).delete()
         if is_last:
             Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)
