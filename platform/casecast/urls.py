@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # First: a participant's case pages are most of the traffic, and each pattern before
+    # them is tried (and fails) on every one of their requests.
+    path("cases/", include("casecast.forecasts.urls")),
     path("", include("casecast.core.urls")),
     path("accounts/", include("casecast.accounts.urls")),
     path("site-admin/", admin.site.urls),
     path("", include("casecast.studies.urls")),
-    path("cases/", include("casecast.forecasts.urls")),
     path("studies/<slug:slug>/resolution/", include("casecast.resolution.urls")),
     path("studies/<slug:slug>/report/", include("casecast.reports.urls")),
     path("studies/<slug:slug>/vignettes/", include("casecast.vignettes.urls")),

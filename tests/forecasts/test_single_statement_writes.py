@@ -1,10 +1,11 @@
-"""The journey's two hottest writes are one statement each (core/row_writes.py).
+"""The journey's hottest writes are one hand-written statement each (core/row_writes.py).
 
-Showing a part records its first view and every autosave upserts a draft; both used
-`bulk_create`, which wraps one row in BEGIN ... COMMIT. These tests hold the
-hand-written statements to what the ORM stored: the same values read back, conflicts
-handled as before, one statement and no transaction of their own, and still part of a
-transaction that surrounds them.
+Showing a part records its first view, every autosave upserts a draft, and a submission
+inserts its forecasts and deletes the part's draft; all went through the ORM, whose
+`bulk_create` wraps even one row in BEGIN ... COMMIT. These tests hold the hand-written
+statements to what the ORM stored: the same values read back, conflicts handled as
+before, one statement and no transaction of their own, and still part of a transaction
+that surrounds them.
 """
 
 from datetime import timedelta
@@ -12,8 +13,8 @@ from datetime import timedelta
 import pytest
 from casecast.core import row_writes
 from casecast.forecasts import selectors, services
-from casecast.forecasts.models import Draft, StageVisit
-from django.db import connection, transaction
+from casecast.forecasts.models import Draft, Forecast, StageVisit
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -102,3 +103,59 @@ def test_the_writes_take_part_in_a_surrounding_transaction(case_assignment):
         assert StageVisit.objects.exists() and Draft.objects.exists()
         raise Undo
     assert not StageVisit.objects.exists() and not Draft.objects.exists()
+
+
+def _forecast(assignment, question, **values):
+    return Forecast(
+        participant_id=assignment.participant_id,
+        question=question,
+        assignment=assignment,
+        **values,
+    )
+
+
+def _stored(forecast) -> dict:
+    skip = {"id", "idempotency_key", "submitted_at"}
+    row = Forecast.objects.get(pk=forecast.pk)
+    return {f.attname: getattr(row, f.attname) for f in Forecast._meta.concrete_fields} | {
+        name: None for name in skip
+    }
+
+
+def test_forecasts_inserted_in_one_statement_store_what_bulk_create_stores(case_assignment):
+    first = _stages(case_assignment)[0]
+    question = selectors.stage_questions(stage=first)[0]
+    values = {"probability_pct": 37, "probabilities_pct": [20, 80], "lower": 1.5, "rationale": "é"}
+    by_orm = _forecast(case_assignment, question, **values)
+    Forecast.objects.bulk_create([by_orm])
+    by_hand = [_forecast(case_assignment, question, **values, decision=1, is_update=True)]
+    with CaptureQueriesContext(connection) as captured:
+        row_writes.insert_all(by_hand, using="default")
+    assert len(captured.captured_queries) == 1
+    (inserted,) = by_hand
+    assert inserted.pk is not None and not inserted._state.adding
+    assert Forecast.objects.get(pk=inserted.pk).submitted_at == inserted.submitted_at
+    assert _stored(inserted) == _stored(by_orm) | {"decision": 1, "is_update": True}
+
+
+def test_a_clashing_forecast_fails_the_whole_insert(case_assignment):
+    first = _stages(case_assignment)[0]
+    questions = selectors.stage_questions(stage=first)
+    key = Forecast._meta.get_field("idempotency_key").default()
+    rows = [
+        _forecast(case_assignment, questions[0], probability_pct=50, idempotency_key=key),
+        _forecast(case_assignment, questions[0], probability_pct=60, idempotency_key=key),
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row_writes.insert_all(rows, using="default")
+    assert not Forecast.objects.exists()
+
+
+def test_delete_matching_deletes_only_the_matching_rows(case_assignment):
+    first, second = _stages(case_assignment)[:2]
+    for stage in (first, second):
+        services.draft_save(assignment=case_assignment, stage=stage, answers={_field(stage): "9"})
+    row_writes.delete_matching(
+        Draft, {"assignment": case_assignment.pk, "stage": first.pk}, using="default"
+    )
+    assert list(Draft.objects.values_list("stage_id", flat=True)) == [second.pk]

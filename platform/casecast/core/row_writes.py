@@ -1,19 +1,21 @@
-"""Write one row with a single hand-written statement, outside any transaction.
+"""The journey's hottest writes, each one hand-written statement.
 
 `bulk_create` wraps even a one-row insert in a transaction (BEGIN, INSERT, COMMIT:
-three round trips) and builds its SQL again on every call. The participant journey
-writes a row for every part it shows and every draft it autosaves, so those writes
-are one statement each: the SQL is written once per process from the model's
-metadata, and every value is prepared by its own field (`get_db_prep_save`), as the
-ORM prepares it. A single statement is atomic on its own; inside a transaction these
-take part in it like any other query.
+three round trips), and the ORM builds every statement's SQL again on each call,
+which costs more than PostgreSQL takes to run it. The participant journey writes a
+row for every part it shows and every draft it autosaves, and a submission inserts
+its forecasts and deletes the part's draft, so those writes are one statement each:
+the SQL is written once per process from the model's metadata, and every value is
+prepared by its own field (`pre_save`, `get_db_prep_save`), as the ORM prepares it.
+A single statement is atomic on its own; inside a transaction these take part in it
+like any other query.
 
 Only for a few hot writes; everything else uses the ORM.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -47,6 +49,60 @@ def upsert_returning_pk(
         cursor.execute(sql, _prepared(model, values, using=using))
         (pk,) = cursor.fetchone()
     return int(pk)
+
+
+def insert_all(objs: Sequence[Model], *, using: str) -> None:
+    """Insert these new instances of one model in one statement and set their primary
+    keys, as `bulk_create` does (defaults and `auto_now_add` applied by each field)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    connection = connections[using]
+    fields = _inserted_fields(model)
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+        for obj in objs
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_all_sql(model, len(objs), using=using), params)
+        pks = [pk for (pk,) in cursor.fetchall()]
+    for obj, pk in zip(objs, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = using
+
+
+def delete_matching(model: type[Model], values: Mapping[str, Any], *, using: str) -> None:
+    """Delete the rows of `model` whose fields equal these values (no signals, no
+    cascades: only for models nothing else refers to)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            _delete_sql(model, tuple(values), using=using), _prepared(model, values, using=using)
+        )
+
+
+@cache
+def _delete_sql(model: type[Model], names: tuple[str, ...], *, using: str) -> str:
+    quote = connections[using].ops.quote_name
+    where = " AND ".join(f"{quote(_column(model, name))} = %s" for name in names)
+    return f"DELETE FROM {quote(model._meta.db_table)} WHERE {where}"
+
+
+def _inserted_fields(model: type[Model]) -> list[Field[Any, Any]]:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+@cache
+def _insert_all_sql(model: type[Model], rows: int, *, using: str) -> str:
+    quote = connections[using].ops.quote_name
+    fields = _inserted_fields(model)
+    columns = ", ".join(quote(field.column) for field in fields)
+    row = f"({', '.join(['%s'] * len(fields))})"
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES"
+        f" {', '.join([row] * rows)} RETURNING {quote(model._meta.pk.column)}"
+    )
 
 
 @cache

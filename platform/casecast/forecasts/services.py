@@ -504,8 +504,12 @@ def _write_stage(
                     forecasts=replay, replayed=True, case_complete=_complete(assignment)
                 )
             raise StageLocked("You have already submitted this part. Your answers are locked.")
-        forecasts = Forecast.objects.bulk_create(rows)
-        Draft.objects.filter(assignment=assignment, stage=stage).delete()
+        using = router.db_for_write(Forecast)
+        row_writes.insert_all(rows, using=using)
+        row_writes.delete_matching(
+            Draft, {"assignment": assignment.pk, "stage": stage.pk}, using=using
+        )
+        forecasts = rows
         if is_last:
             Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)
             assignment.completed_at = now
