@@ -23,6 +23,16 @@ def wait_for(condition, timeout: float = 30.0) -> bool:
     return False
 
 
+def resolve_rereferral(casebook, researcher, *, happened: bool) -> None:
+    services.question_resolve(
+        question=casebook.q("rereferral"),
+        outcome=Outcome(binary=happened),
+        known_at=date(2024, 1, 1),
+        source="Case file",
+        by=researcher,
+    )
+
+
 def test_resolving_a_question_is_scored_by_the_worker(
     celery_worker_process, casebook, people, researcher
 ):
@@ -30,13 +40,7 @@ def test_resolving_a_question_is_scored_by_the_worker(
         casebook.answer(people[name], casebook.q("rereferral"), probability_pct=pct)
         for name, pct in [("ann", 70), ("cat", 20)]
     ]
-    services.question_resolve(
-        question=casebook.q("rereferral"),
-        outcome=Outcome(binary=True),
-        known_at=date(2024, 1, 1),
-        source="Case file",
-        by=researcher,
-    )
+    resolve_rereferral(casebook, researcher, happened=True)
     assert wait_for(lambda: ForecastScore.objects.filter(forecast__in=forecasts).count() == 2)
     assert ForecastScore.objects.get(forecast=forecasts[0]).brier == pytest.approx(0.09)
     assert wait_for(lambda: ParticipantSummary.objects.filter(study=casebook.study).count() == 2)
@@ -44,13 +48,7 @@ def test_resolving_a_question_is_scored_by_the_worker(
 
 def test_a_full_rescore_is_run_by_the_worker(celery_worker_process, casebook, people, researcher):
     casebook.answer(people["ann"], casebook.q("rereferral"), probability_pct=70)
-    services.question_resolve(
-        question=casebook.q("rereferral"),
-        outcome=Outcome(binary=True),
-        known_at=date(2024, 1, 1),
-        source="Case file",
-        by=researcher,
-    )
+    resolve_rereferral(casebook, researcher, happened=True)
     job = services.study_rescore_start(study=casebook.study, by=researcher)
 
     def finished() -> bool:
@@ -70,13 +68,7 @@ def test_a_burst_of_submissions_is_scored_by_the_coalesced_tasks(
 
     from tasks import scoring
 
-    services.question_resolve(
-        question=casebook.q("rereferral"),
-        outcome=Outcome(binary=False),
-        known_at=date(2024, 1, 1),
-        source="Case file",
-        by=researcher,
-    )
+    resolve_rereferral(casebook, researcher, happened=False)
     sent = []
     publish = scoring.score_recent_submissions.apply_async
 

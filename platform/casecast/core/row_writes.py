@@ -89,8 +89,9 @@ def _delete_sql(model: type[Model], names: tuple[str, ...], *, using: str) -> st
     return f"DELETE FROM {quote(model._meta.db_table)} WHERE {where}"
 
 
-def _inserted_fields(model: type[Model]) -> list[Field[Any, Any]]:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
+@cache
+def _inserted_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
+    return tuple(field for field in model._meta.concrete_fields if not field.primary_key)
 
 
 @cache

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, router, transaction
@@ -446,7 +446,7 @@ def stage_submit(
         return StageResult(forecasts=replay, replayed=True, case_complete=_complete(assignment))
 
 
-def _stage_claim(assignment: Assignment, stage: Stage, now: Any) -> bool:
+def _stage_claim(assignment: Assignment, stage: Stage, now: datetime) -> bool:
     """Mark the part submitted unless it already is; True if this call did (in a transaction).
 
     One UPDATE, which takes the part's row lock: a twin submission of the same part
@@ -509,13 +509,13 @@ def _write_stage(
         row_writes.delete_matching(
             Draft, {"assignment": assignment.pk, "stage": stage.pk}, using=using
         )
-        forecasts = rows
         if is_last:
             Assignment.objects.filter(pk=assignment.pk).update(completed_at=now)
             assignment.completed_at = now
-        # Scored at once (after commit) when an outcome is already known.
+        # Scored soon after commit (with the study's other submissions) when an outcome
+        # is already known.
         forecasts_submitted(
             study_id=assignment.participant.study_id,
-            forecast_ids=[forecast.pk for forecast in forecasts],
+            forecast_ids=[forecast.pk for forecast in rows],
         )
-    return StageResult(forecasts=forecasts, case_complete=is_last)
+    return StageResult(forecasts=rows, case_complete=is_last)

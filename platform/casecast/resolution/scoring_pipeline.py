@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.db import connections, router, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -211,17 +211,23 @@ def score_recent(*, study_id: int, since: datetime) -> ScoringResult:
 
 
 def unscored_since(*, study_id: int, since: datetime) -> list[int]:
-    """Ids of the study's forecasts submitted since `since` on questions that are scored,
-    not annulled and have an outcome, that have no score (in id order)."""
-    rows = Forecast.objects.filter(
+    """Ids of the study's forecasts submitted since `since` that should have a score and
+    have none (in id order)."""
+    rows = forecasts_awaiting_scores().filter(
+        participant__study_id=study_id, submitted_at__gte=since
+    )
+    return sorted(rows.values_list("pk", flat=True))
+
+
+def forecasts_awaiting_scores() -> QuerySet[Forecast]:
+    """Forecasts that should have a score and have none: their question is of a scored
+    kind, not annulled, and has an outcome (also what the sweep looks for)."""
+    return Forecast.objects.filter(
         has_outcome("question__"),
-        participant__study_id=study_id,
-        submitted_at__gte=since,
         score__isnull=True,
         question__annulled=False,
         question__kind__in=[kind.value for kind in scored_kinds()],
     )
-    return sorted(rows.values_list("pk", flat=True))
 
 
 def has_outcome(prefix: str = "") -> Q:

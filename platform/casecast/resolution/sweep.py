@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from casecast.forecasts.models import Forecast
 from casecast.resolution import scoring_pipeline, summaries
 from casecast.resolution.models import ForecastScore, SummaryPending
 
@@ -51,13 +50,8 @@ def questions_needing_scores(*, now: datetime | None = None) -> list[int]:
     """Ids of questions whose forecasts' scores are missing, stale or should be gone."""
     cutoff = (now or timezone.now()) - GRACE
     unscored = (
-        Forecast.objects.filter(
-            scoring_pipeline.has_outcome("question__"),
-            question__annulled=False,
-            question__kind__in=[kind.value for kind in scoring_pipeline.scored_kinds()],
-            score__isnull=True,
-            submitted_at__lt=cutoff,
-        )
+        scoring_pipeline.forecasts_awaiting_scores()
+        .filter(submitted_at__lt=cutoff)
         .values_list("question_id", flat=True)
         .distinct()
     )
